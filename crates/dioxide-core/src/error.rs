@@ -1,0 +1,53 @@
+use std::fmt;
+
+use crate::Key;
+
+/// Everything that can go wrong in the domain, as data.
+///
+/// Chains run from the requested type to the offending one, both included.
+/// The binding layer renders these into Python exceptions with names and hints.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DomainError {
+    /// `missing` has no provider, and the parameter `param` of the last
+    /// provider in `chain` needs it (`param` is `None` when `missing` was
+    /// requested directly).
+    NotRegistered {
+        chain: Vec<Key>,
+        missing: Key,
+        param: Option<String>,
+    },
+    /// The provider for the last key of `chain` still waits for a forward
+    /// reference named `unresolved`.
+    Pending { chain: Vec<Key>, unresolved: String },
+    /// Registering would close the dependency cycle `cycle` (first == last).
+    Cycle { cycle: Vec<Key> },
+    /// A singleton would capture a shorter-lived (scoped) instance along `chain`.
+    Captive { chain: Vec<Key> },
+    /// The plan needs an async provider (the last key of `chain`) but was
+    /// asked to run synchronously.
+    AsyncInSync { chain: Vec<Key> },
+}
+
+impl fmt::Display for DomainError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let join = |keys: &[Key]| {
+            keys.iter()
+                .map(|k| k.0.to_string())
+                .collect::<Vec<_>>()
+                .join(" -> ")
+        };
+        match self {
+            Self::NotRegistered { chain, missing, .. } => {
+                write!(f, "no provider for {} (chain {})", missing.0, join(chain))
+            }
+            Self::Pending { chain, unresolved } => {
+                write!(f, "forward reference {unresolved:?} unresolved (chain {})", join(chain))
+            }
+            Self::Cycle { cycle } => write!(f, "dependency cycle {}", join(cycle)),
+            Self::Captive { chain } => write!(f, "captive dependency {}", join(chain)),
+            Self::AsyncInSync { chain } => write!(f, "async provider in sync plan {}", join(chain)),
+        }
+    }
+}
+
+impl std::error::Error for DomainError {}

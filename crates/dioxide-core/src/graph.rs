@@ -1,0 +1,152 @@
+//! The dependency graph: an edge `a -> b` means "building `a` needs `b`".
+//!
+//! Nodes exist for every key that is registered or depended upon, so an edge
+//! to a type that is not registered yet is already in place when it arrives;
+//! the registration that completes a cycle is then caught by a path search
+//! *before* anything changes.
+
+use std::collections::{HashMap, VecDeque};
+
+use petgraph::graphmap::DiGraphMap;
+use petgraph::Direction;
+
+use crate::Key;
+
+#[derive(Clone, Debug, Default)]
+pub(crate) struct DependencyGraph {
+    graph: DiGraphMap<Key, ()>,
+}
+
+impl DependencyGraph {
+    /// Replace the outgoing edges of `key` with edges to `deps`.
+    pub(crate) fn set_dependencies(&mut self, key: Key, deps: impl IntoIterator<Item = Key>) {
+        self.clear_dependencies(key);
+        self.graph.add_node(key);
+        for dep in deps {
+            self.graph.add_edge(key, dep, ());
+        }
+    }
+
+    /// Drop the outgoing edges of `key` (its node stays while others point at it).
+    pub(crate) fn clear_dependencies(&mut self, key: Key) {
+        let old: Vec<Key> = self
+            .graph
+            .neighbors_directed(key, Direction::Outgoing)
+            .collect();
+        for dep in old {
+            self.graph.remove_edge(key, dep);
+        }
+        if self.graph.contains_node(key)
+            && self
+                .graph
+                .neighbors_directed(key, Direction::Incoming)
+                .next()
+                .is_none()
+        {
+            self.graph.remove_node(key);
+        }
+    }
+
+    /// The cycle that giving `key` the dependencies `deps` would close, as
+    /// `key -> ... -> key`, or `None`. The current edges of `key` are ignored
+    /// because they are the ones being replaced.
+    pub(crate) fn cycle_through(&self, key: Key, deps: impl IntoIterator<Item = Key>) -> Option<Vec<Key>> {
+        for dep in deps {
+            if dep == key {
+                return Some(vec![key, key]);
+            }
+            if let Some(path) = self.path_avoiding_out_edges_of(dep, key) {
+                let mut cycle = Vec::with_capacity(path.len() + 1);
+                cycle.push(key);
+                cycle.extend(path);
+                return Some(cycle);
+            }
+        }
+        None
+    }
+
+    /// Shortest path `from -> ... -> to` (both included), breadth first and
+    /// iterative so deep graphs cannot overflow the stack.
+    fn path_avoiding_out_edges_of(&self, from: Key, to: Key) -> Option<Vec<Key>> {
+        if !self.graph.contains_node(from) || !self.graph.contains_node(to) {
+            return None;
+        }
+        let mut came_from: HashMap<Key, Key> = HashMap::new();
+        let mut queue = VecDeque::from([from]);
+        came_from.insert(from, from);
+        while let Some(node) = queue.pop_front() {
+            if node == to {
+                let mut path = vec![to];
+                let mut cursor = to;
+                while cursor != from {
+                    cursor = *came_from.get(&cursor)?;
+                    path.push(cursor);
+                }
+                path.reverse();
+                return Some(path);
+            }
+            for next in self.graph.neighbors_directed(node, Direction::Outgoing) {
+                if !came_from.contains_key(&next) {
+                    came_from.insert(next, node);
+                    queue.push_back(next);
+                }
+            }
+        }
+        None
+    }
+
+    pub(crate) fn dependants(&self, key: Key) -> impl Iterator<Item = Key> + '_ {
+        self.graph.neighbors_directed(key, Direction::Incoming)
+    }
+
+    #[cfg(test)]
+    pub(crate) fn edge_count(&self) -> usize {
+        self.graph.edge_count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn k(n: u64) -> Key {
+        Key(n)
+    }
+
+    #[test]
+    fn self_dependency_is_a_cycle_of_one() {
+        let g = DependencyGraph::default();
+        assert_eq!(g.cycle_through(k(1), [k(1)]), Some(vec![k(1), k(1)]));
+    }
+
+    #[test]
+    fn cycle_is_reported_whole_and_in_order() {
+        let mut g = DependencyGraph::default();
+        g.set_dependencies(k(2), [k(3)]);
+        g.set_dependencies(k(3), [k(4)]);
+        g.set_dependencies(k(4), [k(1)]);
+        assert_eq!(
+            g.cycle_through(k(1), [k(9), k(2)]),
+            Some(vec![k(1), k(2), k(3), k(4), k(1)])
+        );
+    }
+
+    #[test]
+    fn replacing_edges_forgets_old_ones() {
+        let mut g = DependencyGraph::default();
+        g.set_dependencies(k(1), [k(2)]);
+        g.set_dependencies(k(1), [k(3)]);
+        assert_eq!(g.cycle_through(k(2), [k(1)]), None);
+        assert_eq!(g.edge_count(), 1);
+    }
+
+    #[test]
+    fn deep_chains_do_not_overflow() {
+        let mut g = DependencyGraph::default();
+        for n in 0..50_000 {
+            g.set_dependencies(k(n), [k(n + 1)]);
+        }
+        let cycle = g.cycle_through(k(50_000), [k(0)]).map(|c| c.len());
+        assert_eq!(cycle, Some(50_002));
+    }
+}

@@ -1,0 +1,21 @@
+//! The dioxide domain: providers, the dependency graph, the registry that keeps
+//! both consistent, and the resolution plans the binding layer executes.
+//!
+//! Nothing here knows about Python. A provider carries an opaque payload `P`
+//! (the binding layer stores owned Python references there), and types are
+//! identified by [`Key`]s the binding layer hands out. Keeping this crate free
+//! of `pyo3` lets the compiler enforce the layering and lets `cargo test`
+//! exercise every rule without an interpreter.
+
+mod error;
+mod graph;
+mod key;
+mod plan;
+mod provider;
+mod registry;
+
+pub use error::DomainError;
+pub use key::Key;
+pub use plan::{ArgSource, Plan, PlanArg, PlanNode};
+pub use provider::{Dependency, Fallback, Lifetime, Provider};
+pub use registry::Registry;

@@ -1,0 +1,188 @@
+//! The registry's rules, exercised without Python.
+
+use dioxide_core::{ArgSource, Dependency, DomainError, Fallback, Key, Lifetime, Provider, Registry};
+
+const CONFIG: Key = Key(1);
+const DATABASE: Key = Key(2);
+const REPOSITORY: Key = Key(3);
+const SERVICE: Key = Key(4);
+const REQUEST: Key = Key(5);
+
+fn provider(key: Key, lifetime: Lifetime, deps: &[Key]) -> Provider<&'static str> {
+    let deps = deps
+        .iter()
+        .enumerate()
+        .map(|(i, k)| Dependency::required(format!("p{i}"), *k))
+        .collect();
+    Provider::new(key, lifetime, deps, "payload")
+}
+
+fn transient(key: Key, deps: &[Key]) -> Provider<&'static str> {
+    provider(key, Lifetime::Transient, deps)
+}
+
+fn keys_of(registry: &Registry<&'static str>) -> Vec<Key> {
+    registry.iter().map(|p| p.key).collect()
+}
+
+#[test]
+fn plan_lists_dependencies_before_dependants() {
+    let mut r = Registry::new();
+    r.register(provider(CONFIG, Lifetime::Singleton, &[])).unwrap();
+    r.register(transient(DATABASE, &[CONFIG])).unwrap();
+    r.register(transient(SERVICE, &[DATABASE, CONFIG])).unwrap();
+    let plan = r.plan(SERVICE).unwrap();
+    let order: Vec<Key> = plan.nodes.iter().map(|n| n.key).collect();
+    assert_eq!(order, vec![CONFIG, DATABASE, SERVICE]);
+    let root = plan.root().unwrap();
+    assert_eq!(root.args[0].source, ArgSource::Node(1));
+    assert_eq!(root.args[1].source, ArgSource::Node(0));
+}
+
+#[test]
+fn diamond_appears_once_in_the_plan() {
+    let mut r = Registry::new();
+    r.register(provider(CONFIG, Lifetime::Singleton, &[])).unwrap();
+    r.register(transient(DATABASE, &[CONFIG])).unwrap();
+    r.register(transient(REPOSITORY, &[CONFIG])).unwrap();
+    r.register(transient(SERVICE, &[DATABASE, REPOSITORY])).unwrap();
+    let plan = r.plan(SERVICE).unwrap();
+    assert_eq!(plan.nodes.len(), 4);
+    assert_eq!(plan.chain_to(0), vec![SERVICE, DATABASE, CONFIG]);
+}
+
+#[test]
+fn missing_dependency_reports_chain_and_parameter() {
+    let mut r = Registry::new();
+    r.register(transient(DATABASE, &[CONFIG])).unwrap();
+    r.register(transient(SERVICE, &[DATABASE])).unwrap();
+    assert_eq!(
+        r.plan(SERVICE),
+        Err(DomainError::NotRegistered {
+            chain: vec![SERVICE, DATABASE, CONFIG],
+            missing: CONFIG,
+            param: Some("p0".into()),
+        })
+    );
+    assert_eq!(
+        r.plan(REQUEST),
+        Err(DomainError::NotRegistered { chain: vec![REQUEST], missing: REQUEST, param: None })
+    );
+}
+
+#[test]
+fn missing_dependency_with_fallback_uses_default_or_none() {
+    let mut r = Registry::new();
+    let deps = vec![
+        Dependency::new("cfg", CONFIG, Fallback::UseDefault),
+        Dependency::new("db", DATABASE, Fallback::UseNone),
+    ];
+    r.register(Provider::new(SERVICE, Lifetime::Transient, deps, "svc")).unwrap();
+    let plan = r.plan(SERVICE).unwrap();
+    let sources: Vec<ArgSource> = plan.nodes[0].args.iter().map(|a| a.source).collect();
+    assert_eq!(sources, vec![ArgSource::Default, ArgSource::None]);
+}
+
+#[test]
+fn cycles_are_refused_and_leave_the_registry_unchanged() {
+    for length in [1_u64, 2, 4] {
+        let mut r = Registry::new();
+        // k1 -> k2 -> ... -> k_length, then k_length -> k1 closes it.
+        for n in 1..length {
+            r.register(transient(Key(n), &[Key(n + 1)])).unwrap();
+        }
+        let before = keys_of(&r);
+        let generation = r.generation();
+        let err = r.register(transient(Key(length), &[Key(1)])).unwrap_err();
+        let mut expected: Vec<Key> = vec![Key(length)];
+        expected.extend((1..=length).map(Key));
+        assert_eq!(err, DomainError::Cycle { cycle: expected });
+        assert_eq!(keys_of(&r), before);
+        assert_eq!(r.generation(), generation);
+        assert!(r.plan(Key(1)).is_err(), "the refused provider must not be registered");
+    }
+}
+
+#[test]
+fn batch_registration_is_all_or_nothing() {
+    let mut r = Registry::new();
+    r.register(transient(CONFIG, &[])).unwrap();
+    let err = r
+        .register_all(vec![transient(DATABASE, &[SERVICE]), transient(SERVICE, &[DATABASE])])
+        .unwrap_err();
+    assert_eq!(err, DomainError::Cycle { cycle: vec![DATABASE, SERVICE, DATABASE] });
+    assert_eq!(keys_of(&r), vec![CONFIG]);
+    r.register_all(vec![transient(DATABASE, &[CONFIG]), transient(SERVICE, &[DATABASE])])
+        .unwrap();
+    assert_eq!(keys_of(&r), vec![CONFIG, DATABASE, SERVICE]);
+}
+
+#[test]
+fn replacing_a_pending_provider_wires_and_checks_it() {
+    let mut r = Registry::new();
+    r.register(Provider::pending(SERVICE, Lifetime::Transient, "Database", "svc")).unwrap();
+    assert_eq!(
+        r.plan(SERVICE),
+        Err(DomainError::Pending { chain: vec![SERVICE], unresolved: "Database".into() })
+    );
+    r.register(transient(DATABASE, &[SERVICE])).unwrap();
+    let err = r.register(transient(SERVICE, &[DATABASE])).unwrap_err();
+    assert_eq!(err, DomainError::Cycle { cycle: vec![SERVICE, DATABASE, SERVICE] });
+}
+
+#[test]
+fn singleton_capturing_a_scoped_provider_is_refused() {
+    let mut r = Registry::new();
+    r.register(provider(REQUEST, Lifetime::Scoped, &[])).unwrap();
+    r.register(transient(REPOSITORY, &[REQUEST])).unwrap();
+    let err = r.register(provider(SERVICE, Lifetime::Singleton, &[REPOSITORY])).unwrap_err();
+    assert_eq!(err, DomainError::Captive { chain: vec![SERVICE, REPOSITORY, REQUEST] });
+    assert!(!r.contains(SERVICE));
+}
+
+#[test]
+fn captive_dependency_registered_later_is_caught_by_the_plan() {
+    let mut r = Registry::new();
+    r.register(provider(SERVICE, Lifetime::Singleton, &[REQUEST])).unwrap();
+    r.register(provider(REQUEST, Lifetime::Scoped, &[])).unwrap();
+    assert_eq!(r.plan(SERVICE), Err(DomainError::Captive { chain: vec![SERVICE, REQUEST] }));
+}
+
+#[test]
+fn remove_keeps_registration_order() {
+    let mut r = Registry::new();
+    for key in [CONFIG, DATABASE, SERVICE] {
+        r.register(transient(key, &[])).unwrap();
+    }
+    assert!(r.remove(DATABASE).is_some());
+    assert_eq!(keys_of(&r), vec![CONFIG, SERVICE]);
+    assert!(r.remove(DATABASE).is_none());
+}
+
+#[test]
+fn dependants_are_the_registered_direct_users() {
+    let mut r = Registry::new();
+    r.register(transient(DATABASE, &[CONFIG])).unwrap();
+    r.register(transient(REPOSITORY, &[CONFIG])).unwrap();
+    let mut users = r.dependants(CONFIG);
+    users.sort();
+    assert_eq!(users, vec![DATABASE, REPOSITORY]);
+}
+
+#[test]
+fn batch_cycle_is_reported_from_the_first_provider() {
+    let mut r = Registry::new();
+    // A waits for D (pending); registering D (-> A) together with the now
+    // complete A, B, C closes D -> A -> B -> C -> D.
+    r.register(Provider::pending(Key(1), Lifetime::Transient, "B", "a")).unwrap();
+    let err = r
+        .register_all(vec![
+            transient(Key(4), &[Key(1)]),
+            transient(Key(1), &[Key(2)]),
+            transient(Key(2), &[Key(3)]),
+            transient(Key(3), &[Key(4)]),
+        ])
+        .unwrap_err();
+    assert_eq!(err, DomainError::Cycle { cycle: vec![Key(4), Key(1), Key(2), Key(3), Key(4)] });
+    assert_eq!(keys_of(&r), vec![Key(1)]);
+}

@@ -1,0 +1,51 @@
+"""dioxide: dependency injection for Python, resolved by a Rust core.
+
+Decorate classes, then resolve::
+
+    from dioxide import Container, component, singleton
+
+    @singleton
+    class Config:
+        def __init__(self) -> None:
+            self.dsn = "sqlite://"
+
+    @component
+    class UserRepository:
+        def __init__(self, config: Config) -> None:
+            self.config = config
+
+    repo = Container().resolve(UserRepository)
+"""
+
+from dioxide._container import Container
+from dioxide._decorators import component, provider, singleton
+from dioxide._scope import ContainerScope, Scope
+from dioxide.exceptions import (
+    CaptiveDependencyError,
+    CircularDependencyError,
+    DependencyNotRegisteredError,
+    DioxideError,
+    DioxideTypeError,
+    DuplicateRegistrationError,
+    ResolutionError,
+    ScopeError,
+)
+
+__all__ = [
+    "CaptiveDependencyError",
+    "CircularDependencyError",
+    "Container",
+    "ContainerScope",
+    "DependencyNotRegisteredError",
+    "DioxideError",
+    "DioxideTypeError",
+    "DuplicateRegistrationError",
+    "ResolutionError",
+    "Scope",
+    "ScopeError",
+    "component",
+    "provider",
+    "singleton",
+]
+
+__version__ = "0.1.0"

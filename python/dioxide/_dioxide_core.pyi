@@ -1,0 +1,1 @@
+../../stubs/_dioxide_core.pyi

@@ -1,0 +1,100 @@
+"""Lifetimes (:class:`Scope`) and the scope objects made by ``create_scope``."""
+
+from __future__ import annotations
+
+import enum
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Optional, TypeVar
+
+from typing_extensions import Self, TypeForm
+
+from dioxide._dioxide_core import _RustScope
+from dioxide._lifecycle import aclose_owner, aresolve_in, close_owner
+
+__all__ = ["ContainerScope", "Scope"]
+
+T = TypeVar("T")
+
+
+class Scope(str, enum.Enum):
+    """How long an instance lives.
+
+    - ``TRANSIENT``: a new instance for every injection (``@component``'s default).
+    - ``SINGLETON``: one instance per container (``@singleton``).
+    - ``SCOPED``: one instance per scope (``with container.create_scope() as scope``).
+    """
+
+    TRANSIENT = "transient"
+    SINGLETON = "singleton"
+    SCOPED = "scoped"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class ContainerScope(_RustScope):
+    """One unit of work (a request, a job): scoped instances live here.
+
+    Made by :meth:`Container.create_scope`; use it as a context manager so its
+    finalizers run when the block ends::
+
+        with container.create_scope() as scope:
+            session = scope.resolve(DbSession)   # one per scope
+            config = scope.resolve(Config)       # the container's singleton
+
+    Scopes nest (``scope.create_scope()``); each has its own scoped instances.
+    """
+
+    if TYPE_CHECKING:
+
+        def resolve(self, type_: TypeForm[T], /) -> T:
+            """Build or fetch the instance of ``type_`` in this scope."""
+            ...
+
+    async def aresolve(self, type_: TypeForm[T], /) -> T:
+        """Like :meth:`resolve`, awaiting async providers on the way::
+
+        async with container.create_scope() as scope:
+            session = await scope.aresolve(AsyncSession)
+        """
+        result: T = await aresolve_in(self._container, self, type_)
+        return result
+
+    def create_scope(self) -> ContainerScope:
+        """A nested scope with its own scoped instances."""
+        return ContainerScope(self._container)
+
+    def close(self, error: Optional[BaseException] = None) -> None:
+        """Run this scope's finalizers, newest first (``error`` is thrown into
+        generator providers so they can roll back)."""
+        close_owner(self, error)
+
+    async def aclose(self, error: Optional[BaseException] = None) -> None:
+        """Like :meth:`close`, awaiting async generator finalizers too."""
+        await aclose_owner(self, error)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        self.close(exc)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        await self.aclose(exc)
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else "open"
+        return f"<ContainerScope {state}>"

@@ -1,0 +1,141 @@
+"""The dioxide exception hierarchy.
+
+Every exception dioxide raises derives from :class:`DioxideError` *and* from
+the builtin a caller would catch without knowing dioxide (``KeyError`` for a
+missing provider, ``ValueError`` for a refused registration, ...). Each one
+carries its data as attributes (``requested``, ``chain``, ``hint``) and renders
+it into a message that names the chain and says what to do::
+
+    >>> from dioxide import Container
+    >>> class Missing: ...
+    >>> Container().resolve(Missing)
+    Traceback (most recent call last):
+    ...
+    dioxide.exceptions.DependencyNotRegisteredError: no provider is registered for Missing
+      hint: decorate Missing with @component or @singleton, ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Optional
+
+from dioxide import _dioxide_core
+
+__all__ = [
+    "CaptiveDependencyError",
+    "CircularDependencyError",
+    "DependencyNotRegisteredError",
+    "DioxideError",
+    "DioxideTypeError",
+    "DuplicateRegistrationError",
+    "ResolutionError",
+    "ScopeError",
+]
+
+
+class DioxideError(Exception):
+    """Base class of every dioxide error.
+
+    Attributes:
+        message: the full text, including the chain and the hint.
+        requested: the type whose resolution or registration failed, if any.
+        chain: the types from ``requested`` to the one at fault.
+        hint: what to do about it.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        requested: Optional[Any] = None,
+        chain: Sequence[Any] = (),
+        hint: Optional[str] = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.requested = requested
+        self.chain: list[Any] = list(chain)
+        self.hint = hint
+
+    def __str__(self) -> str:
+        # KeyError would otherwise show the repr of the message, quotes and all.
+        return self.message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            _rebuild,
+            (type(self), self.message, self.requested, self.chain, self.hint),
+        )
+
+
+def _rebuild(
+    cls: type[DioxideError],
+    message: str,
+    requested: Any,
+    chain: list[Any],
+    hint: Optional[str],
+) -> DioxideError:
+    return cls(message, requested=requested, chain=chain, hint=hint)
+
+
+class DependencyNotRegisteredError(DioxideError, KeyError):
+    """No provider is registered for a type that is needed.
+
+    ``chain`` runs from the requested type to the missing one, whose type is
+    also available as ``missing``.
+    """
+
+    @property
+    def missing(self) -> Any:
+        """The type nobody provides (last in ``chain``)."""
+        return self.chain[-1] if self.chain else self.requested
+
+
+class DuplicateRegistrationError(DioxideError, ValueError):
+    """A type was registered twice on the same container."""
+
+
+class CircularDependencyError(DioxideError, ValueError):
+    """A registration would close a dependency cycle; it was refused.
+
+    ``cycle`` lists the types in order, the first repeated at the end
+    (``[A, B, A]``). The registry is left exactly as it was before.
+    """
+
+    @property
+    def cycle(self) -> list[Any]:
+        """The types around the cycle, first one repeated at the end."""
+        return list(self.chain)
+
+
+class ResolutionError(DioxideError, RuntimeError):
+    """A type is registered but cannot be built the way it was asked for."""
+
+
+class DioxideTypeError(DioxideError, TypeError):
+    """Something that is not a valid type, provider or instance was passed."""
+
+
+class ScopeError(DioxideError, RuntimeError):
+    """A scoped type was used outside a scope, or a scope was used after closing."""
+
+
+class CaptiveDependencyError(ScopeError):
+    """A singleton would hold on to a scoped instance (a captive dependency)."""
+
+
+_dioxide_core.install_exceptions(
+    {
+        cls.__name__: cls
+        for cls in (
+            DependencyNotRegisteredError,
+            DuplicateRegistrationError,
+            CircularDependencyError,
+            ResolutionError,
+            DioxideTypeError,
+            ScopeError,
+            CaptiveDependencyError,
+        )
+    }
+)

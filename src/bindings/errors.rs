@@ -1,0 +1,234 @@
+//! Rendering domain errors as dioxide exceptions.
+//!
+//! The exception classes are defined in Python (`dioxide/exceptions.py`, so
+//! they can inherit from both `DioxideError` and a builtin) and handed to
+//! this module once at import through `install_exceptions`.
+
+use std::collections::HashMap;
+
+use dioxide_core::{DomainError, Key};
+use pyo3::exceptions::{PyKeyError, PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyList};
+
+use super::keys::display_name;
+
+/// The dioxide exception classes, by role.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum ErrorKind {
+    NotRegistered,
+    Duplicate,
+    Circular,
+    Resolution,
+    InvalidInput,
+    Scope,
+    Captive,
+}
+
+impl ErrorKind {
+    fn python_name(self) -> &'static str {
+        match self {
+            Self::NotRegistered => "DependencyNotRegisteredError",
+            Self::Duplicate => "DuplicateRegistrationError",
+            Self::Circular => "CircularDependencyError",
+            Self::Resolution => "ResolutionError",
+            Self::InvalidInput => "DioxideTypeError",
+            Self::Scope => "ScopeError",
+            Self::Captive => "CaptiveDependencyError",
+        }
+    }
+
+    fn builtin(self, message: String) -> PyErr {
+        match self {
+            Self::NotRegistered => PyKeyError::new_err(message),
+            Self::Duplicate | Self::Circular => PyValueError::new_err(message),
+            Self::InvalidInput => PyTypeError::new_err(message),
+            Self::Resolution | Self::Scope | Self::Captive => PyRuntimeError::new_err(message),
+        }
+    }
+}
+
+static EXCEPTIONS: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
+
+/// Called by `dioxide.exceptions` at import with `{class name: class}`.
+#[pyfunction]
+pub(crate) fn install_exceptions(py: Python<'_>, classes: Bound<'_, PyDict>) -> PyResult<()> {
+    let owned = classes.unbind();
+    let _ = EXCEPTIONS.set(py, owned);
+    Ok(())
+}
+
+/// A dioxide exception with its structured fields.
+pub(crate) struct DioxideError {
+    pub(crate) kind: ErrorKind,
+    pub(crate) message: String,
+    pub(crate) chain: Vec<Py<PyAny>>,
+    pub(crate) hint: Option<String>,
+}
+
+impl DioxideError {
+    pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+            chain: Vec::new(),
+            hint: None,
+        }
+    }
+
+    pub(crate) fn with_chain(mut self, chain: Vec<Py<PyAny>>) -> Self {
+        self.chain = chain;
+        self
+    }
+
+    pub(crate) fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub(crate) fn into_pyerr(self, py: Python<'_>) -> PyErr {
+        let mut text = self.message;
+        if self.chain.len() > 1 {
+            text.push_str("\n  chain: ");
+            text.push_str(&render_chain(py, &self.chain));
+        }
+        if let Some(hint) = &self.hint {
+            text.push_str("\n  hint: ");
+            text.push_str(hint);
+        }
+        let Some(classes) = EXCEPTIONS.get(py) else {
+            return self.kind.builtin(text);
+        };
+        let build = || -> PyResult<PyErr> {
+            let class = classes
+                .bind(py)
+                .get_item(self.kind.python_name())?
+                .ok_or_else(|| PyRuntimeError::new_err("dioxide exception class missing"))?;
+            let kwargs = PyDict::new(py);
+            let chain = PyList::new(py, self.chain.iter().map(|t| t.bind(py)))?;
+            kwargs.set_item("requested", chain.get_item(0).ok())?;
+            kwargs.set_item("chain", chain)?;
+            kwargs.set_item("hint", self.hint.as_deref())?;
+            let instance = class.call((text.as_str(),), Some(&kwargs))?;
+            Ok(PyErr::from_value(instance))
+        };
+        build().unwrap_or_else(|err| err)
+    }
+}
+
+pub(crate) fn render_chain(py: Python<'_>, chain: &[Py<PyAny>]) -> String {
+    chain
+        .iter()
+        .map(|t| display_name(t.bind(py)))
+        .collect::<Vec<_>>()
+        .join(" -> ")
+}
+
+/// The keys an error mentions, so the caller can look up their types while
+/// it holds the registry and render after letting go of it.
+pub(crate) fn keys_of(err: &DomainError) -> Vec<Key> {
+    match err {
+        DomainError::NotRegistered { chain, .. }
+        | DomainError::Pending { chain, .. }
+        | DomainError::Captive { chain }
+        | DomainError::AsyncInSync { chain } => chain.clone(),
+        DomainError::Cycle { cycle } => cycle.clone(),
+    }
+}
+
+/// Turn a domain error into the dioxide exception a user sees.
+pub(crate) fn render(py: Python<'_>, err: &DomainError, types: &HashMap<Key, Py<PyAny>>) -> DioxideError {
+    let types_of = |keys: &[Key]| -> Vec<Py<PyAny>> {
+        keys.iter()
+            .map(|k| types.get(k).map(|t| t.clone_ref(py)).unwrap_or_else(|| py.None()))
+            .collect()
+    };
+    let name = |key: &Key| -> String {
+        types
+            .get(key)
+            .map(|t| display_name(t.bind(py)))
+            .unwrap_or_else(|| format!("<type {:#x}>", key.0))
+    };
+    match err {
+        DomainError::NotRegistered { chain, missing, param } => {
+            let missing_name = name(missing);
+            let message = match (chain.len(), chain.get(chain.len().saturating_sub(2)), param) {
+                (0 | 1, _, _) | (_, None, _) => format!("no provider is registered for {missing_name}"),
+                (_, Some(parent), Some(param)) => format!(
+                    "cannot resolve {}: {} needs {missing_name} for parameter '{param}', \
+                     but no provider is registered for it",
+                    name(&chain[0]),
+                    name(parent)
+                ),
+                (_, Some(parent), None) => format!(
+                    "cannot resolve {}: {} needs {missing_name}, but no provider is registered for it",
+                    name(&chain[0]),
+                    name(parent)
+                ),
+            };
+            DioxideError::new(ErrorKind::NotRegistered, message)
+                .with_chain(types_of(chain))
+                .with_hint(format!(
+                    "decorate {missing_name} with @component or @singleton, or register it on the \
+                     container with register_class({missing_name}, ...), \
+                     register_instance({missing_name}, ...) or register_factory({missing_name}, ...)"
+                ))
+        }
+        DomainError::Pending { chain, unresolved } => {
+            let waiting = chain.last().map(name).unwrap_or_default();
+            let requested = chain.first().map(name).unwrap_or_default();
+            DioxideError::new(
+                ErrorKind::NotRegistered,
+                format!(
+                    "cannot resolve {requested}: the constructor of {waiting} refers to \
+                     '{unresolved}', which is not defined"
+                ),
+            )
+            .with_chain(types_of(chain))
+            .with_hint(format!(
+                "define or import '{unresolved}' in the module of {waiting} and decorate it; \
+                 dioxide wires {waiting} as soon as the annotation can be evaluated"
+            ))
+        }
+        DomainError::Cycle { cycle } => {
+            let names: Vec<String> = cycle.iter().map(name).collect();
+            let message = if cycle.len() == 2 {
+                format!("circular dependency: {} depends on itself", names[0])
+            } else {
+                format!("circular dependency: {}", names.join(" -> "))
+            };
+            DioxideError::new(ErrorKind::Circular, message)
+                .with_chain(types_of(cycle))
+                .with_hint(
+                    "no class in a cycle can be built first; remove one of these constructor \
+                     parameters, give it a default, or build that object in a factory",
+                )
+        }
+        DomainError::Captive { chain } => {
+            let holder = chain.first().map(name).unwrap_or_default();
+            let scoped = chain.last().map(name).unwrap_or_default();
+            DioxideError::new(
+                ErrorKind::Captive,
+                format!(
+                    "singleton {holder} depends on scoped {scoped}: the singleton would keep \
+                     the first scope's {scoped} alive in every later scope"
+                ),
+            )
+            .with_chain(types_of(chain))
+            .with_hint(format!(
+                "make {holder} scoped or transient, or make {scoped} a singleton"
+            ))
+        }
+        DomainError::AsyncInSync { chain } => {
+            let requested = chain.first().map(name).unwrap_or_default();
+            let provider = chain.last().map(name).unwrap_or_default();
+            DioxideError::new(
+                ErrorKind::Resolution,
+                format!("cannot resolve {requested} synchronously: {provider} has an async provider"),
+            )
+            .with_chain(types_of(chain))
+            .with_hint(format!("use `await container.aresolve({requested})`"))
+        }
+    }
+}

@@ -1,0 +1,350 @@
+//! Executing a compiled plan: calling Python providers in dependency order.
+//!
+//! The walk is iterative (an explicit frame stack) so deep constructor chains
+//! cannot overflow the Rust stack, and demand-driven so that a cached
+//! singleton's own dependencies are never built again. No Rust lock is held
+//! while a provider runs: shared instances are coordinated by `InstanceCell`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use dioxide_core::{Key, Lifetime};
+use pyo3::exceptions::{PyAttributeError, PyStopIteration};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyString};
+
+use super::cell::{Claim, InstanceCell};
+use super::errors::{render_chain, DioxideError, ErrorKind};
+use super::lifecycle::{Finalizer, FinalizerKind, Finalizers};
+use super::scope::ScopeState;
+
+/// How a provider produces its instance.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// Call it; the result is the instance (classes and factory functions).
+    Call,
+    /// It is the instance (`register_instance`).
+    Instance,
+    /// Call it, take the one value it yields, finalize it on close.
+    Generator,
+    /// Call it, use `__enter__`'s result, call `__exit__` on close.
+    ContextManager,
+    /// `async def` provider: only `aresolve` can build it.
+    AsyncCall,
+    /// Async generator provider: only `aresolve` can build it.
+    AsyncGenerator,
+}
+
+impl Kind {
+    pub(crate) fn parse(name: &str) -> Option<Self> {
+        Some(match name {
+            "call" => Self::Call,
+            "instance" => Self::Instance,
+            "generator" => Self::Generator,
+            "context_manager" => Self::ContextManager,
+            "async_call" => Self::AsyncCall,
+            "async_generator" => Self::AsyncGenerator,
+            _ => return None,
+        })
+    }
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Call => "call",
+            Self::Instance => "instance",
+            Self::Generator => "generator",
+            Self::ContextManager => "context_manager",
+            Self::AsyncCall => "async_call",
+            Self::AsyncGenerator => "async_generator",
+        }
+    }
+
+    pub(crate) fn is_async(self) -> bool {
+        matches!(self, Self::AsyncCall | Self::AsyncGenerator)
+    }
+}
+
+#[derive(Copy, Clone, Debug)]
+pub(crate) enum ExecArg {
+    Node(usize),
+    None,
+}
+
+pub(crate) struct ExecNode {
+    pub(crate) key: Key,
+    pub(crate) provides: Py<PyAny>,
+    pub(crate) target: Py<PyAny>,
+    pub(crate) kind: Kind,
+    pub(crate) lifetime: Lifetime,
+    /// The container's slot for a singleton.
+    pub(crate) cell: Option<Arc<InstanceCell>>,
+    /// Arguments to pass, by keyword; parameters left to their defaults are
+    /// not listed.
+    pub(crate) args: Vec<(Py<PyString>, ExecArg)>,
+}
+
+pub(crate) struct ExecPlan {
+    pub(crate) nodes: Vec<ExecNode>,
+}
+
+impl ExecPlan {
+    pub(crate) fn visit(&self, visit: &pyo3::gc::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
+        for node in &self.nodes {
+            visit.call(&node.provides)?;
+            visit.call(&node.target)?;
+            if let Some(value) = node.cell.as_ref().and_then(|c| c.get()) {
+                visit.call(value)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Where a resolution runs: the container's finalizers, the active scope,
+/// and values already built by `aresolve`.
+pub(crate) struct Ctx<'a> {
+    pub(crate) container_finalizers: &'a Finalizers,
+    pub(crate) scope: Option<&'a ScopeState>,
+    pub(crate) prebuilt: Option<&'a HashMap<Key, Py<PyAny>>>,
+}
+
+struct Frame {
+    node: usize,
+    next: usize,
+    base: usize,
+    started: bool,
+    claimed: Option<Arc<InstanceCell>>,
+}
+
+impl Frame {
+    fn new(node: usize, base: usize) -> Self {
+        Self {
+            node,
+            next: 0,
+            base,
+            started: false,
+            claimed: None,
+        }
+    }
+}
+
+enum Start {
+    Done(Py<PyAny>),
+    Build(Option<Arc<InstanceCell>>),
+}
+
+/// Build the plan's last node (the requested type).
+pub(crate) fn run(py: Python<'_>, plan: &ExecPlan, ctx: &Ctx<'_>) -> PyResult<Py<PyAny>> {
+    let Some(root) = plan.nodes.len().checked_sub(1) else {
+        return Err(DioxideError::new(ErrorKind::Resolution, "empty resolution plan").into_pyerr(py));
+    };
+    // Fast path: a singleton that is already built needs no frames at all.
+    if let Some(value) = plan.nodes.get(root).and_then(|n| n.cell.as_ref()).and_then(|c| c.get()) {
+        return Ok(value.clone_ref(py));
+    }
+    let mut frames = vec![Frame::new(root, 0)];
+    let mut values: Vec<Py<PyAny>> = Vec::new();
+    let result = drive(py, plan, ctx, &mut frames, &mut values);
+    if result.is_err() {
+        // Whatever was half-built is dropped; release the slots this call
+        // claimed so the next resolve (here or in another thread) retries.
+        for frame in &frames {
+            if let Some(cell) = &frame.claimed {
+                cell.release();
+            }
+        }
+    }
+    result
+}
+
+fn node_at<'a>(py: Python<'_>, plan: &'a ExecPlan, index: usize) -> PyResult<&'a ExecNode> {
+    plan.nodes.get(index).ok_or_else(|| {
+        DioxideError::new(ErrorKind::Resolution, "corrupt resolution plan").into_pyerr(py)
+    })
+}
+
+fn chain(py: Python<'_>, plan: &ExecPlan, frames: &[Frame]) -> Vec<Py<PyAny>> {
+    frames
+        .iter()
+        .filter_map(|f| plan.nodes.get(f.node))
+        .map(|n| n.provides.clone_ref(py))
+        .collect()
+}
+
+fn drive(
+    py: Python<'_>,
+    plan: &ExecPlan,
+    ctx: &Ctx<'_>,
+    frames: &mut Vec<Frame>,
+    values: &mut Vec<Py<PyAny>>,
+) -> PyResult<Py<PyAny>> {
+    while let Some(frame) = frames.last_mut() {
+        let node = node_at(py, plan, frame.node)?;
+        if !frame.started {
+            frame.started = true;
+            match start(py, node, ctx) {
+                Ok(Start::Done(value)) => {
+                    frames.pop();
+                    values.push(value);
+                    continue;
+                }
+                Ok(Start::Build(cell)) => frame.claimed = cell,
+                Err(err) => return Err(err.with_chain(chain(py, plan, frames)).into_pyerr(py)),
+            }
+        }
+        if let Some((_, arg)) = node.args.get(frame.next) {
+            frame.next += 1;
+            match *arg {
+                ExecArg::Node(index) => {
+                    let base = values.len();
+                    frames.push(Frame::new(index, base));
+                }
+                ExecArg::None => values.push(py.None()),
+            }
+            continue;
+        }
+        let args = values.split_off(frame.base.min(values.len()));
+        let built = match build(py, node, args, ctx) {
+            Ok(value) => value,
+            Err(err) => {
+                add_note(py, &err, &format!("dioxide: raised while building {}", render_chain(py, &chain(py, plan, frames))));
+                return Err(err);
+            }
+        };
+        let value = match frame.claimed.take() {
+            Some(cell) => cell.fill(py, built),
+            None => built,
+        };
+        frames.pop();
+        values.push(value);
+    }
+    values.pop().ok_or_else(|| DioxideError::new(ErrorKind::Resolution, "resolution produced no value").into_pyerr(py))
+}
+
+/// Decide whether a node needs building: cached and prebuilt values end here.
+fn start(py: Python<'_>, node: &ExecNode, ctx: &Ctx<'_>) -> Result<Start, DioxideError> {
+    if let Some(value) = ctx.prebuilt.and_then(|p| p.get(&node.key)) {
+        return Ok(Start::Done(value.clone_ref(py)));
+    }
+    if node.kind == Kind::Instance {
+        return Ok(Start::Done(node.target.clone_ref(py)));
+    }
+    let cell = match node.lifetime {
+        Lifetime::Transient => None,
+        Lifetime::Singleton => node.cell.clone(),
+        Lifetime::Scoped => {
+            let Some(scope) = ctx.scope else {
+                let name = super::keys::display_name(node.provides.bind(py));
+                return Err(DioxideError::new(
+                    ErrorKind::Scope,
+                    format!("{name} is scoped, so it can only be resolved inside a scope"),
+                )
+                .with_hint(format!(
+                    "use `with container.create_scope() as scope: scope.resolve(...)`, \
+                     or register {name} as a singleton or transient"
+                )));
+            };
+            Some(scope.cell(node.key))
+        }
+    };
+    if let Some(cell) = &cell {
+        match cell.claim(py) {
+            Claim::Ready(value) => return Ok(Start::Done(value)),
+            Claim::Build => {}
+            Claim::Reentrant => {
+                let name = super::keys::display_name(node.provides.bind(py));
+                return Err(DioxideError::new(
+                    ErrorKind::Circular,
+                    format!("{name} was requested again while its own provider was running"),
+                )
+                .with_hint(format!(
+                    "a constructor or factory resolves {name} (directly or through another \
+                     resolve call) while {name} is being built; inject what it needs instead"
+                )));
+            }
+        }
+    }
+    if node.kind.is_async() {
+        if let Some(cell) = &cell {
+            cell.release();
+        }
+        let name = super::keys::display_name(node.provides.bind(py));
+        return Err(DioxideError::new(
+            ErrorKind::Resolution,
+            format!("{name} has an async provider, so it cannot be built by the synchronous resolve()"),
+        )
+        .with_hint("use `await container.aresolve(...)` (or `await scope.aresolve(...)`)"));
+    }
+    Ok(Start::Build(cell))
+}
+
+/// Call the provider with its arguments and apply its lifecycle protocol.
+fn build(py: Python<'_>, node: &ExecNode, args: Vec<Py<PyAny>>, ctx: &Ctx<'_>) -> PyResult<Py<PyAny>> {
+    let target = node.target.bind(py);
+    let produced = if node.args.is_empty() {
+        target.call0()?
+    } else {
+        let kwargs = PyDict::new(py);
+        for ((name, _), value) in node.args.iter().zip(args) {
+            kwargs.set_item(name.bind(py), value)?;
+        }
+        target.call((), Some(&kwargs))?
+    };
+    let owner = || match (node.lifetime, ctx.scope) {
+        (Lifetime::Singleton, _) | (_, None) => ctx.container_finalizers,
+        (_, Some(scope)) => &scope.finalizers,
+    };
+    match node.kind {
+        Kind::Generator => {
+            let value = match produced.call_method0(pyo3::intern!(py, "__next__")) {
+                Ok(value) => value,
+                Err(err) if err.is_instance_of::<PyStopIteration>(py) => {
+                    let name = super::keys::display_name(node.provides.bind(py));
+                    return Err(DioxideError::new(
+                        ErrorKind::Resolution,
+                        format!("the generator provider of {name} returned without yielding an instance"),
+                    )
+                    .with_hint("a generator provider must `yield` exactly one instance")
+                    .into_pyerr(py));
+                }
+                Err(err) => return Err(err),
+            };
+            owner().push(Finalizer {
+                kind: FinalizerKind::Generator,
+                handle: produced.unbind(),
+                provides: node.provides.clone_ref(py),
+            });
+            Ok(value.unbind())
+        }
+        Kind::ContextManager => {
+            let value = produced.call_method0(pyo3::intern!(py, "__enter__"))?;
+            owner().push(Finalizer {
+                kind: FinalizerKind::ContextManager,
+                handle: produced.unbind(),
+                provides: node.provides.clone_ref(py),
+            });
+            Ok(value.unbind())
+        }
+        _ => Ok(produced.unbind()),
+    }
+}
+
+/// `BaseException.add_note`, with the `__notes__` fallback of Python < 3.11.
+pub(crate) fn add_note(py: Python<'_>, err: &PyErr, note: &str) {
+    let value = err.value(py);
+    match value.call_method1(pyo3::intern!(py, "add_note"), (note,)) {
+        Ok(_) => {}
+        Err(e) if e.is_instance_of::<PyAttributeError>(py) => {
+            let notes = match value.getattr(pyo3::intern!(py, "__notes__")) {
+                Ok(existing) => existing,
+                Err(_) => {
+                    let fresh = PyList::empty(py).into_any();
+                    let _ = value.setattr(pyo3::intern!(py, "__notes__"), &fresh);
+                    fresh
+                }
+            };
+            let _ = notes.call_method1(pyo3::intern!(py, "append"), (note,));
+        }
+        Err(_) => {}
+    }
+}

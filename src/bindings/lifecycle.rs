@@ -1,0 +1,126 @@
+//! Finalizers: what must run when the owner of an instance (a container or
+//! a scope) closes, kept in creation order and run in reverse.
+
+use std::sync::Mutex;
+
+use pyo3::exceptions::PyStopIteration;
+use pyo3::prelude::*;
+use pyo3::types::{PyList, PyTuple};
+
+/// How an instance is cleaned up.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum FinalizerKind {
+    /// A generator provider suspended at its `yield`.
+    Generator,
+    /// A context-manager class entered on creation.
+    ContextManager,
+    /// An async generator provider, finalized by `aclose` on the Python side.
+    AsyncGenerator,
+}
+
+pub(crate) struct Finalizer {
+    pub(crate) kind: FinalizerKind,
+    pub(crate) handle: Py<PyAny>,
+    pub(crate) provides: Py<PyAny>,
+}
+
+#[derive(Default)]
+pub(crate) struct Finalizers {
+    items: Mutex<Vec<Finalizer>>,
+}
+
+impl Finalizers {
+    pub(crate) fn push(&self, finalizer: Finalizer) {
+        self.items
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(finalizer);
+    }
+
+    /// Take the newest finalizer out.
+    pub(crate) fn pop(&self) -> Option<Finalizer> {
+        self.items.lock().unwrap_or_else(|p| p.into_inner()).pop()
+    }
+
+    /// Forget every finalizer without running it (`__clear__`).
+    pub(crate) fn clear(&self) -> Vec<Finalizer> {
+        std::mem::take(&mut *self.items.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    pub(crate) fn visit(&self, visit: &pyo3::gc::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
+        if let Ok(items) = self.items.try_lock() {
+            for f in items.iter() {
+                visit.call(&f.handle)?;
+                visit.call(&f.provides)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Run finalizers newest first until an async one comes up, which is
+/// handed back (with the type it provides) for the Python side to await
+/// before it calls again. `error` (the exception that ended the owner's
+/// `with` block, if any) is thrown into generators so they can roll back.
+/// Every finalizer runs even when one fails; the failures are returned.
+pub(crate) fn finalize_until_async<'py>(
+    py: Python<'py>,
+    finalizers: &Finalizers,
+    error: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let errors = PyList::empty(py);
+    while let Some(finalizer) = finalizers.pop() {
+        let handle = finalizer.handle.bind(py);
+        let outcome = match finalizer.kind {
+            FinalizerKind::Generator => finish_generator(py, handle, error),
+            FinalizerKind::ContextManager => exit_context(py, handle, error),
+            FinalizerKind::AsyncGenerator => {
+                let pending = PyTuple::new(py, [finalizer.provides.bind(py), handle])?;
+                return PyTuple::new(py, [errors.into_any(), pending.into_any()]);
+            }
+        };
+        if let Err(err) = outcome {
+            let value = err.value(py);
+            super::exec::add_note(py, &err, &format!(
+                "dioxide: raised while finalizing {}",
+                super::keys::display_name(finalizer.provides.bind(py))
+            ));
+            errors.append(value)?;
+        }
+    }
+    PyTuple::new(py, [errors.into_any(), py.None().into_bound(py)])
+}
+
+fn finish_generator(py: Python<'_>, generator: &Bound<'_, PyAny>, error: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+    let step = match error {
+        Some(exc) => generator.call_method1(pyo3::intern!(py, "throw"), (exc,)),
+        None => generator.call_method0(pyo3::intern!(py, "__next__")),
+    };
+    match step {
+        Ok(_) => {
+            let _ = generator.call_method0(pyo3::intern!(py, "close"));
+            Err(pyo3::exceptions::PyRuntimeError::new_err(
+                "a generator provider yielded more than once; it must yield exactly one instance",
+            ))
+        }
+        Err(err) if err.is_instance_of::<PyStopIteration>(py) => Ok(()),
+        Err(err) => match error {
+            // The generator re-raised the error it was given: nothing new to report.
+            Some(exc) if err.value(py).is(exc) => Ok(()),
+            _ => Err(err),
+        },
+    }
+}
+
+fn exit_context(py: Python<'_>, manager: &Bound<'_, PyAny>, error: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+    let args = match error {
+        Some(exc) => (
+            exc.get_type().into_any(),
+            exc.clone(),
+            exc.getattr(pyo3::intern!(py, "__traceback__"))?,
+        ),
+        None => (py.None().into_bound(py), py.None().into_bound(py), py.None().into_bound(py)),
+    };
+    manager.call_method1(pyo3::intern!(py, "__exit__"), args)?;
+    Ok(())
+}

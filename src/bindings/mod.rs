@@ -1,0 +1,9 @@
+//! Adapters between Python objects and the `dioxide-core` domain.
+
+pub(crate) mod cell;
+pub(crate) mod container;
+pub(crate) mod errors;
+pub(crate) mod exec;
+pub(crate) mod keys;
+pub(crate) mod lifecycle;
+pub(crate) mod scope;

@@ -1,0 +1,157 @@
+//! `_RustScope`: the instances of one scope (a request, a job) and their
+//! finalizers. Singletons and plans stay with the container.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use dioxide_core::Key;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyTuple};
+
+use super::cell::InstanceCell;
+use super::container::RustContainer;
+use super::errors::{DioxideError, ErrorKind};
+use super::lifecycle::{finalize_until_async, Finalizers};
+
+#[derive(Default)]
+pub(crate) struct ScopeState {
+    cells: Mutex<HashMap<Key, Arc<InstanceCell>>>,
+    pub(crate) finalizers: Finalizers,
+}
+
+impl ScopeState {
+    /// This scope's slot for a scoped provider, created on first use.
+    pub(crate) fn cell(&self, key: Key) -> Arc<InstanceCell> {
+        let mut cells = self.cells.lock().unwrap_or_else(|p| p.into_inner());
+        Arc::clone(cells.entry(key).or_default())
+    }
+
+    fn take_cells(&self) -> HashMap<Key, Arc<InstanceCell>> {
+        std::mem::take(&mut *self.cells.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+#[pyclass(name = "_RustScope", module = "dioxide._dioxide_core", subclass, frozen)]
+pub(crate) struct RustScope {
+    container: Py<RustContainer>,
+    state: ScopeState,
+    closed: AtomicBool,
+}
+
+impl RustScope {
+    pub(crate) fn new(container: Py<RustContainer>) -> Self {
+        Self {
+            container,
+            state: ScopeState::default(),
+            closed: AtomicBool::new(false),
+        }
+    }
+
+    fn check_open(&self, py: Python<'_>) -> PyResult<()> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(DioxideError::new(ErrorKind::Scope, "this scope is closed")
+                .with_hint("create a new scope with `container.create_scope()` for the next unit of work")
+                .into_pyerr(py));
+        }
+        Ok(())
+    }
+}
+
+#[pymethods]
+impl RustScope {
+    #[new]
+    fn py_new(py: Python<'_>, container: Py<RustContainer>) -> PyResult<Self> {
+        if container.get().is_closed() {
+            return Err(RustContainer::closed_error(py));
+        }
+        Ok(Self::new(container))
+    }
+
+    /// Resolve `type_` in this scope: scoped instances are cached here,
+    /// singletons come from the container.
+    fn resolve(&self, py: Python<'_>, type_: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        self.check_open(py)?;
+        self.container.get().resolve_with(py, type_, Some(&self.state), None)
+    }
+
+    /// Resolve with some providers already built (used by `aresolve`).
+    fn _resolve_prebuilt(&self, py: Python<'_>, type_: &Bound<'_, PyAny>, prebuilt: &Bound<'_, PyDict>) -> PyResult<Py<PyAny>> {
+        self.check_open(py)?;
+        let prebuilt = super::container::prebuilt_map(prebuilt)?;
+        self.container.get().resolve_with(py, type_, Some(&self.state), Some(&prebuilt))
+    }
+
+    /// The cached scoped instance for `type_`, or `None`.
+    fn _cached(&self, py: Python<'_>, type_: &Bound<'_, PyAny>) -> Option<Py<PyAny>> {
+        let key = super::keys::key_of(type_);
+        let cells = self.state.cells.lock().unwrap_or_else(|p| p.into_inner());
+        cells.get(&key).and_then(|c| c.get()).map(|v| v.clone_ref(py))
+    }
+
+    /// Store an instance built by `aresolve` in this scope.
+    fn _store(&self, py: Python<'_>, type_: &Bound<'_, PyAny>, value: Py<PyAny>) -> Py<PyAny> {
+        let cell = self.state.cell(super::keys::key_of(type_));
+        match cell.get() {
+            Some(existing) => existing.clone_ref(py),
+            None => cell.fill(py, value),
+        }
+    }
+
+    /// Register an async generator to be finalized when the scope closes.
+    fn _push_async_finalizer(&self, py: Python<'_>, type_: Py<PyAny>, handle: Py<PyAny>) {
+        let _ = py;
+        self.state.finalizers.push(super::lifecycle::Finalizer {
+            kind: super::lifecycle::FinalizerKind::AsyncGenerator,
+            handle,
+            provides: type_,
+        });
+    }
+
+
+    #[getter]
+    fn _container(&self, py: Python<'_>) -> Py<RustContainer> {
+        self.container.clone_ref(py)
+    }
+
+    #[getter]
+    fn closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
+    /// Mark the scope closed; `False` when it already was.
+    fn _begin_close(&self) -> bool {
+        !self.closed.swap(true, Ordering::AcqRel)
+    }
+
+    /// Run finalizers newest first up to the next async one; see
+    /// `lifecycle::finalize_until_async`.
+    #[pyo3(signature = (error=None))]
+    fn _finalize<'py>(&self, py: Python<'py>, error: Option<Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyTuple>> {
+        finalize_until_async(py, &self.state.finalizers, error.as_ref())
+    }
+
+    /// Drop the scope's instances.
+    fn _release(&self) {
+        drop(self.state.take_cells());
+    }
+
+    fn __contains__(&self, py: Python<'_>, type_: &Bound<'_, PyAny>) -> PyResult<bool> {
+        self.container.get().__contains__(py, type_)
+    }
+
+    fn __traverse__(&self, visit: pyo3::gc::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
+        visit.call(&self.container)?;
+        if let Ok(cells) = self.state.cells.try_lock() {
+            for value in cells.values().filter_map(|c| c.get()) {
+                visit.call(value)?;
+            }
+        }
+        self.state.finalizers.visit(&visit)
+    }
+
+    fn __clear__(&self) {
+        drop(self.state.take_cells());
+        drop(self.state.finalizers.clear());
+    }
+}
