@@ -12,7 +12,7 @@ from dioxide._introspect import (
     describe,
 )
 from dioxide._kinds import class_kind, factory_kind, provided_type
-from dioxide._registry import caller_namespace, register_decorated
+from dioxide._registry import caller_frame, frame_namespace, register_decorated
 from dioxide._scope import Scope
 from dioxide.exceptions import DioxideTypeError
 
@@ -49,7 +49,7 @@ def _register_class(cls: Any, scope: Scope, lifecycle: bool, where: str, depth: 
         scope.value,
         kind,
         lambda localns: class_dependencies(cls, localns),
-        caller_namespace(depth + 1),
+        caller_frame(depth + 1),
     )
 
 
@@ -129,7 +129,8 @@ def _register_function(
             f"@provider decorates functions, got {describe(func)} ({type(func).__name__})",
             hint="for a class use @component or @singleton",
         )
-    localns = caller_namespace(depth + 1)
+    frame = caller_frame(depth + 1)
+    localns = frame_namespace(frame)
     target_type = provides
     if target_type is None:
         try:
@@ -152,7 +153,7 @@ def _register_function(
         scope.value,
         factory_kind(func),
         lambda ns: callable_dependencies(func, ns),
-        localns,
+        frame,
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from types import FrameType
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
@@ -19,13 +20,23 @@ from typing import Any, Callable, Optional
 from dioxide._dioxide_core import _RustContainer
 from dioxide._introspect import Dependency, UnresolvedReference
 
-__all__ = ["DECORATED", "caller_namespace", "register_decorated", "retry_pending"]
+__all__ = [
+    "DECORATED",
+    "caller_frame",
+    "caller_namespace",
+    "register_decorated",
+    "retry_pending",
+]
 
 #: The providers of every ``@component`` / ``@singleton`` / ``@provider``.
 DECORATED = _RustContainer()
 
 #: Reads a provider's dependencies given a local namespace for annotations.
 Analyzer = Callable[[Optional[Mapping[str, Any]]], list[Dependency]]
+
+
+#: One registration as the Rust core takes it.
+Entry = tuple[type, Any, str, str, list[Dependency], Optional[str]]
 
 
 @dataclass
@@ -35,36 +46,50 @@ class _Registration:
     lifetime: str
     kind: str
     analyze: Analyzer
-    localns: Mapping[str, Any]
+    #: The frame the decorator was applied in, kept only while the
+    #: registration is pending: reading its locals again later sees classes
+    #: defined after the decorated one in the same function.
+    frame: Optional[FrameType]
 
-    def entry(
-        self, localns: Optional[Mapping[str, Any]] = None
-    ) -> tuple[type, Any, str, str, list[Dependency], Optional[str]]:
-        return (
-            self.provides,
-            self.target,
-            self.lifetime,
-            self.kind,
-            self.analyze(localns if localns is not None else self.localns),
-            None,
-        )
+    @property
+    def localns(self) -> dict[str, Any]:
+        namespace = frame_namespace(self.frame)
+        name = getattr(self.provides, "__name__", "")
+        if name:
+            # The decorated class is not bound to its name yet while its
+            # decorator runs; annotations that mention it must still resolve.
+            namespace[name] = self.provides
+        return namespace
+
+    def entry(self, localns: Mapping[str, Any]) -> Entry:
+        return (self.provides, self.target, self.lifetime, self.kind, self.analyze(localns), None)
 
 
 _lock = threading.RLock()
 _pending: dict[type, _Registration] = {}
 
 
-def caller_namespace(depth: int) -> Mapping[str, Any]:
-    """The local names where a decorator was applied (for forward references
-    to classes defined inside a function)."""
+def caller_frame(depth: int) -> Optional[FrameType]:
+    """The frame ``depth`` calls above the caller, when it is a function's:
+    at module level annotations are evaluated in the module's globals anyway."""
     try:
         frame = sys._getframe(depth + 1)
     except (AttributeError, ValueError):
-        return {}
+        return None
     if frame.f_locals is frame.f_globals:
-        # Module level: annotations are evaluated in the module's globals anyway.
-        return {}
-    return dict(frame.f_locals)
+        return None
+    return frame
+
+
+def frame_namespace(frame: Optional[FrameType]) -> dict[str, Any]:
+    """A copy of a function frame's current local names (for forward
+    references to classes defined inside a function)."""
+    return dict(frame.f_locals) if frame is not None else {}
+
+
+def caller_namespace(depth: int) -> dict[str, Any]:
+    """The local names ``depth`` calls above the caller."""
+    return frame_namespace(caller_frame(depth + 1))
 
 
 def register_decorated(
@@ -73,54 +98,54 @@ def register_decorated(
     lifetime: str,
     kind: str,
     analyze: Analyzer,
-    localns: Mapping[str, Any],
+    frame: Optional[FrameType],
 ) -> None:
     """Register one decorated provider, and every pending one it completes,
     as a single change: if any of them closes a cycle, nothing changes."""
-    # The class being decorated is not bound to its name yet; annotations
-    # that mention it (a self-dependency) must still resolve.
-    own_name = getattr(provides, "__name__", "")
-    localns = {**localns, own_name: provides} if own_name else localns
-    registration = _Registration(provides, target, lifetime, kind, analyze, localns)
+    registration = _Registration(provides, target, lifetime, kind, analyze, frame)
     with _lock:
-        entries = []
-        newly_pending = None
+        localns = registration.localns
         try:
-            entries.append(registration.entry())
+            entries = [registration.entry(localns)]
+            pending = False
         except UnresolvedReference as unresolved:
-            entries.append((provides, target, lifetime, kind, [], unresolved.name))
-            newly_pending = registration
-        completed, still_pending = _complete_pending(provides, localns)
-        entries.extend(completed)
-        DECORATED._register(entries, explicit=False)
-        _pending.clear()
-        _pending.update(still_pending)
-        if newly_pending is not None:
-            _pending[provides] = newly_pending
+            entries = [(provides, target, lifetime, kind, [], unresolved.name)]
+            pending = True
+        completed = _complete_pending(skip=provides, extra=localns)
+        DECORATED._register(entries + [entry for _, entry in completed], explicit=False)
+        _settle(completed)
+        if pending:
+            _pending[provides] = registration
+        else:
+            registration.frame = None
 
 
 def retry_pending() -> None:
     """Wire pending providers whose annotations have become resolvable."""
     with _lock:
-        if not _pending:
-            return
-        completed, still_pending = _complete_pending(None, {})
+        completed = _complete_pending(skip=None, extra={})
         if completed:
-            DECORATED._register(completed, explicit=False)
-            _pending.clear()
-            _pending.update(still_pending)
+            DECORATED._register([entry for _, entry in completed], explicit=False)
+            _settle(completed)
 
 
 def _complete_pending(
     skip: Optional[type], extra: Mapping[str, Any]
-) -> tuple[list[Any], dict[type, _Registration]]:
+) -> list[tuple[_Registration, Entry]]:
+    """The pending registrations whose annotations now resolve."""
     completed = []
-    still: dict[type, _Registration] = {}
     for provides, waiting in _pending.items():
         if provides is skip:
             continue
         try:
-            completed.append(waiting.entry({**waiting.localns, **extra}))
+            completed.append((waiting, waiting.entry({**waiting.localns, **extra})))
         except UnresolvedReference:
-            still[provides] = waiting
-    return completed, still
+            continue
+    return completed
+
+
+def _settle(completed: list[tuple[_Registration, Entry]]) -> None:
+    """Forget pending registrations once the core has accepted them."""
+    for registration, _ in completed:
+        registration.frame = None
+        _pending.pop(registration.provides, None)

@@ -38,10 +38,11 @@ class DioxideError(Exception):
     """Base class of every dioxide error.
 
     Attributes:
-        message: the full text, including the chain and the hint.
+        reason: what went wrong, in one sentence.
         requested: the type whose resolution or registration failed, if any.
         chain: the types from ``requested`` to the one at fault.
         hint: what to do about it.
+        message: the full text: reason, chain and hint, one per line.
     """
 
     def __init__(
@@ -52,11 +53,12 @@ class DioxideError(Exception):
         chain: Sequence[Any] = (),
         hint: Optional[str] = None,
     ) -> None:
-        super().__init__(message)
-        self.message = message
+        self.reason = message
         self.requested = requested
         self.chain: list[Any] = list(chain)
         self.hint = hint
+        self.message = _render(message, self.chain, hint)
+        super().__init__(self.message)
 
     def __str__(self) -> str:
         # KeyError would otherwise show the repr of the message, quotes and all.
@@ -65,8 +67,24 @@ class DioxideError(Exception):
     def __reduce__(self) -> tuple[Any, ...]:
         return (
             _rebuild,
-            (type(self), self.message, self.requested, self.chain, self.hint),
+            (type(self), self.reason, self.requested, self.chain, self.hint),
         )
+
+
+def _name(obj: Any) -> str:
+    name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
+    if isinstance(name, str):
+        return name.rsplit("<locals>.", 1)[-1]
+    return repr(obj)
+
+
+def _render(reason: str, chain: Sequence[Any], hint: Optional[str]) -> str:
+    lines = [reason]
+    if len(chain) > 1:
+        lines.append("  chain: " + " -> ".join(_name(t) for t in chain))
+    if hint:
+        lines.append("  hint: " + hint)
+    return "\n".join(lines)
 
 
 def _rebuild(

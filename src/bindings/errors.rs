@@ -88,18 +88,11 @@ impl DioxideError {
     }
 
     pub(crate) fn into_pyerr(self, py: Python<'_>) -> PyErr {
-        let mut text = self.message;
-        if self.chain.len() > 1 {
-            text.push_str("\n  chain: ");
-            text.push_str(&render_chain(py, &self.chain));
-        }
-        if let Some(hint) = &self.hint {
-            text.push_str("\n  hint: ");
-            text.push_str(hint);
-        }
         let Some(classes) = EXCEPTIONS.get(py) else {
-            return self.kind.builtin(text);
+            return self.kind.builtin(self.plain_text(py));
         };
+        // The Python class renders chain and hint itself (one formatter for
+        // errors raised on both sides of the boundary).
         let build = || -> PyResult<PyErr> {
             let class = classes
                 .bind(py)
@@ -110,10 +103,25 @@ impl DioxideError {
             kwargs.set_item("requested", chain.get_item(0).ok())?;
             kwargs.set_item("chain", chain)?;
             kwargs.set_item("hint", self.hint.as_deref())?;
-            let instance = class.call((text.as_str(),), Some(&kwargs))?;
+            let instance = class.call((self.message.as_str(),), Some(&kwargs))?;
             Ok(PyErr::from_value(instance))
         };
         build().unwrap_or_else(|err| err)
+    }
+
+    /// The message for builtin exceptions, used only before
+    /// `dioxide.exceptions` has installed its classes.
+    fn plain_text(&self, py: Python<'_>) -> String {
+        let mut text = self.message.clone();
+        if self.chain.len() > 1 {
+            text.push_str("\n  chain: ");
+            text.push_str(&render_chain(py, &self.chain));
+        }
+        if let Some(hint) = &self.hint {
+            text.push_str("\n  hint: ");
+            text.push_str(hint);
+        }
+        text
     }
 }
 
