@@ -8,6 +8,12 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 STAMP  := $(VENV)/.installed-dev
 
+BENCH_VENV  ?= .venv-bench
+BENCH_PY    := $(BENCH_VENV)/bin/python
+BENCH_STAMP := $(BENCH_VENV)/.installed-bench
+BENCH_WHEEL := target/bench-wheel
+BENCH_ARGS  ?=
+
 .PHONY: help
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -47,7 +53,23 @@ typecheck: build ## mypy --strict on the package, examples and typing tests; stu
 .PHONY: test
 test: test-rust test-python typecheck ## Build and run every test: cargo, pytest, mypy, stubtest, examples
 
+# The benchmark venv gets dioxide as a wheel built from this checkout, not an
+# editable install, so a rebuild for .venv cannot change it mid-run.
+$(BENCH_STAMP): benchmarks/requirements.txt
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_PY) -m pip install --quiet --upgrade pip
+	$(BENCH_PY) -m pip install --quiet "maturin>=1.7,<2" "typing_extensions>=4.13" \
+	  -r benchmarks/requirements.txt
+	touch $(BENCH_STAMP)
+
+.PHONY: bench
+bench: $(BENCH_STAMP) ## Benchmark dioxide against hand-written code and its peers (BENCH_ARGS=--quick for a smoke run)
+	rm -rf $(BENCH_WHEEL)
+	$(BENCH_VENV)/bin/maturin build --release --quiet --interpreter $(BENCH_PY) --out $(BENCH_WHEEL)
+	$(BENCH_PY) -m pip install --quiet --force-reinstall --no-deps $(BENCH_WHEEL)/*.whl
+	$(BENCH_PY) -m benchmarks.run $(BENCH_ARGS)
+
 .PHONY: clean
-clean: ## Remove build outputs and the virtualenv
-	rm -rf target $(VENV) .mypy_cache .pytest_cache .hypothesis
+clean: ## Remove build outputs and the virtualenvs
+	rm -rf target $(VENV) $(BENCH_VENV) .mypy_cache .pytest_cache .hypothesis
 	find python -name '*.so' -delete

@@ -19,8 +19,10 @@ Decorate classes, then resolve::
 
 from dioxide._container import Container
 from dioxide._decorators import component, provider, singleton
+from dioxide._markers import Named, Value
 from dioxide._scope import ContainerScope, Scope
 from dioxide.exceptions import (
+    AmbiguousProviderError,
     CaptiveDependencyError,
     CircularDependencyError,
     DependencyNotRegisteredError,
@@ -29,9 +31,11 @@ from dioxide.exceptions import (
     DuplicateRegistrationError,
     ResolutionError,
     ScopeError,
+    ValidationError,
 )
 
 __all__ = [
+    "AmbiguousProviderError",
     "CaptiveDependencyError",
     "CircularDependencyError",
     "Container",
@@ -40,9 +44,12 @@ __all__ = [
     "DioxideError",
     "DioxideTypeError",
     "DuplicateRegistrationError",
+    "Named",
     "ResolutionError",
     "Scope",
     "ScopeError",
+    "ValidationError",
+    "Value",
     "component",
     "provider",
     "singleton",

@@ -19,19 +19,23 @@ from dioxide._kinds import class_kind, factory_kind
 from dioxide._lifecycle import aclose_owner, aresolve_in, close_owner
 from dioxide._registry import DECORATED, caller_namespace, retry_pending
 from dioxide._scope import ContainerScope, Scope
-from dioxide.exceptions import DioxideTypeError
+from dioxide._graph import render_graph
+from dioxide.exceptions import DioxideTypeError, ValidationError
 
 __all__ = ["Container"]
 
 T = TypeVar("T")
 
 
-def _require_class(obj: object, what: str) -> None:
+def _require_class(obj: object, what: str) -> type:
+    """``obj`` itself, checked to be a class (a ``TypeForm`` parameter admits
+    any type expression statically; only classes can be registered)."""
     if not isinstance(obj, type):
         raise DioxideTypeError(
             f"{what} expects a class, got {obj!r} ({type(obj).__name__})",
             hint="pass the class itself, e.g. UserService, not an instance or a string",
         )
+    return obj
 
 
 def _check_scope(scope: object, what: str) -> Scope:
@@ -75,10 +79,24 @@ class Container(_RustContainer):
     per type into a plan and executed without Python-level overhead.
     """
 
-    def __new__(cls) -> Self:
+    def __new__(cls, *, profile: Optional[str] = None) -> Self:
+        if profile is not None and not (isinstance(profile, str) and profile):
+            raise DioxideTypeError(
+                f"Container(profile=...) takes a profile name, got {profile!r}",
+                hint='e.g. Container(profile="test")',
+            )
         retry_pending()
-        instance: Self = super().__new__(cls, DECORATED)
+        instance: Self = super().__new__(cls, DECORATED, profile)
         return instance
+
+    def __init__(self, *, profile: Optional[str] = None) -> None:
+        """``profile`` selects the implementations decorated with that
+        ``profile=`` (unmarked ones serve every profile)::
+
+            production = Container(profile="prod")
+            tests = Container(profile="test")
+        """
+        self.profile = profile
 
     if TYPE_CHECKING:
 
@@ -99,13 +117,13 @@ class Container(_RustContainer):
         result: T = await aresolve_in(self, None, type_)
         return result
 
-    def register_instance(self, type_: type[T], instance: T) -> None:
+    def register_instance(self, type_: TypeForm[T], instance: T) -> None:
         """Provide ``type_`` with an existing object (a singleton by nature)::
 
         container.register_instance(Config, Config(dsn="postgres://..."))
         """
-        _require_class(type_, "register_instance()")
-        if _is_instance(instance, type_) is False:
+        provides = _require_class(type_, "register_instance()")
+        if _is_instance(instance, provides) is False:
             raise DioxideTypeError(
                 f"register_instance({describe(type_)}, ...) got an instance of "
                 f"{type(instance).__name__}, which is not a {describe(type_)}",
@@ -113,11 +131,11 @@ class Container(_RustContainer):
                 chain=[type_],
                 hint=f"pass a {describe(type_)} instance, or register it under its own type",
             )
-        self._register([(type_, instance, Scope.SINGLETON.value, "instance", [], None)])
+        self._register([(provides, instance, Scope.SINGLETON.value, "instance", [], None, [], None)])
 
     def register_class(
         self,
-        type_: type[T],
+        type_: TypeForm[T],
         cls: Optional[type[T]] = None,
         *,
         scope: Scope = Scope.TRANSIENT,
@@ -128,11 +146,10 @@ class Container(_RustContainer):
 
             container.register_class(PaymentPort, StripeGateway, scope=Scope.SINGLETON)
         """
-        _require_class(type_, "register_class()")
-        implementation = type_ if cls is None else cls
-        _require_class(implementation, "register_class()")
+        provides = _require_class(type_, "register_class()")
+        implementation = _require_class(provides if cls is None else cls, "register_class()")
         checked = _check_scope(scope, "register_class()")
-        if _is_subclass(implementation, type_) is False:
+        if _is_subclass(implementation, provides) is False:
             raise DioxideTypeError(
                 f"register_class({describe(type_)}, {describe(implementation)}): "
                 f"{describe(implementation)} is not a subclass of {describe(type_)}",
@@ -145,11 +162,11 @@ class Container(_RustContainer):
             deps = class_dependencies(implementation, caller_namespace(1))
         except UnresolvedReference as unresolved:
             raise self._unresolved(implementation, unresolved) from None
-        self._register([(type_, implementation, checked.value, kind, deps, None)])
+        self._register([(provides, implementation, checked.value, kind, deps, None, [], None)])
 
     def register_factory(
         self,
-        type_: type[T],
+        type_: TypeForm[T],
         factory: Callable[..., Any],
         *,
         scope: Scope = Scope.TRANSIENT,
@@ -164,7 +181,7 @@ class Container(_RustContainer):
 
             container.register_factory(Database, connect, scope=Scope.SINGLETON)
         """
-        _require_class(type_, "register_factory()")
+        provides = _require_class(type_, "register_factory()")
         checked = _check_scope(scope, "register_factory()")
         if not callable(factory):
             raise DioxideTypeError(
@@ -188,7 +205,87 @@ class Container(_RustContainer):
             deps = callable_dependencies(target, caller_namespace(1))
         except UnresolvedReference as unresolved:
             raise self._unresolved(factory, unresolved) from None
-        self._register([(type_, factory, checked.value, factory_kind(target), deps, None)])
+        self._register(
+            [(provides, factory, checked.value, factory_kind(target), deps, None, [], None)]
+        )
+
+    def register_value(self, name: str, value: object) -> None:
+        """Set a configuration value, injected into parameters annotated
+        ``Annotated[T, Value(name)]``::
+
+            container.register_value("db_url", "postgres://localhost/app")
+        """
+        if not isinstance(name, str) or not name:
+            raise DioxideTypeError(
+                f"register_value() takes a non-empty name, got {name!r}",
+                hint='e.g. container.register_value("db_url", "postgres://...")',
+            )
+        self._register_value(name, value)
+
+    def override(
+        self, type_: TypeForm[T], replacement: object, *, scope: Scope = Scope.TRANSIENT
+    ) -> _Override:
+        """Replace the provider of ``type_`` inside a ``with`` block, for
+        tests. ``replacement`` is an instance, a class (wired from its hints,
+        built with ``scope``) or a factory function::
+
+            with container.override(EmailPort, FakeEmail()):
+                container.resolve(SignupService).signup("a@b.c")
+
+        Singletons built with the old provider (and everything that depends
+        on them) are set aside for the block, so dependants are rebuilt with
+        the replacement, and come back unchanged when the block ends, also
+        after an exception.
+        """
+        provides = _require_class(type_, "override()")
+        checked = _check_scope(scope, "override()")
+        localns = caller_namespace(1)
+        entry: tuple[Any, ...]
+        if isinstance(replacement, type):
+            deps = self._dependencies(replacement, class_dependencies, localns)
+            entry = (provides, replacement, checked.value, "call", deps, None, [], None)
+        elif inspect.isfunction(replacement) or inspect.ismethod(replacement):
+            deps = self._dependencies(replacement, callable_dependencies, localns)
+            kind = factory_kind(replacement)
+            entry = (provides, replacement, checked.value, kind, deps, None, [], None)
+        else:
+            if _is_instance(replacement, provides) is False:
+                raise DioxideTypeError(
+                    f"override({describe(provides)}, ...) got an instance of "
+                    f"{type(replacement).__name__}, which is not a {describe(provides)}",
+                    requested=provides,
+                    chain=[provides],
+                    hint="pass an instance of the overridden type, a class or a factory",
+                )
+            entry = (provides, replacement, Scope.SINGLETON.value, "instance", [], None, [], None)
+        return _Override(self, entry)
+
+    def _dependencies(self, target: Any, read: Callable[..., Any], localns: Any) -> Any:
+        try:
+            return read(target, localns)
+        except UnresolvedReference as unresolved:
+            raise self._unresolved(target, unresolved) from None
+
+    def validate(self) -> None:
+        """Check the whole wiring without building anything, and raise one
+        :class:`ValidationError` listing every problem: missing providers
+        (with the chain that needs them), missing values, ambiguous
+        interfaces, captive dependencies, unresolved forward references::
+
+            def test_wiring() -> None:
+                Container(profile="prod").validate()
+        """
+        errors = self._validate()
+        if errors:
+            raise ValidationError(errors)
+
+    def graph(self, format: str = "mermaid") -> str:
+        """The dependency graph as Mermaid (``"mermaid"``) or Graphviz DOT
+        (``"dot"``) text, each provider labelled with its lifetime::
+
+            print(container.graph("dot"))
+        """
+        return render_graph(self._providers(), format)
 
     @staticmethod
     def _unresolved(owner: object, unresolved: UnresolvedReference) -> DioxideTypeError:
@@ -241,4 +338,33 @@ class Container(_RustContainer):
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else f"{len(self)} providers"
-        return f"<dioxide.Container {state}>"
+        profile = f" profile={self.profile!r}" if self.profile else ""
+        return f"<dioxide.Container{profile} {state}>"
+
+
+class _Override:
+    """The context manager returned by :meth:`Container.override`."""
+
+    def __init__(self, container: Container, entry: tuple[Any, ...]) -> None:
+        self._container = container
+        self._entry = entry
+        self._active = False
+
+    def __enter__(self) -> None:
+        if self._active:
+            raise DioxideTypeError(
+                "this override is already active",
+                hint="call container.override(...) again for a nested block",
+            )
+        self._container._override_push(self._entry)
+        self._active = True
+
+    def __exit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        if self._active:
+            self._active = False
+            self._container._override_pop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Sequence
 from typing import Any, Callable, Optional, TypeVar, Union, overload
 
 from dioxide._introspect import (
@@ -12,7 +13,7 @@ from dioxide._introspect import (
     describe,
 )
 from dioxide._kinds import class_kind, factory_kind, provided_type
-from dioxide._registry import caller_frame, frame_namespace, register_decorated
+from dioxide._registry import Exposure, caller_frame, frame_namespace, register_decorated
 from dioxide._scope import Scope
 from dioxide.exceptions import DioxideTypeError
 
@@ -20,6 +21,11 @@ __all__ = ["component", "provider", "singleton"]
 
 C = TypeVar("C", bound=type)
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: What ``provides=`` accepts: one interface or several.
+Provides = Union[type, Sequence[type], None]
+#: What ``profile=`` accepts: one profile name or several.
+Profiles = Union[str, Sequence[str], None]
 
 
 def _check_scope(scope: object, where: str) -> Scope:
@@ -31,7 +37,73 @@ def _check_scope(scope: object, where: str) -> Scope:
     )
 
 
-def _register_class(cls: Any, scope: Scope, lifecycle: bool, where: str, depth: int) -> None:
+def _interfaces(provides: Provides, where: str) -> list[type]:
+    if provides is None:
+        return []
+    listed = [provides] if isinstance(provides, type) else list(provides)
+    for interface in listed:
+        if not isinstance(interface, type):
+            raise DioxideTypeError(
+                f"{where}: provides= takes classes (an interface, a Protocol or an ABC), "
+                f"got {interface!r}",
+                hint="pass the interface class itself, e.g. provides=PaymentPort",
+            )
+    return listed
+
+
+def _exposures(
+    implementation: type, provides: Provides, name: Optional[str], where: str
+) -> list[Exposure]:
+    """What a provider answers for besides its own class: each interface in
+    ``provides`` (under ``name`` when given), or its own class under ``name``."""
+    interfaces = _interfaces(provides, where)
+    if name is not None and not isinstance(name, str):
+        raise DioxideTypeError(f"{where}: name= must be a string, got {name!r}")
+    if not interfaces:
+        return [(implementation, name)] if name is not None else []
+    for interface in interfaces:
+        if isinstance(implementation, type) and _not_subclass(implementation, interface):
+            raise DioxideTypeError(
+                f"{where}: {describe(implementation)} does not implement "
+                f"{describe(interface)} (it is not a subclass)",
+                requested=interface,
+                chain=[interface],
+                hint=f"derive {describe(implementation)} from {describe(interface)}, "
+                "or drop it from provides=",
+            )
+    return [(interface, name) for interface in interfaces]
+
+
+def _not_subclass(implementation: type, interface: type) -> bool:
+    try:
+        return not issubclass(implementation, interface)
+    except TypeError:
+        # A Protocol that is not runtime-checkable: structural, trust the user.
+        return False
+
+
+def _profiles(profile: Profiles, where: str) -> Optional[list[str]]:
+    if profile is None:
+        return None
+    listed = [profile] if isinstance(profile, str) else list(profile)
+    if not listed or not all(isinstance(p, str) and p for p in listed):
+        raise DioxideTypeError(
+            f"{where}: profile= takes a profile name or a list of names, got {profile!r}",
+            hint='e.g. profile="test" or profile=["test", "dev"]',
+        )
+    return listed
+
+
+def _register_class(
+    cls: Any,
+    scope: Scope,
+    lifecycle: bool,
+    provides: Provides,
+    name: Optional[str],
+    profile: Profiles,
+    where: str,
+    depth: int,
+) -> None:
     if not isinstance(cls, type):
         hint = (
             "decorate the class itself; for a factory function use @provider"
@@ -50,6 +122,8 @@ def _register_class(cls: Any, scope: Scope, lifecycle: bool, where: str, depth: 
         kind,
         lambda localns: class_dependencies(cls, localns),
         caller_frame(depth + 1),
+        exposes=_exposures(cls, provides, name, where),
+        profiles=_profiles(profile, where),
     )
 
 
@@ -57,7 +131,12 @@ def _register_class(cls: Any, scope: Scope, lifecycle: bool, where: str, depth: 
 def component(cls: C, /) -> C: ...
 @overload
 def component(
-    *, scope: Scope = Scope.TRANSIENT, lifecycle: bool = False
+    *,
+    scope: Scope = Scope.TRANSIENT,
+    lifecycle: bool = False,
+    provides: Provides = None,
+    name: Optional[str] = None,
+    profile: Profiles = None,
 ) -> Callable[[C], C]: ...
 def component(
     cls: Optional[C] = None,
@@ -65,6 +144,9 @@ def component(
     *,
     scope: Scope = Scope.TRANSIENT,
     lifecycle: bool = False,
+    provides: Provides = None,
+    name: Optional[str] = None,
+    profile: Profiles = None,
 ) -> Union[C, Callable[[C], C]]:
     """Register a class with every :class:`Container`, wired from its
     ``__init__`` type hints. Transient by default: each injection gets a new
@@ -75,19 +157,27 @@ def component(
             def __init__(self, repo: UserRepository) -> None:
                 self.repo = repo
 
-        @component(scope=Scope.SCOPED)
-        class RequestContext: ...
+        @component(provides=PaymentPort, scope=Scope.SINGLETON)
+        class StripeGateway: ...
 
-    ``lifecycle=True`` marks a context-manager class: it is entered when
-    built and exited when its owner (container or scope) closes.
+    - ``provides``: interfaces (Protocols, ABCs, base classes) this class
+      implements; a parameter typed as one of them gets this class.
+      ``list[Interface]`` gets every implementation.
+    - ``name``: tells implementations of one interface apart; ask for one
+      with ``Annotated[Interface, Named("name")]``.
+    - ``profile``: only containers made with ``Container(profile=...)`` for
+      one of these profiles see the class, and there it wins over unmarked
+      implementations of the same interface.
+    - ``lifecycle=True``: a context-manager class, entered when built and
+      exited when its owner (container or scope) closes.
     """
     checked = _check_scope(scope, "@component")
     if cls is not None:
-        _register_class(cls, checked, lifecycle, "@component", depth=1)
+        _register_class(cls, checked, lifecycle, provides, name, profile, "@component", depth=1)
         return cls
 
     def decorate(target: C) -> C:
-        _register_class(target, checked, lifecycle, "@component", depth=1)
+        _register_class(target, checked, lifecycle, provides, name, profile, "@component", depth=1)
         return target
 
     return decorate
@@ -96,12 +186,25 @@ def component(
 @overload
 def singleton(cls: C, /) -> C: ...
 @overload
-def singleton(*, lifecycle: bool = False) -> Callable[[C], C]: ...
 def singleton(
-    cls: Optional[C] = None, /, *, lifecycle: bool = False
+    *,
+    lifecycle: bool = False,
+    provides: Provides = None,
+    name: Optional[str] = None,
+    profile: Profiles = None,
+) -> Callable[[C], C]: ...
+def singleton(
+    cls: Optional[C] = None,
+    /,
+    *,
+    lifecycle: bool = False,
+    provides: Provides = None,
+    name: Optional[str] = None,
+    profile: Profiles = None,
 ) -> Union[C, Callable[[C], C]]:
     """Register a class as a singleton: one instance per container, built on
-    first use and shared by every dependant::
+    first use and shared by every dependant (also across every interface in
+    ``provides``). Takes the options of :func:`component`::
 
         @singleton
         class Config:
@@ -109,18 +212,27 @@ def singleton(
                 self.dsn = "sqlite://"
     """
     if cls is not None:
-        _register_class(cls, Scope.SINGLETON, lifecycle, "@singleton", depth=1)
+        _register_class(
+            cls, Scope.SINGLETON, lifecycle, provides, name, profile, "@singleton", depth=1
+        )
         return cls
 
     def decorate(target: C) -> C:
-        _register_class(target, Scope.SINGLETON, lifecycle, "@singleton", depth=1)
+        _register_class(
+            target, Scope.SINGLETON, lifecycle, provides, name, profile, "@singleton", depth=1
+        )
         return target
 
     return decorate
 
 
 def _register_function(
-    func: Any, scope: Scope, provides: Optional[type], depth: int
+    func: Any,
+    scope: Scope,
+    provides: Optional[type],
+    name: Optional[str],
+    profile: Profiles,
+    depth: int,
 ) -> None:
     if isinstance(func, type) or not callable(func) or not (
         inspect.isfunction(func) or inspect.ismethod(func)
@@ -141,19 +253,25 @@ def _register_function(
                 f"'{unresolved.name}', which is not defined",
                 hint="define the class before the provider function, or pass provides=",
             ) from None
-    if target_type is None:
+    if not isinstance(target_type, type):
         raise DioxideTypeError(
             f"@provider cannot tell what {describe(func)} provides: "
             "its return annotation is missing or not a class",
             hint="annotate the return type ('-> Database'), or pass provides=Database",
         )
+    # The function itself is the provider's own key and the type it returns
+    # is an interface it answers for, exactly like a class with provides=:
+    # two provider functions for one type are then told apart by name or
+    # profile instead of silently replacing each other.
     register_decorated(
-        target_type,
+        func,
         func,
         scope.value,
         factory_kind(func),
         lambda ns: callable_dependencies(func, ns),
         frame,
+        exposes=[(target_type, name)],
+        profiles=_profiles(profile, "@provider"),
     )
 
 
@@ -161,7 +279,11 @@ def _register_function(
 def provider(func: F, /) -> F: ...
 @overload
 def provider(
-    *, scope: Scope = Scope.TRANSIENT, provides: Optional[type] = None
+    *,
+    scope: Scope = Scope.TRANSIENT,
+    provides: Optional[type] = None,
+    name: Optional[str] = None,
+    profile: Profiles = None,
 ) -> Callable[[F], F]: ...
 def provider(
     func: Optional[F] = None,
@@ -169,10 +291,13 @@ def provider(
     *,
     scope: Scope = Scope.TRANSIENT,
     provides: Optional[type] = None,
+    name: Optional[str] = None,
+    profile: Profiles = None,
 ) -> Union[F, Callable[[F], F]]:
     """Register a function as the provider of its return type; its
     parameters are injected like a constructor's. Generators are finalized
-    when their owner closes; ``async def`` providers need ``aresolve``::
+    when their owner closes; ``async def`` providers need ``aresolve``.
+    ``name`` and ``profile`` work as for :func:`component`::
 
         @provider(scope=Scope.SINGLETON)
         def database(config: Config) -> Iterator[Database]:
@@ -182,11 +307,11 @@ def provider(
     """
     checked = _check_scope(scope, "@provider")
     if func is not None:
-        _register_function(func, checked, provides, depth=1)
+        _register_function(func, checked, provides, name, profile, depth=1)
         return func
 
     def decorate(target: F) -> F:
-        _register_function(target, checked, provides, depth=1)
+        _register_function(target, checked, provides, name, profile, depth=1)
         return target
 
     return decorate

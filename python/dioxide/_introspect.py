@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections.abc
 import inspect
 import re
 import types
@@ -11,9 +12,11 @@ from typing import Any, Callable, Optional, Union
 
 from typing_extensions import Annotated, get_args, get_origin
 
+from dioxide._markers import Named, Value
 from dioxide.exceptions import DioxideTypeError
 
 __all__ = [
+    "EMPTY_LIST",
     "KEEP_DEFAULT",
     "PASS_NONE",
     "REQUIRED",
@@ -26,10 +29,16 @@ __all__ = [
 
 #: How a parameter is filled when its type has no provider (mirrors the
 #: Rust domain's ``Fallback``).
-REQUIRED, KEEP_DEFAULT, PASS_NONE = 0, 1, 2
+REQUIRED, KEEP_DEFAULT, PASS_NONE, EMPTY_LIST = 0, 1, 2, 3
 
-#: ``(parameter name, type, fallback)`` as the Rust core expects it.
-Dependency = tuple[str, type, int]
+#: ``(parameter name, type, fallback, flavor, name)`` as the Rust core
+#: expects it; flavor is "type", "named", "value" or "list".
+Dependency = tuple[str, type, int, str, Optional[str]]
+
+#: Annotations that ask for every implementation of their item type.
+_COLLECTIONS: frozenset[Any] = frozenset(
+    {list, collections.abc.Sequence, collections.abc.Iterable, collections.abc.Collection}
+)
 
 #: Builtins that are configuration values, never components: a parameter of
 #: one of these types is never filled by type alone.
@@ -156,21 +165,61 @@ def _parameter_dependency(
             hint=f"annotate it ('{name}: SomeClass') so dioxide knows what to inject, "
             "or give it a default value",
         )
-    target, optional = _injectable(hints[name])
+    annotation = hints[name]
+    marker = _marker(annotation)
+    if isinstance(marker, Value):
+        fallback = KEEP_DEFAULT if has_default else REQUIRED
+        return (name, object, fallback, "value", marker.name)
+    item = _collection_item(annotation)
+    if item is not None:
+        return (name, item, KEEP_DEFAULT if has_default else EMPTY_LIST, "list", None)
+    target, optional = _injectable(annotation)
     if target is None:
         if has_default or optional:
             return None
         raise DioxideTypeError(
-            f"parameter '{name}' of {where} is annotated {_show(hints[name])}, "
+            f"parameter '{name}' of {where} is annotated {_show(annotation)}, "
             "which dioxide does not inject by type",
-            hint="values such as str or int are configuration: give the parameter a "
-            "default, or build the object in a factory with register_factory()",
+            hint="values such as str or int are configuration: annotate them "
+            "Annotated[str, Value('name')] and call container.register_value(), "
+            "give the parameter a default, or build the object in a factory",
         )
     if has_default:
-        return (name, target, KEEP_DEFAULT)
-    if optional:
-        return (name, target, PASS_NONE)
-    return (name, target, REQUIRED)
+        fallback = KEEP_DEFAULT
+    elif optional:
+        fallback = PASS_NONE
+    else:
+        fallback = REQUIRED
+    if isinstance(marker, Named):
+        return (name, target, fallback, "named", marker.name)
+    return (name, target, fallback, "type", None)
+
+
+def _marker(annotation: Any) -> Optional[Union[Named, Value]]:
+    """The ``Named``/``Value`` marker of an ``Annotated`` annotation."""
+    if get_origin(annotation) in _UNION_TYPES:
+        members = [a for a in get_args(annotation) if a is not type(None)]
+        if len(members) == 1:
+            annotation = members[0]
+    if get_origin(annotation) is not Annotated:
+        return None
+    for extra in get_args(annotation)[1:]:
+        if isinstance(extra, (Named, Value)):
+            return extra
+    return None
+
+
+def _collection_item(annotation: Any) -> Optional[type]:
+    """``Plugin`` for ``list[Plugin]`` / ``Sequence[Plugin]``, else None."""
+    if get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    if get_origin(annotation) not in _COLLECTIONS:
+        return None
+    args = get_args(annotation)
+    if len(args) != 1 or not isinstance(args[0], type) or args[0] in _PRIMITIVES:
+        return None
+    item: type = args[0]
+    return item
 
 
 def _injectable(annotation: Any) -> tuple[Optional[type], bool]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import weakref
 from typing import Any, Optional, Protocol
 
 from dioxide.exceptions import ResolutionError, ScopeError
@@ -35,7 +36,7 @@ def raise_together(errors: list[BaseException], what: str) -> None:
     first = errors[0]  # pragma: no cover - Python < 3.11 only
     notes = list(getattr(first, "__notes__", []))  # pragma: no cover
     notes.append(message + ": " + ", ".join(repr(e) for e in errors[1:]))  # pragma: no cover
-    first.__notes__ = notes  # type: ignore[attr-defined]  # pragma: no cover
+    first.__notes__ = notes  # type: ignore[attr-defined, unused-ignore]  # pragma: no cover
     raise first  # pragma: no cover
 
 
@@ -56,7 +57,7 @@ def close_owner(owner: _Owner, error: Optional[BaseException]) -> None:
                 "which a synchronous close() cannot run",
                 requested=provides,
                 chain=[provides],
-                hint="close with `await container.aclose()` or `async with`",
+                hint=f"close with `await {_variable(owner)}.aclose()` or `async with`",
             )
         )
     owner._release()
@@ -104,8 +105,20 @@ async def _finish_async_generator(generator: Any, error: Optional[BaseException]
     )
 
 
+def _argument(
+    keeper: Any, requested: Any, dep: Optional[int], flag: str, prebuilt: dict[int, Any]
+) -> Any:
+    if flag == "node" and dep is not None:
+        return keeper._resolve_prebuilt(requested, prebuilt, dep)
+    return [] if flag == "empty" else None
+
+
 def _describe(owner: object) -> str:
     return "a scope" if "Scope" in type(owner).__name__ else "the container"
+
+
+def _variable(owner: object) -> str:
+    return "scope" if "Scope" in type(owner).__name__ else "container"
 
 
 async def aresolve_in(container: Any, scope: Any, type_: Any) -> Any:
@@ -116,38 +129,63 @@ async def aresolve_in(container: Any, scope: Any, type_: Any) -> Any:
     call) and the rest of the chain is then resolved natively.
     """
     owner = scope if scope is not None else container
-    prebuilt: dict[Any, Any] = {}
-    for provides, target, kind, lifetime, args in container._async_plan(type_):
-        holder = None
-        if lifetime == "singleton":
-            holder = container
-        elif lifetime == "scoped":
-            if scope is None:
-                raise ScopeError(
-                    f"{getattr(provides, '__name__', provides)} is scoped, "
-                    "so it can only be resolved inside a scope",
-                    requested=type_,
-                    chain=[type_, provides] if provides is not type_ else [type_],
-                    hint="use `async with container.create_scope() as scope: "
-                    "await scope.aresolve(...)`",
-                )
-            holder = scope
-        if holder is None:
-            prebuilt[provides] = await _build(owner, holder, provides, target, kind, args, prebuilt)
+    # Values awaited so far, by node index in the plan of ``type_``.
+    prebuilt: dict[int, Any] = {}
+    # Asked of the owner so that a closed scope refuses before building anything.
+    steps: list[_Step] = owner._async_plan(type_)
+    scoped = next((step[1] for step in steps if step[4] == "scoped"), None)
+    if scoped is not None and scope is None:
+        # Refused before anything is built (sync scoped types are refused by Rust).
+        raise ScopeError(
+            f"{getattr(scoped, '__name__', scoped)} is scoped, "
+            "so it can only be resolved inside a scope",
+            requested=type_,
+            chain=[type_, scoped] if scoped is not type_ else [type_],
+            hint="use `async with container.create_scope() as scope: "
+            "await scope.aresolve(...)`",
+        )
+    for_container = _held_by_singletons(steps)
+    for index, provides, target, kind, lifetime, args in steps:
+        if lifetime == "transient":
+            # Built for this call only; a transient that an async singleton
+            # holds is finalized with the container, like the singleton.
+            keeper = container if index in for_container else owner
+            prebuilt[index] = await _build(keeper, type_, provides, target, kind, args, prebuilt)
             continue
+        holder = container if lifetime == "singleton" else scope
         if holder._cached(provides) is not None:
             continue
         async with _construction_lock(holder, provides):
             if holder._cached(provides) is None:
-                value = await _build(owner, holder, provides, target, kind, args, prebuilt)
+                value = await _build(holder, type_, provides, target, kind, args, prebuilt)
                 holder._store(provides, value)
     return owner._resolve_prebuilt(type_, prebuilt)
 
 
+#: One async step of a plan: node index, provided type, provider, kind,
+#: lifetime, and its arguments as ``(parameter, node index, "node" | "none"
+#: | "empty")``.
+_Step = tuple[int, Any, Any, str, str, list[tuple[str, Optional[int], str]]]
+
+
+def _held_by_singletons(steps: list[_Step]) -> set[int]:
+    """The async transients (node indices) that an async singleton in
+    ``steps`` needs, directly or through other async transients."""
+    held: set[int] = set()
+    for index, _provides, _target, _kind, lifetime, args in reversed(steps):
+        if lifetime == "singleton" or (lifetime == "transient" and index in held):
+            held.update(dep for _name, dep, _flag in args if dep is not None)
+    return held
+
+
 def _construction_lock(holder: Any, provides: Any) -> asyncio.Lock:
-    """One lock per (container or scope, type): concurrent ``aresolve`` calls
-    build a shared async instance once."""
-    locks: dict[Any, asyncio.Lock] = holder.__dict__.setdefault("_dioxide_async_locks", {})
+    """One lock per (container or scope, event loop, type): concurrent
+    ``aresolve`` calls build a shared async instance once. Keyed by loop too
+    because an ``asyncio.Lock`` that has been waited on is bound to its loop,
+    and a container may outlive one ``asyncio.run``."""
+    per_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Any, asyncio.Lock]]
+    per_loop = holder.__dict__.setdefault("_dioxide_async_locks", weakref.WeakKeyDictionary())
+    locks = per_loop.setdefault(asyncio.get_running_loop(), {})
     lock = locks.get(provides)
     if lock is None:
         lock = locks[provides] = asyncio.Lock()
@@ -155,18 +193,18 @@ def _construction_lock(holder: Any, provides: Any) -> asyncio.Lock:
 
 
 async def _build(
-    owner: Any,
-    holder: Any,
+    keeper: Any,
+    requested: Any,
     provides: Any,
     target: Any,
     kind: str,
-    args: list[tuple[str, Any]],
-    prebuilt: dict[Any, Any],
+    args: list[tuple[str, Optional[int], str]],
+    prebuilt: dict[int, Any],
 ) -> Any:
-    kwargs = {
-        name: (owner._resolve_prebuilt(dep, prebuilt) if dep is not None else None)
-        for name, dep in args
-    }
+    """Build one async provider of ``requested``'s plan. ``keeper`` (the
+    container or a scope) is what the instance lives in: its dependencies are
+    resolved there, and an async generator is handed to it to finalize."""
+    kwargs = {name: _argument(keeper, requested, dep, flag, prebuilt) for name, dep, flag in args}
     if kind == "async_call":
         return await target(**kwargs)
     generator = target(**kwargs)
@@ -180,5 +218,10 @@ async def _build(
             chain=[provides],
             hint="an async generator provider must `yield` exactly one instance",
         ) from None
-    (holder if holder is not None else owner)._push_async_finalizer(provides, generator)
+    try:
+        keeper._push_async_finalizer(provides, generator)
+    except BaseException:
+        # The scope closed while the provider ran: nobody would finalize it later.
+        await generator.aclose()
+        raise
     return value

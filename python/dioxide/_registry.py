@@ -35,17 +35,26 @@ DECORATED = _RustContainer()
 Analyzer = Callable[[Optional[Mapping[str, Any]]], list[Dependency]]
 
 
-#: One registration as the Rust core takes it.
-Entry = tuple[type, Any, str, str, list[Dependency], Optional[str]]
+#: ``(interface, name or None)``: what else a provider answers for.
+Exposure = tuple[type, Optional[str]]
+
+#: One registration as the Rust core takes it: provides, target, lifetime,
+#: kind, dependencies, pending forward reference, exposures, profiles.
+Entry = tuple[
+    Any, Any, str, str, list[Dependency], Optional[str], list[Exposure], Optional[list[str]]
+]
 
 
 @dataclass
 class _Registration:
-    provides: type
+    #: The provider's own key: the class, or the provider function.
+    provides: Any
     target: Any
     lifetime: str
     kind: str
     analyze: Analyzer
+    exposes: list[Exposure]
+    profiles: Optional[list[str]]
     #: The frame the decorator was applied in, kept only while the
     #: registration is pending: reading its locals again later sees classes
     #: defined after the decorated one in the same function.
@@ -62,11 +71,23 @@ class _Registration:
         return namespace
 
     def entry(self, localns: Mapping[str, Any]) -> Entry:
-        return (self.provides, self.target, self.lifetime, self.kind, self.analyze(localns), None)
+        return self.pending_entry(None, self.analyze(localns))
+
+    def pending_entry(self, unresolved: Optional[str], deps: list[Dependency]) -> Entry:
+        return (
+            self.provides,
+            self.target,
+            self.lifetime,
+            self.kind,
+            deps,
+            unresolved,
+            self.exposes,
+            self.profiles,
+        )
 
 
 _lock = threading.RLock()
-_pending: dict[type, _Registration] = {}
+_pending: dict[Any, _Registration] = {}
 
 
 def caller_frame(depth: int) -> Optional[FrameType]:
@@ -93,23 +114,28 @@ def caller_namespace(depth: int) -> dict[str, Any]:
 
 
 def register_decorated(
-    provides: type,
+    provides: Any,
     target: Any,
     lifetime: str,
     kind: str,
     analyze: Analyzer,
     frame: Optional[FrameType],
+    *,
+    exposes: Optional[list[Exposure]] = None,
+    profiles: Optional[list[str]] = None,
 ) -> None:
     """Register one decorated provider, and every pending one it completes,
     as a single change: if any of them closes a cycle, nothing changes."""
-    registration = _Registration(provides, target, lifetime, kind, analyze, frame)
+    registration = _Registration(
+        provides, target, lifetime, kind, analyze, exposes or [], profiles, frame
+    )
     with _lock:
         localns = registration.localns
         try:
             entries = [registration.entry(localns)]
             pending = False
         except UnresolvedReference as unresolved:
-            entries = [(provides, target, lifetime, kind, [], unresolved.name)]
+            entries = [registration.pending_entry(unresolved.name, [])]
             pending = True
         completed = _complete_pending(skip=provides, extra=localns)
         DECORATED._register(entries + [entry for _, entry in completed], explicit=False)
@@ -130,7 +156,7 @@ def retry_pending() -> None:
 
 
 def _complete_pending(
-    skip: Optional[type], extra: Mapping[str, Any]
+    skip: Any, extra: Mapping[str, Any]
 ) -> list[tuple[_Registration, Entry]]:
     """The pending registrations whose annotations now resolve."""
     completed = []

@@ -10,6 +10,7 @@ from typing_extensions import Self, TypeForm
 
 from dioxide._dioxide_core import _RustScope
 from dioxide._lifecycle import aclose_owner, aresolve_in, close_owner
+from dioxide.exceptions import ScopeError
 
 __all__ = ["ContainerScope", "Scope"]
 
@@ -61,12 +62,35 @@ class ContainerScope(_RustScope):
         return result
 
     def create_scope(self) -> ContainerScope:
-        """A nested scope with its own scoped instances."""
+        """A nested scope with its own scoped instances (singletons are still
+        the container's). Close it before its parent, e.g. with nested
+        ``with`` blocks::
+
+            with container.create_scope() as request:
+                with request.create_scope() as job:
+                    job.resolve(DbSession)  # not request's DbSession
+        """
+        if self.closed:
+            raise ScopeError(
+                "cannot open a nested scope: this scope is closed",
+                hint="open nested scopes inside the parent's `with` block, "
+                "or open a new scope with `container.create_scope()`",
+            )
         return ContainerScope(self._container)
 
     def close(self, error: Optional[BaseException] = None) -> None:
         """Run this scope's finalizers, newest first (``error`` is thrown into
-        generator providers so they can roll back)."""
+        generator providers so they can roll back). Every finalizer runs even
+        if one raises; the failures are then raised together, as an
+        ``ExceptionGroup`` on Python 3.11+ and, before that, as the first
+        failure with the others listed in its ``__notes__``::
+
+            scope = container.create_scope()
+            try:
+                scope.resolve(RequestHandler).handle()
+            finally:
+                scope.close()
+        """
         close_owner(self, error)
 
     async def aclose(self, error: Optional[BaseException] = None) -> None:

@@ -23,6 +23,7 @@ from typing import Any, Optional
 from dioxide import _dioxide_core
 
 __all__ = [
+    "AmbiguousProviderError",
     "CaptiveDependencyError",
     "CircularDependencyError",
     "DependencyNotRegisteredError",
@@ -31,6 +32,7 @@ __all__ = [
     "DuplicateRegistrationError",
     "ResolutionError",
     "ScopeError",
+    "ValidationError",
 ]
 
 
@@ -52,12 +54,14 @@ class DioxideError(Exception):
         requested: Optional[Any] = None,
         chain: Sequence[Any] = (),
         hint: Optional[str] = None,
+        names: Optional[Sequence[str]] = None,
     ) -> None:
         self.reason = message
         self.requested = requested
         self.chain: list[Any] = list(chain)
         self.hint = hint
-        self.message = _render(message, self.chain, hint)
+        self._names = list(names) if names is not None else [_name(t) for t in self.chain]
+        self.message = _render(message, self._names, hint)
         super().__init__(self.message)
 
     def __str__(self) -> str:
@@ -67,7 +71,7 @@ class DioxideError(Exception):
     def __reduce__(self) -> tuple[Any, ...]:
         return (
             _rebuild,
-            (type(self), self.reason, self.requested, self.chain, self.hint),
+            (type(self), self.reason, self.requested, self.chain, self.hint, self._names),
         )
 
 
@@ -78,10 +82,10 @@ def _name(obj: Any) -> str:
     return repr(obj)
 
 
-def _render(reason: str, chain: Sequence[Any], hint: Optional[str]) -> str:
+def _render(reason: str, names: Sequence[str], hint: Optional[str]) -> str:
     lines = [reason]
-    if len(chain) > 1:
-        lines.append("  chain: " + " -> ".join(_name(t) for t in chain))
+    if len(names) > 1:
+        lines.append("  chain: " + " -> ".join(names))
     if hint:
         lines.append("  hint: " + hint)
     return "\n".join(lines)
@@ -93,8 +97,9 @@ def _rebuild(
     requested: Any,
     chain: list[Any],
     hint: Optional[str],
+    names: list[str],
 ) -> DioxideError:
-    return cls(message, requested=requested, chain=chain, hint=hint)
+    return cls(message, requested=requested, chain=chain, hint=hint, names=names)
 
 
 class DependencyNotRegisteredError(DioxideError, KeyError):
@@ -112,6 +117,15 @@ class DependencyNotRegisteredError(DioxideError, KeyError):
 
 class DuplicateRegistrationError(DioxideError, ValueError):
     """A type was registered twice on the same container."""
+
+
+class AmbiguousProviderError(DuplicateRegistrationError):
+    """An interface has several implementations and nothing says which to use.
+
+    ``candidates`` lists the implementing classes in registration order.
+    """
+
+    candidates: list[Any]
 
 
 class CircularDependencyError(DioxideError, ValueError):
@@ -143,12 +157,33 @@ class CaptiveDependencyError(ScopeError):
     """A singleton would hold on to a scoped instance (a captive dependency)."""
 
 
+class ValidationError(DioxideError, ValueError):
+    """``container.validate()`` found wiring problems; ``errors`` holds one
+    dioxide exception per problem, and the message lists them all."""
+
+    def __init__(self, errors: Sequence[DioxideError]) -> None:
+        self.errors = list(errors)
+        count = len(self.errors)
+        body = "\n".join(
+            f"{index}. " + str(error).replace("\n", "\n   ")
+            for index, error in enumerate(self.errors, 1)
+        )
+        super().__init__(
+            f"{count} wiring problem{'s' if count != 1 else ''} found:\n{body}",
+            hint=None,
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.errors,))
+
+
 _dioxide_core.install_exceptions(
     {
         cls.__name__: cls
         for cls in (
             DependencyNotRegisteredError,
             DuplicateRegistrationError,
+            AmbiguousProviderError,
             CircularDependencyError,
             ResolutionError,
             DioxideTypeError,

@@ -7,14 +7,17 @@ use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use dioxide_core::{ArgSource, Dependency, DomainError, Fallback, Key, Lifetime, Provider, Registry};
+use dioxide_core::{ArgSource, Dependency, DomainError, Exposure, Fallback, Key, Lifetime, Provider, Registry, Role};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 
 use super::cell::InstanceCell;
 use super::errors::{keys_of, render, DioxideError, ErrorKind};
-use super::exec::{run, Ctx, ExecArg, ExecNode, ExecPlan, Kind};
-use super::keys::{display_name, is_type, key_of, lifetime_name, parse_lifetime};
+use super::exec::{run, run_at, Ctx, ExecArg, ExecNode, ExecPlan, Kind};
+use super::keys::{
+    chain_object, display_name, is_type, key_name, key_of, lifetime_name, list_key, named_key, parse_lifetime,
+    value_key,
+};
 use super::lifecycle::{finalize_until_async, Finalizer, FinalizerKind, Finalizers};
 use super::scope::ScopeState;
 
@@ -28,20 +31,40 @@ pub(crate) struct Payload {
     target: Py<PyAny>,
     kind: Kind,
     seq: u64,
+    /// Profiles the provider is limited to; `None` serves every profile.
+    profiles: Option<Vec<String>>,
 }
 
+/// One dependency as the Python layer sends it:
+/// `(parameter, type, fallback, flavor, name)`. Fallback: 0 = required,
+/// 1 = keep the default, 2 = pass `None`, 3 = empty list. Flavor: `"type"`,
+/// `"named"` (the type qualified by `name`), `"value"` (the configuration
+/// value `name`) or `"list"` (every implementation of the type).
+type DepEntry<'py> = (String, Bound<'py, PyAny>, u8, String, Option<String>);
+
 /// One registration as the Python layer sends it:
-/// `(provides, target, lifetime, kind, deps, pending)` with `deps` a list of
-/// `(parameter, type, fallback)` and fallback 0 = required, 1 = keep the
-/// default, 2 = pass `None`.
+/// `(provides, target, lifetime, kind, deps, pending, exposes, profiles)`
+/// with `exposes` a list of `(interface, name or None)`.
 type Entry<'py> = (
     Bound<'py, PyAny>,
     Bound<'py, PyAny>,
     String,
     String,
-    Vec<(String, Bound<'py, PyAny>, u8)>,
+    Vec<DepEntry<'py>>,
     Option<String>,
+    Vec<(Bound<'py, PyAny>, Option<String>)>,
+    Option<Vec<String>>,
 );
+
+/// What an override replaced, to put back when its block ends.
+struct OverrideFrame {
+    key: Key,
+    previous: Option<Provider<Payload>>,
+    was_explicit: bool,
+    /// Singletons of the key and its dependants, set aside for the block.
+    saved_cells: Vec<(Key, Arc<InstanceCell>)>,
+    affected: Vec<Key>,
+}
 
 #[derive(Default)]
 struct State {
@@ -54,6 +77,9 @@ struct State {
     singletons: HashMap<Key, Arc<InstanceCell>>,
     parent: Option<Py<RustContainer>>,
     parent_generation: u64,
+    /// The profile this container was made for (`Container(profile=...)`).
+    profile: Option<String>,
+    overrides: Vec<OverrideFrame>,
     closed: bool,
 }
 
@@ -111,6 +137,31 @@ impl RustContainer {
         run(py, &plan, &ctx)
     }
 
+    pub(crate) fn resolve_prebuilt_in(
+        &self,
+        py: Python<'_>,
+        type_: &Bound<'_, PyAny>,
+        prebuilt: &Bound<'_, PyDict>,
+        index: Option<usize>,
+        scope: Option<&ScopeState>,
+    ) -> PyResult<Py<PyAny>> {
+        let plan = self.plan_for(py, type_)?;
+        let mut values = HashMap::new();
+        for (i, value) in prebuilt.iter() {
+            let i: usize = i.extract()?;
+            if let Some(node) = plan.nodes.get(i) {
+                values.insert(node.key, value.unbind());
+            }
+        }
+        let ctx = Ctx {
+            container_finalizers: &self.finalizers,
+            scope,
+            prebuilt: Some(&values),
+        };
+        let root = index.unwrap_or(plan.nodes.len().saturating_sub(1));
+        run_at(py, &plan, &ctx, root)
+    }
+
     fn parent_generation(state: &State) -> Option<u64> {
         state.parent.as_ref().map(|p| p.get().generation.load(Ordering::Acquire))
     }
@@ -150,14 +201,36 @@ impl RustContainer {
         if generation == seen {
             return Ok(());
         }
+        let (explicit, profile) = {
+            let state = self.read();
+            (state.explicit.clone(), state.profile.clone())
+        };
         let (batch, types) = {
             let theirs = parent.read();
-            let explicit = &self.read().explicit.clone();
+            let serves = |p: &Provider<Payload>| match (&p.payload.profiles, &profile) {
+                (None, _) => true,
+                (Some(list), Some(mine)) => list.contains(mine),
+                (Some(_), None) => false,
+            };
+            // An implementation marked for this profile takes an interface
+            // over unmarked ones (collections keep them all).
+            let claimed: HashSet<Key> = theirs
+                .registry
+                .iter()
+                .filter(|p| p.payload.profiles.is_some() && serves(p))
+                .flat_map(|p| p.exposes.iter().filter(|e| !e.collection).map(|e| e.key))
+                .collect();
             let batch: Vec<Provider<Payload>> = theirs
                 .registry
                 .iter()
-                .filter(|p| !explicit.contains(&p.key) && mine.get(&p.key) != Some(&p.payload.seq))
-                .map(|p| copy_provider(py, p))
+                .filter(|p| serves(p) && !explicit.contains(&p.key) && mine.get(&p.key) != Some(&p.payload.seq))
+                .map(|p| {
+                    let mut copy = copy_provider(py, p);
+                    if p.payload.profiles.is_none() {
+                        copy.exposes.retain(|e| e.collection || !claimed.contains(&e.key));
+                    }
+                    copy
+                })
                 .collect();
             let types: Vec<(Key, Py<PyAny>)> = theirs.types.iter().map(|(k, t)| (*k, t.clone_ref(py))).collect();
             (batch, types)
@@ -205,14 +278,23 @@ impl RustContainer {
         } = &mut *state;
         let mut nodes = Vec::with_capacity(plan.nodes.len());
         for node in &plan.nodes {
-            let Some(provider) = registry.get(node.key) else {
-                return Err(DioxideError::new(ErrorKind::Resolution, "plan refers to an unknown provider").into_pyerr(py));
+            let (target, kind) = match node.role {
+                Role::Alias => (py.None(), Kind::Alias),
+                Role::Collection => (py.None(), Kind::Collection),
+                Role::Build => {
+                    let Some(provider) = registry.get(node.key) else {
+                        return Err(DioxideError::new(ErrorKind::Resolution, "plan refers to an unknown provider")
+                            .into_pyerr(py));
+                    };
+                    (provider.payload.target.clone_ref(py), provider.payload.kind)
+                }
             };
-            let provides = types
-                .get(&node.key)
-                .map(|t| t.clone_ref(py))
-                .unwrap_or_else(|| type_.clone().unbind());
-            let cell = (node.lifetime == Lifetime::Singleton && provider.payload.kind != Kind::Instance)
+            let provides = if node.key == key {
+                type_.clone().unbind()
+            } else {
+                chain_object(py, node.key, types)
+            };
+            let cell = (node.lifetime == Lifetime::Singleton && kind != Kind::Instance)
                 .then(|| Arc::clone(singletons.entry(node.key).or_default()));
             let args = node
                 .args
@@ -221,6 +303,7 @@ impl RustContainer {
                     let source = match arg.source {
                         ArgSource::Node(index) => ExecArg::Node(index),
                         ArgSource::None => ExecArg::None,
+                        ArgSource::EmptyList => ExecArg::EmptyList,
                         ArgSource::Default => return None,
                     };
                     Some((pyo3::types::PyString::intern(py, &arg.param).unbind(), source))
@@ -229,8 +312,8 @@ impl RustContainer {
             nodes.push(ExecNode {
                 key: node.key,
                 provides,
-                target: provider.payload.target.clone_ref(py),
-                kind: provider.payload.kind,
+                target,
+                kind,
                 lifetime: node.lifetime,
                 cell,
                 args,
@@ -244,41 +327,19 @@ impl RustContainer {
     fn register_entries(&self, py: Python<'_>, entries: Vec<Entry<'_>>, explicit: bool) -> PyResult<()> {
         let mut providers = Vec::with_capacity(entries.len());
         let mut new_types: HashMap<Key, Py<PyAny>> = HashMap::new();
-        for (provides, target, lifetime, kind, deps, pending) in entries {
-            if !is_type(&provides) {
-                return Err(not_a_type(py, "registration", &provides));
-            }
-            let kind = Kind::parse(&kind).ok_or_else(|| {
-                DioxideError::new(ErrorKind::InvalidInput, format!("unknown provider kind {kind:?}")).into_pyerr(py)
-            })?;
-            let lifetime = parse_lifetime(&lifetime)?;
-            let key = key_of(&provides);
-            let mut dependencies = Vec::with_capacity(deps.len());
-            for (param, dep_type, fallback) in deps {
-                if !is_type(&dep_type) {
-                    return Err(not_a_type(py, "a dependency annotation", &dep_type));
-                }
-                let fallback = match fallback {
-                    0 => Fallback::Required,
-                    1 => Fallback::UseDefault,
-                    _ => Fallback::UseNone,
-                };
-                let dep_key = key_of(&dep_type);
-                new_types.entry(dep_key).or_insert_with(|| dep_type.unbind());
-                dependencies.push(Dependency::new(param, dep_key, fallback));
-            }
-            new_types.entry(key).or_insert_with(|| provides.clone().unbind());
-            let payload = Payload {
-                target: target.unbind(),
-                kind,
-                seq: SEQUENCE.fetch_add(1, Ordering::Relaxed),
-            };
-            let provider = match pending {
-                Some(name) => Provider::pending(key, lifetime, name, payload),
-                None => Provider::new(key, lifetime, dependencies, payload),
-            };
-            providers.push(provider.with_async(kind.is_async()));
+        for entry in entries {
+            providers.push(parse_entry(py, entry, &mut new_types)?);
         }
+        self.register_providers(py, providers, new_types, explicit)
+    }
+
+    fn register_providers(
+        &self,
+        py: Python<'_>,
+        providers: Vec<Provider<Payload>>,
+        new_types: HashMap<Key, Py<PyAny>>,
+        explicit: bool,
+    ) -> PyResult<()> {
         if explicit {
             // Check explicit registrations against the decorated providers too.
             self.sync(py)?;
@@ -295,8 +356,8 @@ impl RustContainer {
         if explicit {
             let mut seen = HashSet::new();
             if let Some(dup) = keys.iter().find(|k| state.explicit.contains(k) || !seen.insert(**k)) {
-                let name = new_types.get(dup).map(|t| display_name(t.bind(py))).unwrap_or_default();
-                let chain = new_types.get(dup).map(|t| vec![t.clone_ref(py)]).unwrap_or_default();
+                let name = key_name(py, *dup, &new_types);
+                let chain = vec![chain_object(py, *dup, &new_types)];
                 drop(state);
                 return Err(DioxideError::new(
                     ErrorKind::Duplicate,
@@ -334,8 +395,70 @@ impl RustContainer {
     }
 }
 
-/// After providers for `keys` changed: drop every compiled plan and the
-/// singletons built by the old providers.
+/// Turn one registration from Python into a domain provider, collecting the
+/// types it mentions.
+fn parse_entry(py: Python<'_>, entry: Entry<'_>, types: &mut HashMap<Key, Py<PyAny>>) -> PyResult<Provider<Payload>> {
+    let (provides, target, lifetime, kind, deps, pending, exposes, profiles) = entry;
+    // A provider function is its own key (it answers for its return type
+    // through an exposure); everything else is registered under a class.
+    if !is_type(&provides) && !(provides.is(&target) && provides.is_callable()) {
+        return Err(not_a_type(py, "registration", &provides));
+    }
+    let kind = Kind::parse(&kind).ok_or_else(|| {
+        DioxideError::new(ErrorKind::InvalidInput, format!("unknown provider kind {kind:?}")).into_pyerr(py)
+    })?;
+    let lifetime = parse_lifetime(&lifetime)?;
+    let key = key_of(&provides);
+    let mut dependencies = Vec::with_capacity(deps.len());
+    for (param, dep_type, fallback, flavor, name) in deps {
+        let fallback = match fallback {
+            0 => Fallback::Required,
+            1 => Fallback::UseDefault,
+            2 => Fallback::UseNone,
+            _ => Fallback::EmptyList,
+        };
+        let dep_key = match (flavor.as_str(), name.as_deref()) {
+            ("value", Some(name)) => value_key(name),
+            (_, _) if !is_type(&dep_type) => return Err(not_a_type(py, "a dependency annotation", &dep_type)),
+            ("named", Some(name)) => named_key(&dep_type, name),
+            ("list", _) => list_key(&dep_type),
+            _ => {
+                let k = key_of(&dep_type);
+                types.entry(k).or_insert_with(|| dep_type.clone().unbind());
+                k
+            }
+        };
+        dependencies.push(Dependency::new(param, dep_key, fallback));
+    }
+    let mut exposures = Vec::with_capacity(exposes.len() * 2);
+    for (interface, name) in exposes {
+        if !is_type(&interface) {
+            return Err(not_a_type(py, "provides=", &interface));
+        }
+        let alias = match name.as_deref() {
+            Some(name) => named_key(&interface, name),
+            None => key_of(&interface),
+        };
+        if alias != key {
+            exposures.push(Exposure::alias(alias));
+        }
+        exposures.push(Exposure::collection(list_key(&interface)));
+        types.entry(key_of(&interface)).or_insert_with(|| interface.clone().unbind());
+    }
+    types.entry(key).or_insert_with(|| provides.clone().unbind());
+    let payload = Payload {
+        target: target.unbind(),
+        kind,
+        seq: SEQUENCE.fetch_add(1, Ordering::Relaxed),
+        profiles,
+    };
+    let provider = match pending {
+        Some(name) => Provider::pending(key, lifetime, name, payload),
+        None => Provider::new(key, lifetime, dependencies, payload),
+    };
+    Ok(provider.with_async(kind.is_async()).with_exposures(exposures))
+}
+
 fn forget_built(state: &mut State, keys: &[Key], garbage: &mut Garbage) {
     garbage.plans.extend(state.plans.drain().map(|(_, plan)| plan));
     for key in keys {
@@ -352,10 +475,12 @@ fn copy_provider(py: Python<'_>, p: &Provider<Payload>) -> Provider<Payload> {
         deps: p.deps.clone(),
         pending: p.pending.clone(),
         asynchronous: p.asynchronous,
+        exposes: p.exposes.clone(),
         payload: Payload {
             target: p.payload.target.clone_ref(py),
             kind: p.payload.kind,
             seq: p.payload.seq,
+            profiles: p.payload.profiles.clone(),
         },
     }
 }
@@ -378,20 +503,14 @@ fn not_a_type(py: Python<'_>, context: &str, obj: &Bound<'_, PyAny>) -> PyErr {
     .into_pyerr(py)
 }
 
-pub(crate) fn prebuilt_map(prebuilt: &Bound<'_, PyDict>) -> PyResult<HashMap<Key, Py<PyAny>>> {
-    Ok(prebuilt
-        .iter()
-        .map(|(k, v)| (key_of(&k), v.unbind()))
-        .collect())
-}
-
 #[pymethods]
 impl RustContainer {
     #[new]
-    #[pyo3(signature = (parent=None))]
-    fn new(parent: Option<Py<RustContainer>>) -> Self {
+    #[pyo3(signature = (parent=None, profile=None))]
+    fn new(parent: Option<Py<RustContainer>>, profile: Option<String>) -> Self {
         let state = State {
             parent,
+            profile,
             ..State::default()
         };
         Self {
@@ -412,26 +531,57 @@ impl RustContainer {
         self.register_entries(py, entries, explicit)
     }
 
-    fn _resolve_prebuilt(&self, py: Python<'_>, type_: &Bound<'_, PyAny>, prebuilt: &Bound<'_, PyDict>) -> PyResult<Py<PyAny>> {
-        let prebuilt = prebuilt_map(prebuilt)?;
-        self.resolve_with(py, type_, None, Some(&prebuilt))
+    /// Build node `index` of `type_`'s plan, with the values `aresolve`
+    /// already awaited (`{node index: value}`).
+    #[pyo3(signature = (type_, prebuilt, index=None))]
+    fn _resolve_prebuilt(
+        &self,
+        py: Python<'_>,
+        type_: &Bound<'_, PyAny>,
+        prebuilt: &Bound<'_, PyDict>,
+        index: Option<usize>,
+    ) -> PyResult<Py<PyAny>> {
+        self.resolve_prebuilt_in(py, type_, prebuilt, index, None)
     }
 
     /// The async providers `type_` needs, dependencies first, as
-    /// `(provides, target, kind, lifetime, [(parameter, type or None)])`.
+    /// `(index, provides, target, kind, lifetime, args)` with `args` a list
+    /// of `(parameter, node index or None, "node" | "none" | "empty")`.
     fn _async_plan<'py>(&self, py: Python<'py>, type_: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
         let plan = self.plan_for(py, type_)?;
+        // Only what this resolve will build: nothing below a built singleton.
+        let mut needed = vec![false; plan.nodes.len()];
+        let mut stack: Vec<usize> = plan.nodes.len().checked_sub(1).into_iter().collect();
+        while let Some(index) = stack.pop() {
+            let Some(node) = plan.nodes.get(index) else { continue };
+            match needed.get_mut(index) {
+                Some(flag) if !*flag => *flag = true,
+                _ => continue,
+            }
+            if node.cell.as_ref().is_some_and(|c| c.get().is_some()) {
+                continue;
+            }
+            stack.extend(node.args.iter().filter_map(|(_, a)| match a {
+                ExecArg::Node(i) => Some(*i),
+                _ => None,
+            }));
+        }
         let steps = PyList::empty(py);
-        for node in plan.nodes.iter().filter(|n| n.kind.is_async()) {
+        for (index, node) in plan.nodes.iter().enumerate() {
+            if !node.kind.is_async() || !needed.get(index).copied().unwrap_or(false) {
+                continue;
+            }
             let args = PyList::empty(py);
             for (name, source) in &node.args {
-                let dep = match source {
-                    ExecArg::Node(index) => plan.nodes.get(*index).map(|n| n.provides.clone_ref(py)),
-                    ExecArg::None => None,
+                let (dep, flag) = match source {
+                    ExecArg::Node(i) => (Some(*i), "node"),
+                    ExecArg::None => (None, "none"),
+                    ExecArg::EmptyList => (None, "empty"),
                 };
-                args.append((name.clone_ref(py), dep))?;
+                args.append((name.clone_ref(py), dep, flag))?;
             }
             steps.append((
+                index,
                 node.provides.clone_ref(py),
                 node.target.clone_ref(py),
                 node.kind.name(),
@@ -440,6 +590,120 @@ impl RustContainer {
             ))?;
         }
         Ok(steps)
+    }
+
+    /// Set the configuration value `name` (injected into parameters
+    /// annotated `Annotated[T, Value(name)]`).
+    fn _register_value(&self, py: Python<'_>, name: &str, value: Py<PyAny>) -> PyResult<()> {
+        let payload = Payload {
+            target: value,
+            kind: Kind::Instance,
+            seq: SEQUENCE.fetch_add(1, Ordering::Relaxed),
+            profiles: None,
+        };
+        let provider = Provider::new(value_key(name), Lifetime::Singleton, Vec::new(), payload);
+        self.register_providers(py, vec![provider], HashMap::new(), true)
+    }
+
+    /// Replace the provider of one type until `_override_pop`: singletons of
+    /// the type and of everything depending on it are set aside, so the
+    /// block sees instances built with the override, and come back after.
+    fn _override_push(&self, py: Python<'_>, entry: Entry<'_>) -> PyResult<()> {
+        let mut new_types = HashMap::new();
+        let provider = parse_entry(py, entry, &mut new_types)?;
+        self.sync(py)?;
+        let key = provider.key;
+        let mut garbage = Garbage::default();
+        let mut state = self.write();
+        if state.closed {
+            drop(state);
+            return Err(Self::closed_error(py));
+        }
+        let mut affected = vec![key];
+        affected.extend(state.registry.dependants_closure(key));
+        let was_explicit = state.explicit.contains(&key);
+        let previous = state.registry.remove(key);
+        if let Err(err) = state.registry.register(provider) {
+            if let Some(previous) = previous {
+                // It was registered a moment ago, so it passes the same checks.
+                let _restored = state.registry.register(previous);
+            }
+            let mut types = error_types(py, &state, &err);
+            types.extend(new_types);
+            drop(state);
+            return Err(render(py, &err, &types).into_pyerr(py));
+        }
+        let saved_cells = affected
+            .iter()
+            .filter_map(|k| state.singletons.remove(k).map(|c| (*k, c)))
+            .collect();
+        for (k, t) in new_types {
+            if let Some(old) = state.types.insert(k, t) {
+                garbage.other.push(old);
+            }
+        }
+        state.explicit.insert(key);
+        state.overrides.push(OverrideFrame {
+            key,
+            previous,
+            was_explicit,
+            saved_cells,
+            affected,
+        });
+        garbage.plans.extend(state.plans.drain().map(|(_, p)| p));
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        drop(state);
+        drop(garbage);
+        Ok(())
+    }
+
+    /// End the newest override: put back the previous provider and the
+    /// singletons that were built before the override.
+    fn _override_pop(&self) {
+        let mut garbage = Garbage::default();
+        let mut state = self.write();
+        let Some(frame) = state.overrides.pop() else { return };
+        if let Some(removed) = state.registry.remove(frame.key) {
+            garbage.providers.push(removed);
+        }
+        if let Some(previous) = frame.previous {
+            // Refused only if registrations made during the block now form a
+            // cycle with it; the override's block is over either way.
+            let _restored = state.registry.register(previous);
+        }
+        if !frame.was_explicit {
+            state.explicit.remove(&frame.key);
+        }
+        for key in &frame.affected {
+            if let Some(cell) = state.singletons.remove(key) {
+                garbage.cells.push(cell);
+            }
+        }
+        state.singletons.extend(frame.saved_cells);
+        garbage.plans.extend(state.plans.drain().map(|(_, p)| p));
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        drop(state);
+        drop(garbage);
+    }
+
+    /// Every wiring problem, as dioxide exceptions, without building anything.
+    fn _validate<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        self.sync(py)?;
+        let (problems, types) = {
+            let state = self.read();
+            let problems = state.registry.validate();
+            let types: HashMap<Key, Py<PyAny>> = problems
+                .iter()
+                .flat_map(keys_of)
+                .filter_map(|k| state.types.get(&k).map(|t| (k, t.clone_ref(py))))
+                .collect();
+            (problems, types)
+        };
+        let errors = PyList::empty(py);
+        for problem in &problems {
+            errors.append(render(py, problem, &types).into_pyerr(py).into_value(py))?;
+        }
+        Ok(errors)
     }
 
     /// The built singleton for `type_`, or `None`.
@@ -469,25 +733,37 @@ impl RustContainer {
         });
     }
 
-    /// `(provides, target, lifetime, kind, [(parameter, type)], explicit)`
-    /// for every provider, in registration order.
+    /// For every provider, in registration order: `(name, provides,
+    /// target, lifetime, kind, [(parameter, dependency name, resolvable)],
+    /// explicit, [names of the interfaces it answers for])`.
     fn _providers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         self.sync(py)?;
         let state = self.read();
         let out = PyList::empty(py);
         for p in state.registry.iter() {
-            let provides = state.types.get(&p.key).map(|t| t.clone_ref(py));
             let deps = PyList::empty(py);
             for dep in &p.deps {
-                deps.append((dep.param.as_str(), state.types.get(&dep.key).map(|t| t.clone_ref(py))))?;
+                deps.append((
+                    dep.param.as_str(),
+                    key_name(py, dep.key, &state.types),
+                    state.registry.contains(dep.key),
+                ))?;
             }
+            let exposes: Vec<String> = p
+                .exposes
+                .iter()
+                .filter(|e| !e.collection)
+                .map(|e| key_name(py, e.key, &state.types))
+                .collect();
             out.append((
-                provides,
+                key_name(py, p.key, &state.types),
+                chain_object(py, p.key, &state.types),
                 p.payload.target.clone_ref(py),
                 lifetime_name(p.lifetime),
                 p.payload.kind.name(),
                 deps,
                 state.explicit.contains(&p.key),
+                exposes,
             ))?;
         }
         Ok(out)

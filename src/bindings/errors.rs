@@ -12,7 +12,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyList};
 
-use super::keys::display_name;
+use super::keys::{chain_object, display_name, key_name, value_name};
 
 /// The dioxide exception classes, by role.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -24,6 +24,7 @@ pub(crate) enum ErrorKind {
     InvalidInput,
     Scope,
     Captive,
+    Ambiguous,
 }
 
 impl ErrorKind {
@@ -36,13 +37,14 @@ impl ErrorKind {
             Self::InvalidInput => "DioxideTypeError",
             Self::Scope => "ScopeError",
             Self::Captive => "CaptiveDependencyError",
+            Self::Ambiguous => "AmbiguousProviderError",
         }
     }
 
     fn builtin(self, message: String) -> PyErr {
         match self {
             Self::NotRegistered => PyKeyError::new_err(message),
-            Self::Duplicate | Self::Circular => PyValueError::new_err(message),
+            Self::Duplicate | Self::Circular | Self::Ambiguous => PyValueError::new_err(message),
             Self::InvalidInput => PyTypeError::new_err(message),
             Self::Resolution | Self::Scope | Self::Captive => PyRuntimeError::new_err(message),
         }
@@ -64,7 +66,11 @@ pub(crate) struct DioxideError {
     pub(crate) kind: ErrorKind,
     pub(crate) message: String,
     pub(crate) chain: Vec<Py<PyAny>>,
+    /// How to show each `chain` entry; computed from the objects when empty.
+    pub(crate) names: Vec<String>,
     pub(crate) hint: Option<String>,
+    /// Further attributes of the exception (`candidates`, ...).
+    pub(crate) extra: Vec<(&'static str, Py<PyAny>)>,
 }
 
 impl DioxideError {
@@ -73,8 +79,27 @@ impl DioxideError {
             kind,
             message: message.into(),
             chain: Vec::new(),
+            names: Vec::new(),
             hint: None,
+            extra: Vec::new(),
         }
+    }
+
+    pub(crate) fn with_names(mut self, names: Vec<String>) -> Self {
+        self.names = names;
+        self
+    }
+
+    pub(crate) fn with_extra(mut self, name: &'static str, value: Py<PyAny>) -> Self {
+        self.extra.push((name, value));
+        self
+    }
+
+    fn chain_names(&self, py: Python<'_>) -> Vec<String> {
+        if self.names.len() == self.chain.len() {
+            return self.names.clone();
+        }
+        self.chain.iter().map(|t| display_name(t.bind(py))).collect()
     }
 
     pub(crate) fn with_chain(mut self, chain: Vec<Py<PyAny>>) -> Self {
@@ -103,7 +128,11 @@ impl DioxideError {
             kwargs.set_item("requested", chain.get_item(0).ok())?;
             kwargs.set_item("chain", chain)?;
             kwargs.set_item("hint", self.hint.as_deref())?;
+            kwargs.set_item("names", self.chain_names(py))?;
             let instance = class.call((self.message.as_str(),), Some(&kwargs))?;
+            for (name, value) in &self.extra {
+                instance.setattr(*name, value.bind(py))?;
+            }
             Ok(PyErr::from_value(instance))
         };
         build().unwrap_or_else(|err| err)
@@ -115,7 +144,7 @@ impl DioxideError {
         let mut text = self.message.clone();
         if self.chain.len() > 1 {
             text.push_str("\n  chain: ");
-            text.push_str(&render_chain(py, &self.chain));
+            text.push_str(&self.chain_names(py).join(" -> "));
         }
         if let Some(hint) = &self.hint {
             text.push_str("\n  hint: ");
@@ -142,58 +171,63 @@ pub(crate) fn keys_of(err: &DomainError) -> Vec<Key> {
         | DomainError::Captive { chain }
         | DomainError::AsyncInSync { chain } => chain.clone(),
         DomainError::Cycle { cycle } => cycle.clone(),
+        DomainError::Ambiguous { chain, candidates } => chain.iter().chain(candidates).copied().collect(),
     }
 }
 
 /// Turn a domain error into the dioxide exception a user sees.
 pub(crate) fn render(py: Python<'_>, err: &DomainError, types: &HashMap<Key, Py<PyAny>>) -> DioxideError {
-    let types_of = |keys: &[Key]| -> Vec<Py<PyAny>> {
-        keys.iter()
-            .map(|k| types.get(k).map(|t| t.clone_ref(py)).unwrap_or_else(|| py.None()))
-            .collect()
-    };
-    let name = |key: &Key| -> String {
-        types
-            .get(key)
-            .map(|t| display_name(t.bind(py)))
-            .unwrap_or_else(|| format!("<type {:#x}>", key.0))
+    let name = |key: &Key| key_name(py, *key, types);
+    let with_chain = |error: DioxideError, chain: &[Key]| {
+        error
+            .with_chain(chain.iter().map(|k| chain_object(py, *k, types)).collect())
+            .with_names(chain.iter().map(name).collect())
     };
     match err {
         DomainError::NotRegistered { chain, missing, param } => {
             let missing_name = name(missing);
-            let message = match (chain.len(), chain.get(chain.len().saturating_sub(2)), param) {
-                (0 | 1, _, _) | (_, None, _) => format!("no provider is registered for {missing_name}"),
-                (_, Some(parent), Some(param)) => format!(
-                    "cannot resolve {}: {} needs {missing_name} for parameter '{param}', \
-                     but no provider is registered for it",
-                    name(&chain[0]),
-                    name(parent)
+            let requested = chain.first().map(name).unwrap_or_default();
+            let parent = chain.len().checked_sub(2).and_then(|i| chain.get(i)).map(name);
+            let (message, hint) = match (value_name(py, *missing), parent, param) {
+                (Some(value), Some(parent), Some(param)) => (
+                    format!("cannot resolve {requested}: {parent} needs the value {value:?} for parameter '{param}', but it is not set"),
+                    format!("set it with container.register_value({value:?}, ...)"),
                 ),
-                (_, Some(parent), None) => format!(
-                    "cannot resolve {}: {} needs {missing_name}, but no provider is registered for it",
-                    name(&chain[0]),
-                    name(parent)
+                (Some(value), _, _) => (
+                    format!("the value {value:?} is not set"),
+                    format!("set it with container.register_value({value:?}, ...)"),
+                ),
+                (None, Some(parent), Some(param)) => (
+                    format!(
+                        "cannot resolve {requested}: {parent} needs {missing_name} for parameter '{param}', \
+                         but no provider is registered for it"
+                    ),
+                    register_hint(&missing_name),
+                ),
+                (None, Some(parent), None) => (
+                    format!("cannot resolve {requested}: {parent} needs {missing_name}, but no provider is registered for it"),
+                    register_hint(&missing_name),
+                ),
+                (None, None, _) => (
+                    format!("no provider is registered for {missing_name}"),
+                    register_hint(&missing_name),
                 ),
             };
-            DioxideError::new(ErrorKind::NotRegistered, message)
-                .with_chain(types_of(chain))
-                .with_hint(format!(
-                    "decorate {missing_name} with @component or @singleton, or register it on the \
-                     container with register_class({missing_name}, ...), \
-                     register_instance({missing_name}, ...) or register_factory({missing_name}, ...)"
-                ))
+            with_chain(DioxideError::new(ErrorKind::NotRegistered, message), chain).with_hint(hint)
         }
         DomainError::Pending { chain, unresolved } => {
             let waiting = chain.last().map(name).unwrap_or_default();
             let requested = chain.first().map(name).unwrap_or_default();
-            DioxideError::new(
-                ErrorKind::NotRegistered,
-                format!(
-                    "cannot resolve {requested}: the constructor of {waiting} refers to \
-                     '{unresolved}', which is not defined"
+            with_chain(
+                DioxideError::new(
+                    ErrorKind::NotRegistered,
+                    format!(
+                        "cannot resolve {requested}: the constructor of {waiting} refers to \
+                         '{unresolved}', which is not defined"
+                    ),
                 ),
+                chain,
             )
-            .with_chain(types_of(chain))
             .with_hint(format!(
                 "define or import '{unresolved}' in the module of {waiting} and decorate it; \
                  dioxide wires {waiting} as soon as the annotation can be evaluated"
@@ -202,41 +236,78 @@ pub(crate) fn render(py: Python<'_>, err: &DomainError, types: &HashMap<Key, Py<
         DomainError::Cycle { cycle } => {
             let names: Vec<String> = cycle.iter().map(name).collect();
             let message = if cycle.len() == 2 {
-                format!("circular dependency: {} depends on itself", names[0])
+                format!("circular dependency: {} depends on itself", names.first().cloned().unwrap_or_default())
             } else {
                 format!("circular dependency: {}", names.join(" -> "))
             };
-            DioxideError::new(ErrorKind::Circular, message)
-                .with_chain(types_of(cycle))
-                .with_hint(
-                    "no class in a cycle can be built first; remove one of these constructor \
-                     parameters, give it a default, or build that object in a factory",
-                )
+            with_chain(DioxideError::new(ErrorKind::Circular, message), cycle).with_hint(
+                "no class in a cycle can be built first; remove one of these constructor \
+                 parameters, give it a default, or build that object in a factory",
+            )
         }
         DomainError::Captive { chain } => {
             let holder = chain.first().map(name).unwrap_or_default();
             let scoped = chain.last().map(name).unwrap_or_default();
-            DioxideError::new(
-                ErrorKind::Captive,
-                format!(
-                    "singleton {holder} depends on scoped {scoped}: the singleton would keep \
-                     the first scope's {scoped} alive in every later scope"
+            with_chain(
+                DioxideError::new(
+                    ErrorKind::Captive,
+                    format!(
+                        "singleton {holder} depends on scoped {scoped}: the singleton would keep \
+                         the first scope's {scoped} alive in every later scope"
+                    ),
                 ),
+                chain,
             )
-            .with_chain(types_of(chain))
-            .with_hint(format!(
-                "make {holder} scoped or transient, or make {scoped} a singleton"
-            ))
+            .with_hint(format!("make {holder} scoped or transient, or make {scoped} a singleton"))
         }
         DomainError::AsyncInSync { chain } => {
             let requested = chain.first().map(name).unwrap_or_default();
             let provider = chain.last().map(name).unwrap_or_default();
-            DioxideError::new(
-                ErrorKind::Resolution,
-                format!("cannot resolve {requested} synchronously: {provider} has an async provider"),
+            with_chain(
+                DioxideError::new(
+                    ErrorKind::Resolution,
+                    format!("cannot resolve {requested} synchronously: {provider} has an async provider"),
+                ),
+                chain,
             )
-            .with_chain(types_of(chain))
             .with_hint(format!("use `await container.aresolve({requested})`"))
         }
+        DomainError::Ambiguous { chain, candidates } => {
+            let requested = chain.first().map(name).unwrap_or_default();
+            let interface = chain.last().map(name).unwrap_or_default();
+            let listed: Vec<String> = candidates.iter().map(name).collect();
+            let message = if chain.len() > 1 {
+                format!(
+                    "cannot resolve {requested}: {interface} has {} implementations and nothing says which: {}",
+                    candidates.len(),
+                    listed.join(", ")
+                )
+            } else {
+                format!(
+                    "{interface} has {} implementations and nothing says which: {}",
+                    candidates.len(),
+                    listed.join(", ")
+                )
+            };
+            let objects: Vec<Py<PyAny>> = candidates.iter().map(|k| chain_object(py, *k, types)).collect();
+            let candidates_list = PyList::new(py, objects.iter().map(|o| o.bind(py)))
+                .map(|l| l.into_any().unbind())
+                .unwrap_or_else(|_| py.None());
+            with_chain(DioxideError::new(ErrorKind::Ambiguous, message), chain)
+                .with_extra("candidates", candidates_list)
+                .with_hint(format!(
+                    "name them (@component(provides={interface}, name=\"...\")) and ask for one with \
+                     Annotated[{interface}, Named(\"...\")], register one explicitly with \
+                     container.register_class({interface}, ...), or inject list[{interface}] to get them all"
+                ))
+        }
     }
+}
+
+fn register_hint(missing: &str) -> String {
+    format!(
+        "decorate {missing} with @component or @singleton, or register it on the \
+         container with register_class({missing}, ...), \
+         register_instance({missing}, ...) or register_factory({missing}, ...)"
+    )
 }

@@ -33,6 +33,10 @@ pub(crate) enum Kind {
     AsyncCall,
     /// Async generator provider: only `aresolve` can build it.
     AsyncGenerator,
+    /// An interface answered by its single implementation: forward it.
+    Alias,
+    /// Every implementation of an interface, as a list.
+    Collection,
 }
 
 impl Kind {
@@ -56,6 +60,8 @@ impl Kind {
             Self::ContextManager => "context_manager",
             Self::AsyncCall => "async_call",
             Self::AsyncGenerator => "async_generator",
+            Self::Alias => "alias",
+            Self::Collection => "collection",
         }
     }
 
@@ -68,6 +74,7 @@ impl Kind {
 pub(crate) enum ExecArg {
     Node(usize),
     None,
+    EmptyList,
 }
 
 pub(crate) struct ExecNode {
@@ -138,6 +145,11 @@ pub(crate) fn run(py: Python<'_>, plan: &ExecPlan, ctx: &Ctx<'_>) -> PyResult<Py
     let Some(root) = plan.nodes.len().checked_sub(1) else {
         return Err(DioxideError::new(ErrorKind::Resolution, "empty resolution plan").into_pyerr(py));
     };
+    run_at(py, plan, ctx, root)
+}
+
+/// Build node `root` of the plan and what it needs.
+pub(crate) fn run_at(py: Python<'_>, plan: &ExecPlan, ctx: &Ctx<'_>, root: usize) -> PyResult<Py<PyAny>> {
     // Fast path: a singleton that is already built needs no frames at all.
     if let Some(value) = plan.nodes.get(root).and_then(|n| n.cell.as_ref()).and_then(|c| c.get()) {
         return Ok(value.clone_ref(py));
@@ -200,18 +212,21 @@ fn drive(
                     frames.push(Frame::new(index, base));
                 }
                 ExecArg::None => values.push(py.None()),
+                ExecArg::EmptyList => values.push(PyList::empty(py).into_any().unbind()),
             }
             continue;
         }
         let args = values.split_off(frame.base.min(values.len()));
-        let built = match build(py, node, args, ctx) {
+        let owner = finalizer_owner(plan, frames, node, ctx);
+        let built = match build(py, node, args, owner) {
             Ok(value) => value,
             Err(err) => {
                 add_note(py, &err, &format!("dioxide: raised while building {}", render_chain(py, &chain(py, plan, frames))));
                 return Err(err);
             }
         };
-        let value = match frame.claimed.take() {
+        let claimed = frames.last_mut().and_then(|f| f.claimed.take());
+        let value = match claimed {
             Some(cell) => cell.fill(py, built),
             None => built,
         };
@@ -278,8 +293,36 @@ fn start(py: Python<'_>, node: &ExecNode, ctx: &Ctx<'_>) -> Result<Start, Dioxid
     Ok(Start::Build(cell))
 }
 
-/// Call the provider with its arguments and apply its lifecycle protocol.
-fn build(py: Python<'_>, node: &ExecNode, args: Vec<Py<PyAny>>, ctx: &Ctx<'_>) -> PyResult<Py<PyAny>> {
+/// Who finalizes what `node` builds: the owner of the instance that will
+/// hold on to it. A transient is held by its nearest non-transient
+/// dependant, so a transient built for a singleton lives (and is finalized)
+/// with the container even when the singleton is first resolved in a scope.
+fn finalizer_owner<'a>(plan: &ExecPlan, frames: &[Frame], node: &ExecNode, ctx: &Ctx<'a>) -> &'a Finalizers {
+    let holder = match node.lifetime {
+        Lifetime::Transient => frames
+            .iter()
+            .rev()
+            .skip(1)
+            .filter_map(|f| plan.nodes.get(f.node))
+            .map(|n| n.lifetime)
+            .find(|l| *l != Lifetime::Transient)
+            .unwrap_or(Lifetime::Transient),
+        lifetime => lifetime,
+    };
+    match (holder, ctx.scope) {
+        (Lifetime::Singleton, _) | (_, None) => ctx.container_finalizers,
+        (_, Some(scope)) => &scope.finalizers,
+    }
+}
+
+/// Call the provider with its arguments and apply its lifecycle protocol;
+/// generators and context managers are handed to `owner` to finalize.
+fn build(py: Python<'_>, node: &ExecNode, mut args: Vec<Py<PyAny>>, owner: &Finalizers) -> PyResult<Py<PyAny>> {
+    match node.kind {
+        Kind::Alias => return Ok(args.pop().unwrap_or_else(|| py.None())),
+        Kind::Collection => return Ok(PyList::new(py, args)?.into_any().unbind()),
+        _ => {}
+    }
     let target = node.target.bind(py);
     let produced = if node.args.is_empty() {
         target.call0()?
@@ -289,10 +332,6 @@ fn build(py: Python<'_>, node: &ExecNode, args: Vec<Py<PyAny>>, ctx: &Ctx<'_>) -
             kwargs.set_item(name.bind(py), value)?;
         }
         target.call((), Some(&kwargs))?
-    };
-    let owner = || match (node.lifetime, ctx.scope) {
-        (Lifetime::Singleton, _) | (_, None) => ctx.container_finalizers,
-        (_, Some(scope)) => &scope.finalizers,
     };
     match node.kind {
         Kind::Generator => {
@@ -309,7 +348,7 @@ fn build(py: Python<'_>, node: &ExecNode, args: Vec<Py<PyAny>>, ctx: &Ctx<'_>) -
                 }
                 Err(err) => return Err(err),
             };
-            owner().push(Finalizer {
+            owner.push(Finalizer {
                 kind: FinalizerKind::Generator,
                 handle: produced.unbind(),
                 provides: node.provides.clone_ref(py),
@@ -318,7 +357,7 @@ fn build(py: Python<'_>, node: &ExecNode, args: Vec<Py<PyAny>>, ctx: &Ctx<'_>) -
         }
         Kind::ContextManager => {
             let value = produced.call_method0(pyo3::intern!(py, "__enter__"))?;
-            owner().push(Finalizer {
+            owner.push(Finalizer {
                 kind: FinalizerKind::ContextManager,
                 handle: produced.unbind(),
                 provides: node.provides.clone_ref(py),

@@ -47,3 +47,107 @@ pub(crate) fn lifetime_name(lifetime: Lifetime) -> &'static str {
         Lifetime::Transient => "transient",
     }
 }
+
+/// What a synthetic key stands for, for messages.
+pub(crate) enum Label {
+    /// An interface under a name: `Annotated[Cache, Named("local")]`.
+    Named(Py<PyAny>, String),
+    /// A configuration value: `Annotated[str, Value("db_url")]`.
+    Value(String),
+    /// Every implementation of an interface: `list[Plugin]`.
+    List(Py<PyAny>),
+}
+
+#[derive(Default)]
+struct SyntheticKeys {
+    by_identity: std::collections::HashMap<(u64, u8, String), Key>,
+    labels: std::collections::HashMap<Key, Label>,
+}
+
+/// Keys for qualified dependencies are interned process-wide so that the
+/// decorator registry and every container agree on them. They live in the
+/// upper half of the key space, which object addresses never reach.
+static SYNTHETIC: std::sync::Mutex<Option<SyntheticKeys>> = std::sync::Mutex::new(None);
+const SYNTHETIC_BASE: u64 = 1 << 63;
+
+fn synthetic(identity: (u64, u8, String), label: impl FnOnce() -> Label) -> Key {
+    let mut guard = SYNTHETIC.lock().unwrap_or_else(|p| p.into_inner());
+    let table = guard.get_or_insert_with(SyntheticKeys::default);
+    if let Some(key) = table.by_identity.get(&identity) {
+        return *key;
+    }
+    let key = Key(SYNTHETIC_BASE + table.by_identity.len() as u64);
+    table.by_identity.insert(identity, key);
+    table.labels.insert(key, label());
+    key
+}
+
+/// The key of `type_` qualified by `name`.
+pub(crate) fn named_key(type_: &Bound<'_, PyAny>, name: &str) -> Key {
+    synthetic((key_of(type_).0, 0, name.to_owned()), || {
+        Label::Named(type_.clone().unbind(), name.to_owned())
+    })
+}
+
+/// The key of the configuration value `name`.
+pub(crate) fn value_key(name: &str) -> Key {
+    synthetic((0, 1, name.to_owned()), || Label::Value(name.to_owned()))
+}
+
+/// The key of the list of every implementation of `type_`.
+pub(crate) fn list_key(type_: &Bound<'_, PyAny>) -> Key {
+    synthetic((key_of(type_).0, 2, String::new()), || Label::List(type_.clone().unbind()))
+}
+
+/// A synthetic key's label, copied out so no lock is held while it is
+/// rendered (rendering reads Python attributes).
+enum LabelCopy {
+    Named(Py<PyAny>, String),
+    Value(String),
+    List(Py<PyAny>),
+}
+
+fn label_of(py: Python<'_>, key: Key) -> Option<LabelCopy> {
+    if key.0 < SYNTHETIC_BASE {
+        return None;
+    }
+    let guard = SYNTHETIC.lock().unwrap_or_else(|p| p.into_inner());
+    let label = guard.as_ref()?.labels.get(&key)?;
+    Some(match label {
+        Label::Named(t, name) => LabelCopy::Named(t.clone_ref(py), name.clone()),
+        Label::Value(name) => LabelCopy::Value(name.clone()),
+        Label::List(t) => LabelCopy::List(t.clone_ref(py)),
+    })
+}
+
+/// The name of a key for messages: a label for synthetic keys, otherwise the
+/// name of the type `types` holds for it.
+pub(crate) fn key_name(py: Python<'_>, key: Key, types: &std::collections::HashMap<Key, Py<PyAny>>) -> String {
+    match label_of(py, key) {
+        Some(LabelCopy::Named(t, name)) => format!("{}[{name:?}]", display_name(t.bind(py))),
+        Some(LabelCopy::Value(name)) => format!("value {name:?}"),
+        Some(LabelCopy::List(t)) => format!("list[{}]", display_name(t.bind(py))),
+        None => types
+            .get(&key)
+            .map(|t| display_name(t.bind(py)))
+            .unwrap_or_else(|| format!("<type {:#x}>", key.0)),
+    }
+}
+
+/// Whether `key` names a configuration value, and which.
+pub(crate) fn value_name(py: Python<'_>, key: Key) -> Option<String> {
+    match label_of(py, key) {
+        Some(LabelCopy::Value(name)) => Some(name),
+        _ => None,
+    }
+}
+
+/// The object that stands for a key in an exception's `chain`: the type
+/// (the interface for a qualified key), or a value's name.
+pub(crate) fn chain_object(py: Python<'_>, key: Key, types: &std::collections::HashMap<Key, Py<PyAny>>) -> Py<PyAny> {
+    match label_of(py, key) {
+        Some(LabelCopy::Named(t, _) | LabelCopy::List(t)) => t,
+        Some(LabelCopy::Value(name)) => pyo3::types::PyString::new(py, &name).into_any().unbind(),
+        None => types.get(&key).map(|t| t.clone_ref(py)).unwrap_or_else(|| py.None()),
+    }
+}

@@ -75,11 +75,27 @@ impl RustScope {
         self.container.get().resolve_with(py, type_, Some(&self.state), None)
     }
 
-    /// Resolve with some providers already built (used by `aresolve`).
-    fn _resolve_prebuilt(&self, py: Python<'_>, type_: &Bound<'_, PyAny>, prebuilt: &Bound<'_, PyDict>) -> PyResult<Py<PyAny>> {
+    /// Build node `index` of `type_`'s plan in this scope, with the values
+    /// `aresolve` already awaited (`{node index: value}`).
+    #[pyo3(signature = (type_, prebuilt, index=None))]
+    fn _resolve_prebuilt(
+        &self,
+        py: Python<'_>,
+        type_: &Bound<'_, PyAny>,
+        prebuilt: &Bound<'_, PyDict>,
+        index: Option<usize>,
+    ) -> PyResult<Py<PyAny>> {
         self.check_open(py)?;
-        let prebuilt = super::container::prebuilt_map(prebuilt)?;
-        self.container.get().resolve_with(py, type_, Some(&self.state), Some(&prebuilt))
+        self.container
+            .get()
+            .resolve_prebuilt_in(py, type_, prebuilt, index, Some(&self.state))
+    }
+
+    /// The async providers `type_` needs (see the container's `_async_plan`);
+    /// refused once the scope is closed, so `aresolve` builds nothing then.
+    fn _async_plan<'py>(&self, py: Python<'py>, type_: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.check_open(py)?;
+        self.container.bind(py).call_method1(pyo3::intern!(py, "_async_plan"), (type_,))
     }
 
     /// The cached scoped instance for `type_`, or `None`.
@@ -90,24 +106,27 @@ impl RustScope {
     }
 
     /// Store an instance built by `aresolve` in this scope.
-    fn _store(&self, py: Python<'_>, type_: &Bound<'_, PyAny>, value: Py<PyAny>) -> Py<PyAny> {
+    fn _store(&self, py: Python<'_>, type_: &Bound<'_, PyAny>, value: Py<PyAny>) -> PyResult<Py<PyAny>> {
+        self.check_open(py)?;
         let cell = self.state.cell(super::keys::key_of(type_));
-        match cell.get() {
+        Ok(match cell.get() {
             Some(existing) => existing.clone_ref(py),
             None => cell.fill(py, value),
-        }
+        })
     }
 
     /// Register an async generator to be finalized when the scope closes.
-    fn _push_async_finalizer(&self, py: Python<'_>, type_: Py<PyAny>, handle: Py<PyAny>) {
-        let _ = py;
+    /// Refused once the scope has closed (its finalizers have run or are
+    /// running): the caller then finalizes the generator itself.
+    fn _push_async_finalizer(&self, py: Python<'_>, type_: Py<PyAny>, handle: Py<PyAny>) -> PyResult<()> {
+        self.check_open(py)?;
         self.state.finalizers.push(super::lifecycle::Finalizer {
             kind: super::lifecycle::FinalizerKind::AsyncGenerator,
             handle,
             provides: type_,
         });
+        Ok(())
     }
-
 
     #[getter]
     fn _container(&self, py: Python<'_>) -> Py<RustContainer> {

@@ -23,6 +23,9 @@ pub enum DomainError {
     Cycle { cycle: Vec<Key> },
     /// A singleton would capture a shorter-lived (scoped) instance along `chain`.
     Captive { chain: Vec<Key> },
+    /// The last key of `chain` is an interface with several unnamed
+    /// implementations, `candidates`, and nothing says which one to use.
+    Ambiguous { chain: Vec<Key>, candidates: Vec<Key> },
     /// The plan needs an async provider (the last key of `chain`) but was
     /// asked to run synchronously.
     AsyncInSync { chain: Vec<Key> },
@@ -46,6 +49,9 @@ impl fmt::Display for DomainError {
             Self::Cycle { cycle } => write!(f, "dependency cycle {}", join(cycle)),
             Self::Captive { chain } => write!(f, "captive dependency {}", join(chain)),
             Self::AsyncInSync { chain } => write!(f, "async provider in sync plan {}", join(chain)),
+            Self::Ambiguous { chain, candidates } => {
+                write!(f, "ambiguous {} among {}", join(chain), join(candidates))
+            }
         }
     }
 }

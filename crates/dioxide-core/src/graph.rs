@@ -47,6 +47,59 @@ impl DependencyGraph {
         }
     }
 
+    /// Add the edge `from -> to` (an interface or collection pointing at a
+    /// member).
+    pub(crate) fn add_edge(&mut self, from: Key, to: Key) {
+        self.graph.add_edge(from, to, ());
+    }
+
+    pub(crate) fn remove_edge(&mut self, from: Key, to: Key) {
+        self.graph.remove_edge(from, to);
+        for node in [from, to] {
+            if self.graph.contains_node(node)
+                && self.graph.neighbors_directed(node, Direction::Incoming).next().is_none()
+                && self.graph.neighbors_directed(node, Direction::Outgoing).next().is_none()
+            {
+                self.graph.remove_node(node);
+            }
+        }
+    }
+
+    /// A cycle through `key` as `key -> ... -> key`, if there is one.
+    pub(crate) fn cycle_from(&self, key: Key) -> Option<Vec<Key>> {
+        let starts: Vec<Key> = self.graph.neighbors_directed(key, Direction::Outgoing).collect();
+        starts.into_iter().find_map(|next| {
+            if next == key {
+                return Some(vec![key, key]);
+            }
+            self.path_avoiding_out_edges_of(next, key).map(|path| {
+                let mut cycle = vec![key];
+                cycle.extend(path);
+                cycle
+            })
+        })
+    }
+
+    /// Every key that reaches `key` through dependency edges (its direct and
+    /// indirect dependants), breadth first.
+    pub(crate) fn dependants_closure(&self, key: Key) -> Vec<Key> {
+        let mut seen = std::collections::HashSet::from([key]);
+        let mut queue = VecDeque::from([key]);
+        let mut found = Vec::new();
+        while let Some(node) = queue.pop_front() {
+            if !self.graph.contains_node(node) {
+                continue;
+            }
+            for user in self.graph.neighbors_directed(node, Direction::Incoming) {
+                if seen.insert(user) {
+                    found.push(user);
+                    queue.push_back(user);
+                }
+            }
+        }
+        found
+    }
+
     /// The cycle that giving `key` the dependencies `deps` would close, as
     /// `key -> ... -> key`, or `None`. The current edges of `key` are ignored
     /// because they are the ones being replaced.

@@ -1,7 +1,7 @@
 //! Resolution plans: the constructor chain for one requested type, compiled
 //! once from the registry and executed many times by the binding layer.
 
-use crate::{Key, Lifetime};
+use crate::{Key, Lifetime, Role};
 
 /// Where one constructor argument comes from.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -12,6 +12,8 @@ pub enum ArgSource {
     Default,
     /// Pass `None`.
     None,
+    /// Pass a new empty list (a collection nobody contributes to).
+    EmptyList,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,6 +27,7 @@ pub struct PlanArg {
 pub struct PlanNode {
     pub key: Key,
     pub lifetime: Lifetime,
+    pub role: Role,
     pub asynchronous: bool,
     /// Arguments in the provider's parameter order; `Node` sources always
     /// point at earlier nodes.

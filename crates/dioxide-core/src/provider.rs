@@ -14,6 +14,8 @@ pub enum Lifetime {
 /// What to do with a parameter whose type has no provider.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Fallback {
+    /// A collection parameter with no members gets an empty list.
+    EmptyList,
     /// The parameter must be injected; a missing provider is an error.
     Required,
     /// Leave the parameter out of the call so its default value applies.
@@ -44,6 +46,40 @@ impl Dependency {
     }
 }
 
+/// A further key under which a provider's instance is available.
+///
+/// An *alias* exposure makes the provider the implementation of an
+/// interface (or of a qualified interface, `Cache` named `"local"`): one
+/// implementation answers for the interface, several make it ambiguous.
+/// A *collection* exposure adds it to the list for that key, in
+/// registration order.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Exposure {
+    pub key: Key,
+    pub collection: bool,
+}
+
+impl Exposure {
+    pub fn alias(key: Key) -> Self {
+        Self { key, collection: false }
+    }
+
+    pub fn collection(key: Key) -> Self {
+        Self { key, collection: true }
+    }
+}
+
+/// How a plan node produces its value.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// Call the registered provider.
+    Build,
+    /// Forward the value of the single implementation.
+    Alias,
+    /// A list of every member's value.
+    Collection,
+}
+
 /// A registered way of building the value for `key`.
 #[derive(Clone, Debug)]
 pub struct Provider<P> {
@@ -55,6 +91,8 @@ pub struct Provider<P> {
     pub pending: Option<String>,
     /// The provider must be awaited (`async def` or async generator).
     pub asynchronous: bool,
+    /// Interfaces and collections this provider also answers for.
+    pub exposes: Vec<Exposure>,
     pub payload: P,
 }
 
@@ -66,6 +104,7 @@ impl<P> Provider<P> {
             deps,
             pending: None,
             asynchronous: false,
+            exposes: Vec::new(),
             payload,
         }
     }
@@ -78,12 +117,18 @@ impl<P> Provider<P> {
             deps: Vec::new(),
             pending: Some(unresolved.into()),
             asynchronous: false,
+            exposes: Vec::new(),
             payload,
         }
     }
 
     pub fn with_async(mut self, asynchronous: bool) -> Self {
         self.asynchronous = asynchronous;
+        self
+    }
+
+    pub fn with_exposures(mut self, exposes: Vec<Exposure>) -> Self {
+        self.exposes = exposes;
         self
     }
 }

@@ -1,15 +1,25 @@
 //! The registry: providers in registration order plus the graph of their
 //! dependencies, changed only through checks that keep it acyclic.
+//!
+//! Besides the providers registered under their own key, the registry
+//! answers for *exposed* keys: an interface implemented by one provider
+//! (an alias to it), by several (ambiguous), and collections of every
+//! member. These synthetic nodes take part in the graph like any other, so
+//! a class that depends on its own interface is a cycle like any other.
+
+use std::collections::{HashMap, HashSet};
 
 use indexmap::IndexMap;
 
 use crate::graph::DependencyGraph;
 use crate::plan::{ArgSource, Plan, PlanArg, PlanNode};
-use crate::{DomainError, Fallback, Key, Lifetime, Provider};
+use crate::{Dependency, DomainError, Exposure, Fallback, Key, Lifetime, Provider, Role};
 
 #[derive(Clone, Debug)]
 pub struct Registry<P> {
     providers: IndexMap<Key, Provider<P>>,
+    /// Exposed key -> (is a collection, member provider keys in order).
+    members: IndexMap<Key, (bool, Vec<Key>)>,
     graph: DependencyGraph,
     generation: u64,
 }
@@ -18,10 +28,22 @@ impl<P> Default for Registry<P> {
     fn default() -> Self {
         Self {
             providers: IndexMap::new(),
+            members: IndexMap::new(),
             graph: DependencyGraph::default(),
             generation: 0,
         }
     }
+}
+
+/// What the plan compiler sees for one key: a registered provider or a
+/// synthetic interface/collection node.
+struct View<'a> {
+    lifetime: Lifetime,
+    role: Role,
+    deps: std::borrow::Cow<'a, [Dependency]>,
+    pending: Option<&'a str>,
+    asynchronous: bool,
+    ambiguous: Option<Vec<Key>>,
 }
 
 impl<P> Registry<P> {
@@ -29,12 +51,14 @@ impl<P> Registry<P> {
         Self::default()
     }
 
+    /// The provider registered under `key` itself (not an exposed key).
     pub fn get(&self, key: Key) -> Option<&Provider<P>> {
         self.providers.get(&key)
     }
 
+    /// Whether `key` can be resolved: a provider or an exposed key.
     pub fn contains(&self, key: Key) -> bool {
-        self.providers.contains_key(&key)
+        self.providers.contains_key(&key) || self.members.contains_key(&key)
     }
 
     pub fn len(&self) -> usize {
@@ -50,6 +74,11 @@ impl<P> Registry<P> {
         self.providers.values()
     }
 
+    /// The providers behind an exposed key, in registration order.
+    pub fn members_of(&self, key: Key) -> &[Key] {
+        self.members.get(&key).map(|(_, m)| m.as_slice()).unwrap_or(&[])
+    }
+
     /// Bumped by every change; callers cache plans against it.
     pub fn generation(&self) -> u64 {
         self.generation
@@ -63,13 +92,59 @@ impl<P> Registry<P> {
             .collect()
     }
 
+    /// Every key whose instances may hold one built by `key`'s provider:
+    /// its direct and indirect dependants, interfaces and collections included.
+    pub fn dependants_closure(&self, key: Key) -> Vec<Key> {
+        self.graph.dependants_closure(key)
+    }
+
+    fn view(&self, key: Key) -> Option<View<'_>> {
+        if let Some(p) = self.providers.get(&key) {
+            return Some(View {
+                lifetime: p.lifetime,
+                role: Role::Build,
+                deps: std::borrow::Cow::Borrowed(&p.deps),
+                pending: p.pending.as_deref(),
+                asynchronous: p.asynchronous,
+                ambiguous: None,
+            });
+        }
+        let (collection, members) = self.members.get(&key)?;
+        let deps: Vec<Dependency> = members
+            .iter()
+            .enumerate()
+            .map(|(i, m)| Dependency::required(format!("#{i}"), *m))
+            .collect();
+        let (role, ambiguous) = match (collection, members.len()) {
+            (true, _) => (Role::Collection, None),
+            (false, 1) => (Role::Alias, None),
+            (false, _) => (Role::Alias, Some(members.clone())),
+        };
+        Some(View {
+            lifetime: Lifetime::Transient,
+            role,
+            deps: std::borrow::Cow::Owned(deps),
+            pending: None,
+            asynchronous: false,
+            ambiguous,
+        })
+    }
+
     /// Add `provider`, replacing any provider for the same key (it is
     /// returned). Refused, with the registry untouched, when it would close a
     /// dependency cycle or make a singleton capture a scoped instance.
     pub fn register(&mut self, provider: Provider<P>) -> Result<Option<Provider<P>>, DomainError> {
-        let deps = provider.deps.iter().map(|d| d.key);
-        if let Some(cycle) = self.graph.cycle_through(provider.key, deps) {
-            return Err(DomainError::Cycle { cycle });
+        if provider.exposes.is_empty() {
+            let deps = provider.deps.iter().map(|d| d.key);
+            if let Some(cycle) = self.graph.cycle_through(provider.key, deps) {
+                return Err(DomainError::Cycle { cycle });
+            }
+        } else {
+            let mut scratch = self.graph.clone();
+            self.stage(&mut scratch, &provider);
+            if let Some(cycle) = scratch.cycle_from(provider.key) {
+                return Err(DomainError::Cycle { cycle });
+            }
         }
         if let Some(chain) = self.captive_chain(&provider, &[]) {
             return Err(DomainError::Captive { chain });
@@ -82,22 +157,34 @@ impl<P> Registry<P> {
     /// as the one being registered: a cycle through it is reported from it.
     pub fn register_all(&mut self, providers: Vec<Provider<P>>) -> Result<(), DomainError> {
         if providers.len() == 1 {
-            return self.register_iter(providers).map(|_| ());
+            return self.register_iter(providers);
         }
         let focus = providers.first().map(|p| p.key);
         let mut scratch = self.graph.clone();
         for (index, provider) in providers.iter().enumerate() {
-            let deps = provider.deps.iter().map(|d| d.key);
-            if let Some(cycle) = scratch.cycle_through(provider.key, deps) {
+            self.stage(&mut scratch, provider);
+            if let Some(cycle) = scratch.cycle_from(provider.key) {
                 return Err(DomainError::Cycle { cycle: rotate_to(cycle, focus) });
             }
-            scratch.set_dependencies(provider.key, provider.deps.iter().map(|d| d.key));
             let batch: Vec<&Provider<P>> = providers.iter().take(index).collect();
             if let Some(chain) = self.captive_chain(provider, &batch) {
                 return Err(DomainError::Captive { chain });
             }
         }
-        self.register_iter(providers).map(|_| ())
+        self.register_iter(providers)
+    }
+
+    /// Put the edges `provider` would have into `graph`.
+    fn stage(&self, graph: &mut DependencyGraph, provider: &Provider<P>) {
+        if let Some(old) = self.providers.get(&provider.key) {
+            for exposure in &old.exposes {
+                graph.remove_edge(exposure.key, provider.key);
+            }
+        }
+        graph.set_dependencies(provider.key, provider.deps.iter().map(|d| d.key));
+        for exposure in &provider.exposes {
+            graph.add_edge(exposure.key, provider.key);
+        }
     }
 
     fn register_iter(&mut self, providers: Vec<Provider<P>>) -> Result<(), DomainError> {
@@ -108,15 +195,40 @@ impl<P> Registry<P> {
     }
 
     fn insert(&mut self, provider: Provider<P>) -> Option<Provider<P>> {
-        self.graph
-            .set_dependencies(provider.key, provider.deps.iter().map(|d| d.key));
+        let key = provider.key;
+        if let Some(old) = self.providers.get(&key) {
+            let old_exposes = old.exposes.clone();
+            self.withdraw(key, &old_exposes);
+        }
+        self.graph.set_dependencies(key, provider.deps.iter().map(|d| d.key));
+        for exposure in &provider.exposes {
+            self.graph.add_edge(exposure.key, key);
+            let entry = self.members.entry(exposure.key).or_insert((exposure.collection, Vec::new()));
+            if !entry.1.contains(&key) {
+                entry.1.push(key);
+            }
+        }
         self.generation += 1;
-        self.providers.insert(provider.key, provider)
+        self.providers.insert(key, provider)
+    }
+
+    /// Take `key` out of the interfaces and collections it was exposed in.
+    fn withdraw(&mut self, key: Key, exposes: &[Exposure]) {
+        for exposure in exposes {
+            self.graph.remove_edge(exposure.key, key);
+            if let Some((_, members)) = self.members.get_mut(&exposure.key) {
+                members.retain(|m| *m != key);
+                if members.is_empty() {
+                    self.members.shift_remove(&exposure.key);
+                }
+            }
+        }
     }
 
     /// Remove the provider for `key`, keeping the order of the others.
     pub fn remove(&mut self, key: Key) -> Option<Provider<P>> {
         let removed = self.providers.shift_remove(&key)?;
+        self.withdraw(key, &removed.exposes);
         self.graph.clear_dependencies(key);
         self.generation += 1;
         Some(removed)
@@ -129,63 +241,66 @@ impl<P> Registry<P> {
         if start.lifetime != Lifetime::Singleton {
             return None;
         }
-        let lookup = |key: Key| -> Option<&Provider<P>> {
-            if key == start.key {
-                return Some(start);
+        let lookup = |key: Key| -> Option<(Lifetime, Vec<Key>)> {
+            let provider = if key == start.key {
+                Some(start)
+            } else {
+                batch.iter().rev().find(|p| p.key == key).copied()
+            };
+            match provider {
+                Some(p) => Some((p.lifetime, p.deps.iter().map(|d| d.key).collect())),
+                None => self
+                    .view(key)
+                    .map(|v| (v.lifetime, v.deps.iter().map(|d| d.key).collect())),
             }
-            batch
-                .iter()
-                .rev()
-                .find(|p| p.key == key)
-                .copied()
-                .or_else(|| self.providers.get(&key))
         };
-        // Depth-first with an explicit stack of (key, next dependency).
-        let mut stack: Vec<(Key, usize)> = vec![(start.key, 0)];
-        let mut seen = std::collections::HashSet::from([start.key]);
-        while let Some((key, cursor)) = stack.last().copied() {
-            let deps = lookup(key).map(|p| p.deps.as_slice()).unwrap_or(&[]);
-            let Some(dep) = deps.get(cursor) else {
+        // Depth-first with an explicit stack of (key, its dependencies, next).
+        let mut stack: Vec<(Key, Vec<Key>, usize)> = vec![(start.key, lookup(start.key)?.1, 0)];
+        let mut seen = HashSet::from([start.key]);
+        while let Some((_, deps, cursor)) = stack.last_mut() {
+            let Some(dep) = deps.get(*cursor).copied() else {
                 stack.pop();
                 continue;
             };
-            if let Some(top) = stack.last_mut() {
-                top.1 += 1;
-            }
-            let Some(target) = lookup(dep.key) else { continue };
-            if target.lifetime == Lifetime::Scoped {
-                let mut chain: Vec<Key> = stack.iter().map(|(k, _)| *k).collect();
-                chain.push(dep.key);
+            *cursor += 1;
+            let Some((lifetime, next_deps)) = lookup(dep) else { continue };
+            if lifetime == Lifetime::Scoped {
+                let mut chain: Vec<Key> = stack.iter().map(|(k, _, _)| *k).collect();
+                chain.push(dep);
                 return Some(chain);
             }
-            if seen.insert(dep.key) {
-                stack.push((dep.key, 0));
+            if seen.insert(dep) {
+                stack.push((dep, next_deps, 0));
             }
         }
         None
     }
 
     /// Compile the plan that builds `root`: every provider it needs, once,
-    /// dependencies first. Missing providers, pending forward references and
-    /// captive scoped instances are reported with the chain that needs them.
+    /// dependencies first. Missing providers, ambiguous interfaces, pending
+    /// forward references and captive scoped instances are reported with the
+    /// chain that needs them.
     pub fn plan(&self, root: Key) -> Result<Plan, DomainError> {
         let mut nodes: Vec<PlanNode> = Vec::new();
-        let mut index_of: std::collections::HashMap<Key, usize> = std::collections::HashMap::new();
+        let mut index_of: HashMap<Key, usize> = HashMap::new();
         let mut stack: Vec<(Key, usize)> = Vec::new();
         self.enter(root, None, &stack, &index_of)?;
         stack.push((root, 0));
         while let Some((key, cursor)) = stack.last().copied() {
-            let provider = self.providers.get(&key).ok_or_else(|| DomainError::NotRegistered {
+            let view = self.view(key).ok_or_else(|| DomainError::NotRegistered {
                 chain: chain_of(&stack),
                 missing: key,
                 param: None,
             })?;
-            if let Some(dep) = provider.deps.get(cursor) {
+            if let Some(dep) = view.deps.get(cursor) {
                 if let Some(top) = stack.last_mut() {
                     top.1 += 1;
                 }
-                if index_of.contains_key(&dep.key) || !self.providers.contains_key(&dep.key) {
-                    if !self.providers.contains_key(&dep.key) && dep.fallback == Fallback::Required {
+                if index_of.contains_key(&dep.key) {
+                    continue;
+                }
+                if !self.contains(dep.key) {
+                    if dep.fallback == Fallback::Required {
                         let mut chain = chain_of(&stack);
                         chain.push(dep.key);
                         return Err(DomainError::NotRegistered {
@@ -201,23 +316,25 @@ impl<P> Registry<P> {
                 continue;
             }
             stack.pop();
-            let args = provider
+            let args = view
                 .deps
                 .iter()
                 .map(|dep| PlanArg {
                     param: dep.param.clone(),
-                    source: match index_of.get(&dep.key) {
-                        Some(&index) => ArgSource::Node(index),
-                        None if dep.fallback == Fallback::UseNone => ArgSource::None,
-                        None => ArgSource::Default,
+                    source: match (index_of.get(&dep.key), dep.fallback) {
+                        (Some(&index), _) => ArgSource::Node(index),
+                        (None, Fallback::UseNone) => ArgSource::None,
+                        (None, Fallback::EmptyList) => ArgSource::EmptyList,
+                        (None, _) => ArgSource::Default,
                     },
                 })
                 .collect();
             index_of.insert(key, nodes.len());
             nodes.push(PlanNode {
                 key,
-                lifetime: provider.lifetime,
-                asynchronous: provider.asynchronous,
+                lifetime: view.lifetime,
+                role: view.role,
+                asynchronous: view.asynchronous,
                 args,
             });
         }
@@ -232,22 +349,25 @@ impl<P> Registry<P> {
         key: Key,
         param: Option<&String>,
         stack: &[(Key, usize)],
-        index_of: &std::collections::HashMap<Key, usize>,
+        index_of: &HashMap<Key, usize>,
     ) -> Result<(), DomainError> {
         let mut chain = chain_of(stack);
         chain.push(key);
-        let Some(provider) = self.providers.get(&key) else {
+        let Some(view) = self.view(key) else {
             return Err(DomainError::NotRegistered {
                 chain,
                 missing: key,
                 param: param.cloned(),
             });
         };
-        if let Some(unresolved) = &provider.pending {
+        if let Some(unresolved) = view.pending {
             return Err(DomainError::Pending {
                 chain,
-                unresolved: unresolved.clone(),
+                unresolved: unresolved.to_owned(),
             });
+        }
+        if let Some(candidates) = view.ambiguous {
+            return Err(DomainError::Ambiguous { chain, candidates });
         }
         if !index_of.contains_key(&key) && stack.iter().any(|(k, _)| *k == key) {
             // Registration keeps the graph acyclic; this guards the walk anyway.
@@ -257,6 +377,64 @@ impl<P> Registry<P> {
             return Err(DomainError::Cycle { cycle });
         }
         Ok(())
+    }
+
+    /// Every problem that resolving any registered key would run into,
+    /// without building anything: missing providers, ambiguous interfaces,
+    /// unresolved forward references and captive dependencies. Each problem
+    /// is reported once, with the first chain that reaches it.
+    pub fn validate(&self) -> Vec<DomainError> {
+        let mut problems: Vec<DomainError> = Vec::new();
+        let mut seen: HashSet<(u8, Key, Key)> = HashSet::new();
+        for key in self.providers.keys().chain(self.members.keys()) {
+            for problem in self.problems_of(*key) {
+                if seen.insert(identity(&problem)) {
+                    problems.push(problem);
+                }
+            }
+        }
+        problems
+    }
+
+    /// The problems of one key: its plan's error, plus a separate check of
+    /// each direct dependency so one missing sibling does not hide another.
+    fn problems_of(&self, key: Key) -> Vec<DomainError> {
+        let Some(view) = self.view(key) else { return Vec::new() };
+        let mut found = Vec::new();
+        if let Err(err) = self.plan(key) {
+            found.push(err);
+        }
+        if view.pending.is_some() || view.ambiguous.is_some() {
+            return found;
+        }
+        for dep in view.deps.iter() {
+            if !self.contains(dep.key) && dep.fallback == Fallback::Required {
+                found.push(DomainError::NotRegistered {
+                    chain: vec![key, dep.key],
+                    missing: dep.key,
+                    param: Some(dep.param.clone()),
+                });
+            }
+        }
+        found
+    }
+}
+
+/// What makes two reports the same problem: its kind and the keys at fault
+/// (for a missing provider: the missing type and the provider that needs it).
+fn identity(problem: &DomainError) -> (u8, Key, Key) {
+    let last_two = |chain: &[Key]| {
+        let last = chain.last().copied().unwrap_or(Key(0));
+        let before = chain.len().checked_sub(2).and_then(|i| chain.get(i)).copied().unwrap_or(last);
+        (before, last)
+    };
+    match problem {
+        DomainError::NotRegistered { chain, missing, .. } => (0, last_two(chain).0, *missing),
+        DomainError::Pending { chain, .. } => (1, last_two(chain).1, Key(0)),
+        DomainError::Ambiguous { chain, .. } => (2, last_two(chain).1, Key(0)),
+        DomainError::Captive { chain } => (3, chain.first().copied().unwrap_or(Key(0)), last_two(chain).1),
+        DomainError::Cycle { cycle } => (4, cycle.first().copied().unwrap_or(Key(0)), Key(0)),
+        DomainError::AsyncInSync { chain } => (5, last_two(chain).1, Key(0)),
     }
 }
 

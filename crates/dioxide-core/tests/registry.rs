@@ -186,3 +186,119 @@ fn batch_cycle_is_reported_from_the_first_provider() {
     assert_eq!(err, DomainError::Cycle { cycle: vec![Key(4), Key(1), Key(2), Key(3), Key(4)] });
     assert_eq!(keys_of(&r), vec![Key(1)]);
 }
+
+const PORT: Key = Key(10);
+const PLUGINS: Key = Key(11);
+
+fn implementing(key: Key, exposes: Vec<dioxide_core::Exposure>) -> Provider<&'static str> {
+    transient(key, &[]).with_exposures(exposes)
+}
+
+#[test]
+fn interface_with_one_implementation_aliases_it() {
+    use dioxide_core::{Exposure, Role};
+    let mut r = Registry::new();
+    r.register(implementing(DATABASE, vec![Exposure::alias(PORT)])).unwrap();
+    r.register(transient(SERVICE, &[PORT])).unwrap();
+    let plan = r.plan(SERVICE).unwrap();
+    let roles: Vec<(Key, Role)> = plan.nodes.iter().map(|n| (n.key, n.role)).collect();
+    assert_eq!(roles, vec![(DATABASE, Role::Build), (PORT, Role::Alias), (SERVICE, Role::Build)]);
+}
+
+#[test]
+fn interface_with_two_implementations_is_ambiguous() {
+    use dioxide_core::Exposure;
+    let mut r = Registry::new();
+    r.register(implementing(DATABASE, vec![Exposure::alias(PORT)])).unwrap();
+    r.register(implementing(REPOSITORY, vec![Exposure::alias(PORT)])).unwrap();
+    r.register(transient(SERVICE, &[PORT])).unwrap();
+    assert_eq!(
+        r.plan(SERVICE),
+        Err(DomainError::Ambiguous { chain: vec![SERVICE, PORT], candidates: vec![DATABASE, REPOSITORY] })
+    );
+}
+
+#[test]
+fn collection_lists_members_in_registration_order_and_follows_removal() {
+    use dioxide_core::{ArgSource, Exposure};
+    let mut r = Registry::new();
+    for key in [REPOSITORY, CONFIG, DATABASE] {
+        r.register(implementing(key, vec![Exposure::collection(PLUGINS)])).unwrap();
+    }
+    let members = |r: &Registry<&'static str>| {
+        let plan = r.plan(PLUGINS).unwrap();
+        plan.root()
+            .unwrap()
+            .args
+            .iter()
+            .map(|a| match a.source {
+                ArgSource::Node(i) => plan.nodes[i].key,
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(members(&r), vec![REPOSITORY, CONFIG, DATABASE]);
+    r.remove(CONFIG);
+    assert_eq!(members(&r), vec![REPOSITORY, DATABASE]);
+}
+
+#[test]
+fn empty_collection_parameter_gets_an_empty_list() {
+    use dioxide_core::ArgSource;
+    let mut r = Registry::new();
+    let deps = vec![Dependency::new("plugins", PLUGINS, Fallback::EmptyList)];
+    r.register(Provider::new(SERVICE, Lifetime::Transient, deps, "svc")).unwrap();
+    assert_eq!(r.plan(SERVICE).unwrap().nodes[0].args[0].source, ArgSource::EmptyList);
+}
+
+#[test]
+fn depending_on_your_own_interface_is_a_cycle() {
+    use dioxide_core::Exposure;
+    let mut r = Registry::new();
+    let err = r
+        .register(transient(DATABASE, &[PORT]).with_exposures(vec![Exposure::alias(PORT)]))
+        .unwrap_err();
+    assert_eq!(err, DomainError::Cycle { cycle: vec![DATABASE, PORT, DATABASE] });
+    assert!(!r.contains(PORT));
+}
+
+#[test]
+fn validate_reports_every_problem_once() {
+    use dioxide_core::Exposure;
+    let mut r = Registry::new();
+    r.register(implementing(DATABASE, vec![Exposure::alias(PORT)])).unwrap();
+    r.register(implementing(REPOSITORY, vec![Exposure::alias(PORT)])).unwrap();
+    r.register(transient(SERVICE, &[PORT, CONFIG])).unwrap();
+    r.register(provider(Key(20), Lifetime::Singleton, &[REQUEST])).unwrap();
+    r.register(provider(REQUEST, Lifetime::Scoped, &[])).unwrap();
+    r.register(transient(Key(21), &[CONFIG])).unwrap();
+    let problems = r.validate();
+    assert!(problems.contains(&DomainError::Ambiguous {
+        chain: vec![SERVICE, PORT],
+        candidates: vec![DATABASE, REPOSITORY]
+    }));
+    assert!(problems.contains(&DomainError::NotRegistered {
+        chain: vec![SERVICE, CONFIG],
+        missing: CONFIG,
+        param: Some("p1".into())
+    }));
+    assert!(problems.contains(&DomainError::NotRegistered {
+        chain: vec![Key(21), CONFIG],
+        missing: CONFIG,
+        param: Some("p0".into())
+    }));
+    assert!(problems.contains(&DomainError::Captive { chain: vec![Key(20), REQUEST] }));
+    assert_eq!(problems.len(), 4, "{problems:?}");
+}
+
+#[test]
+fn dependants_closure_follows_interfaces() {
+    use dioxide_core::Exposure;
+    let mut r = Registry::new();
+    r.register(implementing(DATABASE, vec![Exposure::alias(PORT)])).unwrap();
+    r.register(transient(REPOSITORY, &[PORT])).unwrap();
+    r.register(transient(SERVICE, &[REPOSITORY])).unwrap();
+    let mut users = r.dependants_closure(DATABASE);
+    users.sort();
+    assert_eq!(users, vec![REPOSITORY, SERVICE, PORT]);
+}

@@ -1,0 +1,217 @@
+"""dioxide's memory: bytes per registered provider, bytes per cached
+singleton, and whether a million resolves leave anything behind.
+
+Two instruments, because neither sees everything: ``tracemalloc`` counts
+only what Python's allocator hands out (not the Rust core's own heap), and
+RSS sees everything but in pages and with the allocator's slack. Each
+measurement runs once with each instrument, on fresh classes, so the
+tracemalloc run's bookkeeping never shows up in the RSS figures.
+
+Run by ``benchmarks.run`` in a child process; prints one JSON document::
+
+    python -m benchmarks.memory [--quick]
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+import tracemalloc
+import types
+from typing import Any, Callable
+
+from dioxide import Container, Scope, component
+
+from benchmarks import scenarios as sc
+
+__all__ = ["measure"]
+
+
+def rss_bytes() -> int:
+    """Current resident set size (Linux ``/proc``; elsewhere the peak)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak if sys.platform == "darwin" else peak * 1024
+
+
+_module_count = 0
+
+
+def make_classes(count: int, slots: bool) -> list[type]:
+    """``count`` classes, each taking two shared leaf dependencies (so a
+    registration records real dependency data), in a fresh module."""
+    global _module_count
+    _module_count += 1
+    module = types.ModuleType(f"_bench_memory_{_module_count}")
+    sys.modules[module.__name__] = module
+    lines = [
+        "class LeafA:\n    def __init__(self) -> None: pass",
+        "class LeafB:\n    def __init__(self) -> None: pass",
+    ]
+    for i in range(count):
+        if slots:
+            lines.append(f"class C{i}:\n    __slots__ = ()\n    def __init__(self) -> None: pass")
+        else:
+            lines.append(f"class C{i}:\n    def __init__(self, a: LeafA, b: LeafB) -> None: pass")
+    exec(compile("\n".join(lines), module.__name__, "exec"), module.__dict__)
+    leaves = [module.LeafA, module.LeafB]
+    return leaves + [getattr(module, f"C{i}") for i in range(count)]
+
+
+def _delta(action: Callable[[], Any], traced: bool) -> tuple[int, Any]:
+    """Bytes ``action`` leaves allocated (what it returns is kept alive)."""
+    gc.collect()
+    if traced:
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+    else:
+        before = rss_bytes()
+    kept = action()
+    gc.collect()
+    if traced:
+        after = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+    else:
+        after = rss_bytes()
+    return after - before, kept
+
+
+def per_provider(count: int) -> dict[str, Any]:
+    """Bytes per ``register_class`` on a container, and per ``@component``
+    class once a ``Container()`` has taken its copy."""
+    result: dict[str, Any] = {"count": count}
+    for traced, key in ((False, "rss"), (True, "tracemalloc")):
+        classes = make_classes(count, slots=False)
+
+        def register(classes: list[type] = classes) -> Container:
+            container = Container()
+            for cls in classes:
+                container.register_class(cls)
+            return container
+
+        delta, _ = _delta(register, traced)
+        result[f"register_class_{key}"] = delta / len(classes)
+    # Every Container() copies every decorated class, so each instrument
+    # needs a process whose process-wide registry starts empty.
+    for key in ("rss", "tracemalloc"):
+        child = [sys.executable, "-m", "benchmarks.memory", "--decorated", key, str(count)]
+        output = subprocess.run(child, check=True, capture_output=True, text=True).stdout
+        result[f"decorated_{key}"] = float(output.split()[-1])
+    return result
+
+
+def per_singleton(count: int) -> dict[str, Any]:
+    """Bytes per singleton built and cached by its first resolve (the
+    instance, of a ``__slots__ = ()`` class, is included), and what a second
+    resolve of each adds (nothing, if it is served from the cache)."""
+    result: dict[str, Any] = {"count": count}
+    for traced, key in ((False, "rss"), (True, "tracemalloc")):
+        classes = make_classes(count, slots=True)
+        container = Container()
+        for cls in classes:
+            container.register_class(cls, scope=Scope.SINGLETON)
+
+        def resolve_all() -> None:
+            # The container holds the singletons: nothing else keeps them.
+            for cls in classes:
+                container.resolve(cls)
+
+        first, _ = _delta(resolve_all, traced)
+        again, _ = _delta(resolve_all, traced)
+        result[f"first_resolve_{key}"] = first / len(classes)
+        result[f"again_{key}"] = again / len(classes)
+        result["instance_size"] = sys.getsizeof(container.resolve(classes[-1]))
+    return result
+
+
+def _workloads() -> dict[str, Callable[[], Any]]:
+    singleton = Container()
+    singleton.register_class(sc.Config, scope=Scope.SINGLETON)
+    chain = Container()
+    for cls in (sc.Database, sc.Repository, sc.Service, sc.Handler):
+        chain.register_class(cls)
+    graph = Container()
+    for cls in sc.S4_SINGLETONS:
+        graph.register_class(cls, scope=Scope.SINGLETON)
+    for cls in sc.S4_TRANSIENTS:
+        graph.register_class(cls)
+    scoped = Container()
+    scoped.register_class(sc.AppSettings, scope=Scope.SINGLETON)
+    scoped.register_class(sc.RequestContext, scope=Scope.SCOPED)
+
+    def scope_cycle() -> Any:
+        with scoped.create_scope() as scope:
+            return scope.resolve(sc.RequestContext)
+
+    return {
+        "S1 singleton": lambda: singleton.resolve(sc.Config),
+        "S3 transient chain": lambda: chain.resolve(sc.Handler),
+        "S4 graph": lambda: graph.resolve(sc.App),
+        "S6 scope cycle": scope_cycle,
+    }
+
+
+def growth(total: int, checkpoints: int = 10) -> dict[str, Any]:
+    """Memory after the first tenth of ``total`` resolves and after all of
+    them: a leak shows as growth proportional to the count."""
+    step = total // checkpoints
+    results: dict[str, Any] = {"resolves": total}
+    for name, resolve in _workloads().items():
+        row: dict[str, Any] = {}
+        for traced in (False, True):
+            samples = []
+            gc.collect()
+            if traced:
+                tracemalloc.start()
+            began = time.perf_counter()
+            for _ in range(checkpoints):
+                for _ in range(step):
+                    resolve()
+                gc.collect()
+                samples.append(tracemalloc.get_traced_memory()[0] if traced else rss_bytes())
+            if traced:
+                tracemalloc.stop()
+            key = "tracemalloc" if traced else "rss"
+            row[f"{key}_samples"] = samples
+            row[f"{key}_growth"] = samples[-1] - samples[0]
+            if not traced:
+                row["seconds"] = time.perf_counter() - began
+        results[name] = row
+    return results
+
+
+def measure(quick: bool = False) -> dict[str, Any]:
+    return {
+        "per_provider": per_provider(2_000 if quick else 20_000),
+        "per_singleton": per_singleton(2_000 if quick else 20_000),
+        "growth": growth(20_000 if quick else 1_000_000),
+        "note": "RSS from /proc/self/statm; tracemalloc sees Python allocations only",
+    }
+
+
+def decorated(key: str, count: int) -> float:
+    """Bytes per ``@component`` class once a ``Container()`` has its copy."""
+    classes = make_classes(count, slots=False)
+
+    def decorate() -> Container:
+        for cls in classes:
+            component(cls)
+        return Container()
+
+    delta, _ = _delta(decorate, traced=key == "tracemalloc")
+    return delta / len(classes)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--decorated"]:
+        print(decorated(sys.argv[2], int(sys.argv[3])))
+    else:
+        print(json.dumps(measure(quick="--quick" in sys.argv[1:])))

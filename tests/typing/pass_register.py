@@ -1,0 +1,83 @@
+"""The ``register_*`` methods accept what the docs show, with every scope
+option, and resolving afterwards returns the registered type. mypy --strict
+accepts this file with no ignore comment (with and without
+``dioxide.mypy_plugin``), and it runs."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+
+from typing_extensions import assert_type
+
+from dioxide import Container, Scope
+
+
+class Config:
+    def __init__(self, dsn: str = "sqlite://") -> None:
+        self.dsn = dsn
+
+
+class MemoryConfig(Config):
+    pass
+
+
+class Database:
+    def __init__(self, config: Config) -> None:
+        self.dsn = config.dsn
+
+
+class Session:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+
+class HttpClient:
+    pass
+
+
+class Clock:
+    pass
+
+
+def open_session(db: Database) -> Iterator[Session]:
+    yield Session(db)
+
+
+async def http_client() -> AsyncIterator[HttpClient]:
+    yield HttpClient()
+
+
+async def clock() -> Clock:
+    return Clock()
+
+
+def register_everything(container: Container) -> None:
+    assert_type(container.register_instance(Config, MemoryConfig("memory://")), None)
+    assert_type(container.register_class(Database, scope=Scope.SINGLETON), None)
+    assert_type(container.register_factory(Session, open_session, scope=Scope.SCOPED), None)
+    assert_type(container.register_factory(HttpClient, http_client, scope=Scope.SINGLETON), None)
+    assert_type(container.register_factory(Clock, clock), None)
+
+
+def register_a_subclass(container: Container) -> None:
+    assert_type(container.register_class(Config, MemoryConfig, scope=Scope.TRANSIENT), None)
+    assert_type(container.register_class(Database, Database, lifecycle=False), None)
+
+
+async def resolve_what_was_registered(container: Container) -> None:
+    assert_type(container.resolve(Config), Config)
+    assert_type(container.resolve(Database).dsn, str)
+    assert_type(await container.aresolve(HttpClient), HttpClient)
+    assert_type(await container.aresolve(Clock), Clock)
+    async with container.create_scope() as scope:
+        assert_type(scope.resolve(Session), Session)
+        assert_type(await scope.aresolve(Session), Session)
+
+
+if __name__ == "__main__":
+    app = Container()
+    register_everything(app)
+    asyncio.run(resolve_what_was_registered(app))
+    asyncio.run(app.aclose())
+    register_a_subclass(Container())
