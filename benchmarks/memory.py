@@ -45,25 +45,43 @@ def rss_bytes() -> int:
 _module_count = 0
 
 
+def _init_with_deps(self: Any, a: Any, b: Any) -> None:
+    pass
+
+
+def _init_without_deps(self: Any) -> None:
+    pass
+
+
 def make_classes(count: int, slots: bool) -> list[type]:
-    """``count`` classes, each taking two shared leaf dependencies (so a
-    registration records real dependency data), in a fresh module."""
+    """Two leaf classes and ``count`` classes, in a fresh module: without
+    ``slots`` each takes both leaves (so a registration records real
+    dependency data); with ``slots`` each has ``__slots__ = ()`` and no
+    dependencies (the smallest possible instance).
+
+    Built one by one rather than by compiling generated source, so no large
+    temporary is freed just before a measurement (the allocator would hand
+    that memory back out and hide the growth from RSS)."""
     global _module_count
     _module_count += 1
     module = types.ModuleType(f"_bench_memory_{_module_count}")
     sys.modules[module.__name__] = module
-    lines = [
-        "class LeafA:\n    def __init__(self) -> None: pass",
-        "class LeafB:\n    def __init__(self) -> None: pass",
-    ]
-    for i in range(count):
+
+    def define(name: str, template: Callable[..., None], annotations: dict[str, Any]) -> type:
+        init = types.FunctionType(template.__code__, module.__dict__, "__init__")
+        init.__annotations__ = {**annotations, "return": None}
+        namespace: dict[str, Any] = {"__init__": init, "__module__": module.__name__}
         if slots:
-            lines.append(f"class C{i}:\n    __slots__ = ()\n    def __init__(self) -> None: pass")
-        else:
-            lines.append(f"class C{i}:\n    def __init__(self, a: LeafA, b: LeafB) -> None: pass")
-    exec(compile("\n".join(lines), module.__name__, "exec"), module.__dict__)
-    leaves = [module.LeafA, module.LeafB]
-    return leaves + [getattr(module, f"C{i}") for i in range(count)]
+            namespace["__slots__"] = ()
+        cls = type(name, (), namespace)
+        setattr(module, name, cls)
+        return cls
+
+    leaves = [define("LeafA", _init_without_deps, {}), define("LeafB", _init_without_deps, {})]
+    if slots:
+        return leaves + [define(f"C{i}", _init_without_deps, {}) for i in range(count)]
+    deps = {"a": leaves[0], "b": leaves[1]}
+    return leaves + [define(f"C{i}", _init_with_deps, deps) for i in range(count)]
 
 
 def _delta(action: Callable[[], Any], traced: bool) -> tuple[int, Any]:

@@ -34,7 +34,6 @@ __all__ = ["Config", "main", "run"]
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-STEADY = ("S1", "S2", "S3", "S4", "S5", "S6")
 
 
 @dataclass(frozen=True)
@@ -158,7 +157,9 @@ def run_steady(
 
 
 def _ordered(rows: dict[str, Any]) -> dict[str, Any]:
-    return {name: rows[name] for name in frameworks.ORDER if name in rows}
+    """Rows in the order of ``frameworks.ORDER`` (unknown names last)."""
+    rank = {name: i for i, name in enumerate(frameworks.ORDER)}
+    return dict(sorted(rows.items(), key=lambda item: rank.get(item[0], len(rank))))
 
 
 def _child_json(command: list[str], timeout: float) -> dict[str, Any]:
@@ -278,7 +279,7 @@ def run(
         results["memory"] = run_memory(config)
     results["targets"] = report.targets(results)
     results["elapsed_seconds"] = round(time.perf_counter() - began, 1)
-    report.write(results, out, chart=chart)
+    report.write(results, out, chart_png=chart)
     log(f"wrote {out} in {results['elapsed_seconds']} s")
     return results
 

@@ -332,11 +332,12 @@ class Node:
 class Graph:
     """A generated class graph, listed leaves first (definition order).
 
-    Node ``i`` depends on its tree children ``3i+1 .. 3i+3``; every fourth
-    node is a singleton, and every seventh also depends on a singleton
-    further down (a cross edge, so the graph has diamonds). Transients are
-    only ever reached along the tree, so resolving the root builds each
-    class about once.
+    Node ``i`` depends on its tree children ``3i+1 .. 3i+3``. Every fourth
+    leaf is a singleton (infrastructure at the bottom; singletons only ever
+    depend on singletons, a rule some frameworks enforce), and every seventh
+    inner node also depends on a singleton leaf elsewhere in the tree (a
+    cross edge, so the graph has diamonds). Transients are only reached along
+    the tree, so resolving the root builds each class once.
     """
 
     nodes: tuple[Node, ...]
@@ -351,11 +352,15 @@ class Graph:
 def make_graph(size: int = 500, module_name: str = "_bench_graph") -> Graph:
     """Generate ``size`` classes with real (evaluated) ``__init__`` annotations,
     defined in a fresh module so annotation-reading frameworks find them."""
+
+    def is_singleton(i: int) -> bool:
+        return 3 * i + 1 >= size and i % 4 == 0
+
     deps: dict[int, list[int]] = {}
     for i in range(size):
         children = [c for c in range(3 * i + 1, 3 * i + 4) if c < size]
-        if i % 7 == 0 and i > 0:
-            cross = next((j for j in range(3 * i + 4, size) if j % 4 == 0), None)
+        if children and i % 7 == 0:
+            cross = next((j for j in range(3 * i + 4, size) if is_singleton(j)), None)
             if cross is not None:
                 children.append(cross)
         deps[i] = children
@@ -374,7 +379,7 @@ def make_graph(size: int = 500, module_name: str = "_bench_graph") -> Graph:
         Node(
             cls=classes[i],
             params=tuple((f"n{j}", classes[j]) for j in deps[i]),
-            singleton=(i % 4 == 0 and i > 0),
+            singleton=is_singleton(i),
         )
         for i in reversed(range(size))
     )

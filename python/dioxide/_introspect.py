@@ -31,9 +31,12 @@ __all__ = [
 #: Rust domain's ``Fallback``).
 REQUIRED, KEEP_DEFAULT, PASS_NONE, EMPTY_LIST = 0, 1, 2, 3
 
-#: ``(parameter name, type, fallback, flavor, name)`` as the Rust core
-#: expects it; flavor is "type", "named", "value" or "list".
-Dependency = tuple[str, type, int, str, Optional[str]]
+#: ``(parameter name, type, fallback, flavor, name, positional)`` as the
+#: Rust core expects it; flavor is "type", "named", "value" or "list";
+#: positional says the argument may be passed by position (every parameter
+#: before it is injected too), which makes the call cheaper.
+Dependency = tuple[str, type, int, str, Optional[str], bool]
+_Found = tuple[str, type, int, str, Optional[str]]
 
 #: Annotations that ask for every implementation of their item type.
 _COLLECTIONS: frozenset[Any] = frozenset(
@@ -131,16 +134,20 @@ def _dependencies(
     if skip_first:
         parameters = parameters[1:]
     found: list[Dependency] = []
+    unbroken = True
     for parameter in parameters:
         dependency = _parameter_dependency(parameter, hints, where)
-        if dependency is not None:
-            found.append(dependency)
+        if dependency is None:
+            unbroken = False
+            continue
+        unbroken = unbroken and parameter.kind is parameter.POSITIONAL_OR_KEYWORD
+        found.append((*dependency, unbroken))
     return found
 
 
 def _parameter_dependency(
     parameter: inspect.Parameter, hints: Mapping[str, Any], where: str
-) -> Optional[Dependency]:
+) -> Optional[_Found]:
     name = parameter.name
     has_default = parameter.default is not inspect.Parameter.empty
     if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):

@@ -15,7 +15,7 @@ use super::cell::InstanceCell;
 use super::errors::{keys_of, render, DioxideError, ErrorKind};
 use super::exec::{run, run_at, Ctx, ExecArg, ExecNode, ExecPlan, Kind};
 use super::keys::{
-    chain_object, display_name, is_type, key_name, key_of, lifetime_name, list_key, named_key, parse_lifetime,
+    KeyMap, chain_object, display_name, is_type, key_name, key_of, lifetime_name, list_key, named_key, parse_lifetime,
     value_key,
 };
 use super::lifecycle::{finalize_until_async, Finalizer, FinalizerKind, Finalizers};
@@ -33,14 +33,17 @@ pub(crate) struct Payload {
     seq: u64,
     /// Profiles the provider is limited to; `None` serves every profile.
     profiles: Option<Vec<String>>,
+    /// Per dependency: may it be passed by position?
+    positional: Vec<bool>,
 }
 
 /// One dependency as the Python layer sends it:
-/// `(parameter, type, fallback, flavor, name)`. Fallback: 0 = required,
+/// `(parameter, type, fallback, flavor, name, positional)`. Fallback: 0 = required,
 /// 1 = keep the default, 2 = pass `None`, 3 = empty list. Flavor: `"type"`,
 /// `"named"` (the type qualified by `name`), `"value"` (the configuration
 /// value `name`) or `"list"` (every implementation of the type).
-type DepEntry<'py> = (String, Bound<'py, PyAny>, u8, String, Option<String>);
+/// The last element says the argument may be passed by position.
+type DepEntry<'py> = (String, Bound<'py, PyAny>, u8, String, Option<String>, bool);
 
 /// One registration as the Python layer sends it:
 /// `(provides, target, lifetime, kind, deps, pending, exposes, profiles)`
@@ -73,8 +76,8 @@ struct State {
     explicit: HashSet<Key>,
     /// Every type the registry mentions, kept alive so keys stay unique.
     types: HashMap<Key, Py<PyAny>>,
-    plans: HashMap<Key, Arc<ExecPlan>>,
-    singletons: HashMap<Key, Arc<InstanceCell>>,
+    plans: KeyMap<Arc<ExecPlan>>,
+    singletons: KeyMap<Arc<InstanceCell>>,
     parent: Option<Py<RustContainer>>,
     parent_generation: u64,
     /// The profile this container was made for (`Container(profile=...)`).
@@ -128,7 +131,27 @@ impl RustContainer {
         scope: Option<&ScopeState>,
         prebuilt: Option<&HashMap<Key, Py<PyAny>>>,
     ) -> PyResult<Py<PyAny>> {
-        let plan = self.plan_for(py, type_)?;
+        // Hot path: one read-locked lookup. A built singleton is returned
+        // right there, with no plan to clone and nothing to run (S1 in
+        // benchmarks/); otherwise the plan is taken out of the lock to run.
+        let cached = {
+            let state = self.read();
+            if !state.closed && Self::in_sync(&state) {
+                match state.plans.get(&key_of(type_)) {
+                    Some(plan) => match plan.nodes.last().and_then(|r| r.cell.as_ref()).and_then(|c| c.get()) {
+                        Some(value) => return Ok(value.clone_ref(py)),
+                        None => Some(Arc::clone(plan)),
+                    },
+                    None => None,
+                }
+            } else {
+                None
+            }
+        };
+        let plan = match cached {
+            Some(plan) => plan,
+            None => self.plan_for(py, type_)?,
+        };
         let ctx = Ctx {
             container_finalizers: &self.finalizers,
             scope,
@@ -162,6 +185,10 @@ impl RustContainer {
         run_at(py, &plan, &ctx, root)
     }
 
+    fn in_sync(state: &State) -> bool {
+        Self::parent_generation(state).is_none_or(|g| g == state.parent_generation)
+    }
+
     fn parent_generation(state: &State) -> Option<u64> {
         state.parent.as_ref().map(|p| p.get().generation.load(Ordering::Acquire))
     }
@@ -173,8 +200,7 @@ impl RustContainer {
             if state.closed {
                 return Err(Self::closed_error(py));
             }
-            let in_sync = Self::parent_generation(&state).is_none_or(|g| g == state.parent_generation);
-            if in_sync {
+            if Self::in_sync(&state) {
                 if let Some(plan) = state.plans.get(&key) {
                     return Ok(Arc::clone(plan));
                 }
@@ -278,15 +304,19 @@ impl RustContainer {
         } = &mut *state;
         let mut nodes = Vec::with_capacity(plan.nodes.len());
         for node in &plan.nodes {
-            let (target, kind) = match node.role {
-                Role::Alias => (py.None(), Kind::Alias),
-                Role::Collection => (py.None(), Kind::Collection),
+            let (target, kind, by_position): (Py<PyAny>, Kind, &[bool]) = match node.role {
+                Role::Alias => (py.None(), Kind::Alias, &[]),
+                Role::Collection => (py.None(), Kind::Collection, &[]),
                 Role::Build => {
                     let Some(provider) = registry.get(node.key) else {
                         return Err(DioxideError::new(ErrorKind::Resolution, "plan refers to an unknown provider")
                             .into_pyerr(py));
                     };
-                    (provider.payload.target.clone_ref(py), provider.payload.kind)
+                    (
+                        provider.payload.target.clone_ref(py),
+                        provider.payload.kind,
+                        provider.payload.positional.as_slice(),
+                    )
                 }
             };
             let provides = if node.key == key {
@@ -296,19 +326,25 @@ impl RustContainer {
             };
             let cell = (node.lifetime == Lifetime::Singleton && kind != Kind::Instance)
                 .then(|| Arc::clone(singletons.entry(node.key).or_default()));
-            let args = node
-                .args
-                .iter()
-                .filter_map(|arg| {
-                    let source = match arg.source {
-                        ArgSource::Node(index) => ExecArg::Node(index),
-                        ArgSource::None => ExecArg::None,
-                        ArgSource::EmptyList => ExecArg::EmptyList,
-                        ArgSource::Default => return None,
-                    };
-                    Some((pyo3::types::PyString::intern(py, &arg.param).unbind(), source))
-                })
-                .collect();
+            // Arguments go by position while every parameter before them is
+            // passed too (cheaper than a keyword dict), the rest by keyword;
+            // parameters left to their defaults are not passed at all.
+            let mut positional = 0;
+            let mut args = Vec::with_capacity(node.args.len());
+            for (index, arg) in node.args.iter().enumerate() {
+                let source = match arg.source {
+                    ArgSource::Node(index) => ExecArg::Node(index),
+                    ArgSource::None => ExecArg::None,
+                    ArgSource::EmptyList => ExecArg::EmptyList,
+                    ArgSource::Default => continue,
+                };
+                let in_order = matches!(kind, Kind::Alias | Kind::Collection)
+                    || by_position.get(index).copied().unwrap_or(false);
+                if in_order && positional == index {
+                    positional += 1;
+                }
+                args.push((pyo3::types::PyString::intern(py, &arg.param).unbind(), source));
+            }
             nodes.push(ExecNode {
                 key: node.key,
                 provides,
@@ -316,10 +352,11 @@ impl RustContainer {
                 kind,
                 lifetime: node.lifetime,
                 cell,
+                positional,
                 args,
             });
         }
-        let compiled = Arc::new(ExecPlan { nodes });
+        let compiled = Arc::new(ExecPlan::new(nodes));
         plans.insert(key, Arc::clone(&compiled));
         Ok(compiled)
     }
@@ -410,7 +447,9 @@ fn parse_entry(py: Python<'_>, entry: Entry<'_>, types: &mut HashMap<Key, Py<PyA
     let lifetime = parse_lifetime(&lifetime)?;
     let key = key_of(&provides);
     let mut dependencies = Vec::with_capacity(deps.len());
-    for (param, dep_type, fallback, flavor, name) in deps {
+    let mut positional = Vec::with_capacity(deps.len());
+    for (param, dep_type, fallback, flavor, name, by_position) in deps {
+        positional.push(by_position);
         let fallback = match fallback {
             0 => Fallback::Required,
             1 => Fallback::UseDefault,
@@ -451,6 +490,7 @@ fn parse_entry(py: Python<'_>, entry: Entry<'_>, types: &mut HashMap<Key, Py<PyA
         kind,
         seq: SEQUENCE.fetch_add(1, Ordering::Relaxed),
         profiles,
+        positional,
     };
     let provider = match pending {
         Some(name) => Provider::pending(key, lifetime, name, payload),
@@ -481,6 +521,7 @@ fn copy_provider(py: Python<'_>, p: &Provider<Payload>) -> Provider<Payload> {
             kind: p.payload.kind,
             seq: p.payload.seq,
             profiles: p.payload.profiles.clone(),
+            positional: p.payload.positional.clone(),
         },
     }
 }
@@ -600,6 +641,7 @@ impl RustContainer {
             kind: Kind::Instance,
             seq: SEQUENCE.fetch_add(1, Ordering::Relaxed),
             profiles: None,
+            positional: Vec::new(),
         };
         let provider = Provider::new(value_key(name), Lifetime::Singleton, Vec::new(), payload);
         self.register_providers(py, vec![provider], HashMap::new(), true)

@@ -1,0 +1,1 @@
+"""dioxide's benchmark suite: see benchmarks/README.md."""
