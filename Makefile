@@ -23,7 +23,8 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet "maturin>=1.7,<2" "typing_extensions>=4.13" \
-	  "pytest>=8" "hypothesis>=6.100" "mypy==2.4.1"
+	  "pytest>=8" "hypothesis>=6.100" "mypy==2.4.1" \
+	  "fastapi==0.165.0" "httpx2==2.16.2" "flask==3.1.3"
 	touch $(STAMP)
 
 .PHONY: venv

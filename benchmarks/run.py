@@ -4,7 +4,7 @@
 wheel of this checkout)::
 
     python -m benchmarks.run                 # everything, ~5-10 minutes
-    python -m benchmarks.run --quick         # smoke run, seconds
+    python -m benchmarks.run --quick         # smoke run, seconds (into results/quick.tmp/)
     python -m benchmarks.run --frameworks dioxide,dishka --scenarios S3,S4
 
 S1-S6 run in this process in interleaved rounds: each round times one
@@ -27,13 +27,15 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Optional
 
-from benchmarks import frameworks, report, startup, timing
+from benchmarks import frameworks, report, startup, targets, timing
+from benchmarks.chart import chart as draw_chart
 from benchmarks.scenarios import SCENARIOS, CheckFailed
 
 __all__ = ["Config", "main", "run"]
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+RESULTS = HERE / "results"
 
 
 @dataclass(frozen=True)
@@ -152,7 +154,7 @@ def run_steady(
         except Exception:  # noqa: BLE001 - a failed close must not lose the numbers
             pass
     for name, values in samples.items():
-        rows[name] = {**_summarize(values), "loops": timers[name][1] * timing.UNROLL}
+        rows[name] = {**_summarize(values), "ops_per_sample": timers[name][1] * timing.UNROLL}
     return {"title": scenario.title, "unit": "ns", "rows": _ordered(rows)}
 
 
@@ -177,67 +179,65 @@ def _child_json(command: list[str], timeout: float) -> dict[str, Any]:
     return result
 
 
+def _interleaved(
+    commands: dict[str, list[str]], rounds: int, rng: random.Random, timeout: float
+) -> tuple[dict[str, list[float]], dict[str, Any]]:
+    """Run each command ``rounds`` times, each time in a fresh process, in a
+    new shuffled order every round. A child prints ``{"status": "ok",
+    "seconds": ...}``; one that reports anything else ends its command's runs
+    and is returned as that command's row."""
+    seconds: dict[str, list[float]] = {name: [] for name in commands}
+    failed: dict[str, Any] = {}
+    for _ in range(rounds):
+        order = [name for name in commands if name not in failed]
+        rng.shuffle(order)
+        for name in order:
+            result = _child_json(commands[name], timeout)
+            if result.get("status") == "ok":
+                seconds[name].append(result["seconds"])
+            else:
+                failed[name] = result
+    return seconds, failed
+
+
 def run_startup(adapters: dict[str, ModuleType], config: Config, rng: random.Random) -> dict[str, Any]:
     """S7, one fresh process per measurement, frameworks interleaved."""
     rows: dict[str, Any] = {}
-    candidates = []
+    commands = {}
     for name, adapter in adapters.items():
         if not _applies(adapter, "S7"):
             continue
         if getattr(adapter, "s7", None) is None:
             rows[name] = _not_supported(adapter, "S7")
         else:
-            candidates.append(name)
-    samples: dict[str, list[float]] = {name: [] for name in candidates}
-    for _ in range(config.startup_rounds):
-        order = [name for name in candidates if name not in rows]
-        rng.shuffle(order)
-        for name in order:
-            command = [sys.executable, "-m", "benchmarks.startup", name]
-            result = _child_json(command, timeout=120)
-            if result.get("status") != "ok":
-                rows[name] = result
-                continue
-            samples[name].append(result["seconds"] * 1e9)
-    for name, values in samples.items():
-        if name not in rows and values:
-            rows[name] = _summarize(values)
+            commands[name] = [sys.executable, "-m", "benchmarks.startup", name]
+    seconds, failed = _interleaved(commands, config.startup_rounds, rng, timeout=120)
+    rows.update(failed)
+    for name, values in seconds.items():
+        if name not in rows:
+            rows[name] = _summarize([v * 1e9 for v in values])
     return {"title": SCENARIOS["S7"].title, "unit": "ns", "rows": _ordered(rows)}
 
 
 def run_imports(adapters: dict[str, ModuleType], config: Config, rng: random.Random) -> dict[str, Any]:
     """``import`` time of each framework in a fresh ``python -I``."""
-    modules = {name: a.IMPORTS for name, a in adapters.items() if a.IMPORTS}
-    samples: dict[str, list[float]] = {name: [] for name in modules}
-    failures: dict[str, Any] = {}
-    for _ in range(config.import_rounds):
-        order = [name for name in modules if name not in failures]
-        rng.shuffle(order)
-        for name in order:
-            command = startup.import_command(modules[name])
-            done = subprocess.run(command, capture_output=True, text=True, check=False)
-            if done.returncode != 0:
-                tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
-                failures[name] = {"status": "error", "reason": tail[:300]}
-                continue
-            samples[name].append(float(done.stdout.split()[-1]) * 1e3)
-    rows: dict[str, Any] = dict(failures)
-    for name, values in samples.items():
+    commands = {name: startup.import_command(a.IMPORTS) for name, a in adapters.items() if a.IMPORTS}
+    seconds, rows = _interleaved(commands, config.import_rounds, rng, timeout=60)
+    for name, values in seconds.items():
         if name not in rows:
             rows[name] = {
                 "status": "ok",
-                "median_ms": statistics.median(values),
-                "min_ms": min(values),
-                "samples_ms": [round(v, 3) for v in values],
-                "modules": list(modules[name]),
+                "median_ms": statistics.median(values) * 1e3,
+                "min_ms": min(values) * 1e3,
+                "samples_ms": [round(v * 1e3, 3) for v in values],
+                "modules": list(adapters[name].IMPORTS),
             }
     return _ordered(rows)
 
 
-def run_memory(config: Config) -> Optional[dict[str, Any]]:
+def run_memory(config: Config) -> dict[str, Any]:
     command = [sys.executable, "-m", "benchmarks.memory"] + (["--quick"] if config.quick else [])
-    result = _child_json(command, timeout=900)
-    return result
+    return _child_json(command, timeout=900)
 
 
 def run(
@@ -268,7 +268,7 @@ def run(
             section = run_startup(adapters, config, rng)
         else:
             section = run_steady(scenario_id, adapters, config, rng)
-        report.add_ratios(section)
+        targets.add_ratios(section)
         results["scenarios"][scenario_id] = section
         log(report.one_line(section))
     if config.import_rounds:
@@ -277,9 +277,11 @@ def run(
     if config.memory and "dioxide" in adapters:
         log("memory (dioxide)")
         results["memory"] = run_memory(config)
-    results["targets"] = report.targets(results)
+    results["targets"] = targets.targets(results)
     results["elapsed_seconds"] = round(time.perf_counter() - began, 1)
-    report.write(results, out, chart_png=chart)
+    report.write(results, out)
+    if chart:
+        draw_chart(results, out / "results.png")
     log(f"wrote {out} in {results['elapsed_seconds']} s")
     return results
 
@@ -293,7 +295,12 @@ def main(argv: Optional[list[str]] = None) -> int:
         help="comma-separated adapters (default: all): " + ", ".join(frameworks.ORDER),
     )
     parser.add_argument("--scenarios", default=",".join(SCENARIOS), help="comma-separated, e.g. S1,S3")
-    parser.add_argument("--out", type=Path, default=HERE / "results", help="output directory")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="output directory (default: benchmarks/results, or its git-ignored "
+        "quick.tmp/ with --quick, so a smoke run never replaces real results)",
+    )
     parser.add_argument("--no-memory", action="store_true", help="skip the memory report")
     parser.add_argument("--no-chart", action="store_true", help="skip the PNG chart")
     args = parser.parse_args(argv)
@@ -307,7 +314,8 @@ def main(argv: Optional[list[str]] = None) -> int:
             parser.error(f"unknown framework {name!r}")
     memory = not args.no_memory
     config = Config.quick_run(memory) if args.quick else Config(memory=memory)
-    run(names, scenario_ids, config, args.out, chart=not args.no_chart)
+    out = args.out or (RESULTS / "quick.tmp" if args.quick else RESULTS)
+    run(names, scenario_ids, config, out, chart=not args.no_chart)
     return 0
 
 

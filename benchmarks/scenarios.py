@@ -6,8 +6,8 @@ The classes here know nothing about any framework: each adapter in
 row of the results builds the same objects.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: the classes below carry
+# evaluated annotations, as the generated S7 classes do.
 import sys
 import types
 from dataclasses import dataclass, field
@@ -17,8 +17,11 @@ __all__ = [
     "SCENARIOS",
     "CheckFailed",
     "Graph",
+    "Node",
     "Op",
     "Scenario",
+    "call",
+    "check_s7",
     "make_graph",
 ]
 
@@ -201,8 +204,8 @@ class App:
         self.notifier = notifier
 
 
-S4_SINGLETONS = (Settings, Logger, Pool)
-S4_TRANSIENTS = (Cache, UserRepo, OrderRepo, UserService, OrderService, Notifier, App)
+S4_SINGLETONS: tuple[type, ...] = (Settings, Logger, Pool)
+S4_TRANSIENTS: tuple[type, ...] = (Cache, UserRepo, OrderRepo, UserService, OrderService, Notifier, App)
 
 
 def check_s4(a: Any, b: Any) -> None:
@@ -279,7 +282,7 @@ class Wide:
         self.deps = (d1, d2, d3, d4, d5, d6, d7, d8)
 
 
-S5_DEPS = (Dep1, Dep2, Dep3, Dep4, Dep5, Dep6, Dep7, Dep8)
+S5_DEPS: tuple[type, ...] = (Dep1, Dep2, Dep3, Dep4, Dep5, Dep6, Dep7, Dep8)
 
 
 def check_s5(a: Any, b: Any) -> None:

@@ -139,7 +139,8 @@ def test_sync_resolve_returns_a_singleton_that_aresolve_built(container: Contain
     container.register_factory(Pool, pool, scope=Scope.SINGLETON)
 
     async def main() -> None:
-        assert container.resolve(Pool) is await container.aresolve(Pool)
+        built = await container.aresolve(Pool)
+        assert container.resolve(Pool) is built
 
     with pytest.raises(ResolutionError):
         container.resolve(Pool)
@@ -352,11 +353,6 @@ def test_async_transient_held_by_an_async_singleton_is_finalized_with_the_contai
     assert events == ["open token", "close token"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the async plan lists every async provider under a singleton even when the "
-    "singleton is cached; needs _async_plan in container.rs to skip built subtrees",
-)
 def test_async_transient_under_a_built_singleton_is_not_built_again(
     container: Container, events: Events
 ) -> None:

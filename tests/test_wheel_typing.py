@@ -54,6 +54,11 @@ class MemoryRepository(Repository):
         return "row"
 
 
+@component
+class Clock:
+    pass
+
+
 @component(scope=Scope.SINGLETON)
 class UserService:
     def __init__(self, payments: PaymentPort, repo: Repository) -> None:
@@ -64,7 +69,8 @@ class UserService:
 container = Container()
 container.register_class(PaymentPort, Stripe)
 container.register_class(Repository, MemoryRepository)
-assert_type(Container().resolve(UserService), UserService)
+assert_type(Container().resolve(Clock), Clock)
+assert_type(container.resolve(UserService), UserService)
 assert_type(container.resolve(PaymentPort), PaymentPort)
 assert_type(container.resolve(Repository), Repository)
 assert_type(container.resolve(UserService).repo.get(), str)

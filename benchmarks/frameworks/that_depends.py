@@ -1,5 +1,6 @@
 """that-depends: a ``BaseContainer`` subclass with explicit providers, each
-dependency passed as a provider argument (it does not read type hints);
+dependency passed as a provider argument (``provider.cast``, its typed
+spelling; it does not read type hints);
 ``resolve_sync()`` on the provider. S6's scoped object is a
 ``ContextResource`` (its only per-scope lifetime, so it takes a generator)
 in ``ContextScopes.REQUEST``, entered with ``container_context``."""
@@ -38,9 +39,9 @@ def s2() -> Op:
 
 def s3() -> Op:
     database = providers.Factory(sc.Database)
-    repository = providers.Factory(sc.Repository, db=database)
-    service = providers.Factory(sc.Service, repo=repository)
-    handler = providers.Factory(sc.Handler, service=service)
+    repository = providers.Factory(sc.Repository, db=database.cast)
+    service = providers.Factory(sc.Service, repo=repository.cast)
+    handler = providers.Factory(sc.Handler, service=service.cast)
     container = _container(
         "S3", database=database, repository=repository, service=service, handler=handler
     )
@@ -49,15 +50,17 @@ def s3() -> Op:
 
 def s4() -> Op:
     settings = providers.Singleton(sc.Settings)
-    logger = providers.Singleton(sc.Logger, settings=settings)
-    pool = providers.Singleton(sc.Pool, settings=settings)
-    cache = providers.Factory(sc.Cache, settings=settings)
-    user_repo = providers.Factory(sc.UserRepo, pool=pool, logger=logger)
-    order_repo = providers.Factory(sc.OrderRepo, pool=pool, logger=logger)
-    user_service = providers.Factory(sc.UserService, repo=user_repo, cache=cache)
-    order_service = providers.Factory(sc.OrderService, repo=order_repo, users=user_repo)
-    notifier = providers.Factory(sc.Notifier, logger=logger)
-    app = providers.Factory(sc.App, users=user_service, orders=order_service, notifier=notifier)
+    logger = providers.Singleton(sc.Logger, settings=settings.cast)
+    pool = providers.Singleton(sc.Pool, settings=settings.cast)
+    cache = providers.Factory(sc.Cache, settings=settings.cast)
+    user_repo = providers.Factory(sc.UserRepo, pool=pool.cast, logger=logger.cast)
+    order_repo = providers.Factory(sc.OrderRepo, pool=pool.cast, logger=logger.cast)
+    user_service = providers.Factory(sc.UserService, repo=user_repo.cast, cache=cache.cast)
+    order_service = providers.Factory(sc.OrderService, repo=order_repo.cast, users=user_repo.cast)
+    notifier = providers.Factory(sc.Notifier, logger=logger.cast)
+    app = providers.Factory(
+        sc.App, users=user_service.cast, orders=order_service.cast, notifier=notifier.cast
+    )
     container = _container(
         "S4",
         settings=settings,
@@ -75,8 +78,10 @@ def s4() -> Op:
 
 
 def s5() -> Op:
-    deps = {f"d{i}": providers.Factory(cls) for i, cls in enumerate(sc.S5_DEPS, start=1)}
-    wide = providers.Factory(sc.Wide, **deps)
+    deps: dict[str, Any] = {
+        f"d{i}": providers.Factory(cls) for i, cls in enumerate(sc.S5_DEPS, start=1)
+    }
+    wide = providers.Factory(sc.Wide, **{name: p.cast for name, p in deps.items()})
     return _resolve(_container("S5", wide=wide, **deps), "wide")
 
 
@@ -86,17 +91,17 @@ def _request_context(settings: sc.AppSettings) -> Iterator[sc.RequestContext]:
 
 def s6() -> Op:
     settings = providers.Singleton(sc.AppSettings)
-    request_context = providers.ContextResource(_request_context, settings=settings).with_config(
+    request_context = providers.ContextResource(_request_context, settings=settings.cast).with_config(
         scope=ContextScopes.REQUEST
     )
     container = _container("S6", settings=settings, request_context=request_context)
 
     def probe() -> tuple[Any, Any, Any]:
         with container_context(container, scope=ContextScopes.REQUEST):
-            a = container.request_context.resolve_sync()  # type: ignore[attr-defined]
-            a_again = container.request_context.resolve_sync()  # type: ignore[attr-defined]
+            a = request_context.resolve_sync()
+            a_again = request_context.resolve_sync()
         with container_context(container, scope=ContextScopes.REQUEST):
-            b = container.request_context.resolve_sync()  # type: ignore[attr-defined]
+            b = request_context.resolve_sync()
         return a, a_again, b
 
     return Op(
@@ -110,7 +115,7 @@ def s7(graph: sc.Graph) -> tuple[Any, Callable[[], Any]]:
     made: dict[type, Any] = {}
     for node in graph.nodes:
         kind = providers.Singleton if node.singleton else providers.Factory
-        made[node.cls] = kind(node.cls, **{name: made[dep] for name, dep in node.params})
+        made[node.cls] = kind(node.cls, **{name: made[dep].cast for name, dep in node.params})
     container = _container("S7", **{cls.__name__.lower(): p for cls, p in made.items()})
     root = getattr(container, graph.root.__name__.lower())
     return root.resolve_sync(), root.resolve_sync

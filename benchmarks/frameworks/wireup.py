@@ -6,7 +6,7 @@ scope opened before timing, as a request handler would."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 
 from wireup import create_sync_container, injectable
 
@@ -22,10 +22,12 @@ AUTOWIRING = True
 def _container(
     singletons: Iterable[type] = (), transients: Iterable[type] = (), scoped: Iterable[type] = ()
 ) -> Any:
-    classes = []
-    for lifetime, group in (("singleton", singletons), ("transient", transients), ("scoped", scoped)):
-        for cls in group:
-            classes.append(injectable(lifetime=lifetime)(cls))  # type: ignore[arg-type]
+    lifetimes: tuple[tuple[Literal["singleton", "transient", "scoped"], Iterable[type]], ...] = (
+        ("singleton", singletons),
+        ("transient", transients),
+        ("scoped", scoped),
+    )
+    classes = [injectable(lifetime=lifetime)(cls) for lifetime, group in lifetimes for cls in group]
     return create_sync_container(injectables=classes)
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-import inspect
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
 
 from typing_extensions import Self, TypeForm
+
+if TYPE_CHECKING:
+    import inspect
+else:
+    from dioxide._lazy import inspect
 
 from dioxide._dioxide_core import _RustContainer
 from dioxide._introspect import (

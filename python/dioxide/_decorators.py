@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Sequence
-from typing import Any, Callable, Optional, TypeVar, Union, overload
+from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar, Union, overload
+
+if TYPE_CHECKING:
+    import inspect
+else:
+    from dioxide._lazy import inspect
 
 from dioxide._introspect import (
     UnresolvedReference,
@@ -40,7 +44,11 @@ def _check_scope(scope: object, where: str) -> Scope:
 def _interfaces(provides: Provides, where: str) -> list[type]:
     if provides is None:
         return []
-    listed = [provides] if isinstance(provides, type) else list(provides)
+    # A string is a Sequence too: ``provides="Port"`` must be reported as
+    # one wrong value, not as the letters P, o, r, t.
+    listed: list[Any] = (
+        list(provides) if isinstance(provides, (list, tuple, set, frozenset)) else [provides]
+    )
     for interface in listed:
         if not isinstance(interface, type):
             raise DioxideTypeError(
@@ -85,7 +93,9 @@ def _not_subclass(implementation: type, interface: type) -> bool:
 def _profiles(profile: Profiles, where: str) -> Optional[list[str]]:
     if profile is None:
         return None
-    listed = [profile] if isinstance(profile, str) else list(profile)
+    listed: list[Any] = (
+        list(profile) if isinstance(profile, (list, tuple, set, frozenset)) else [profile]
+    )
     if not listed or not all(isinstance(p, str) and p for p in listed):
         raise DioxideTypeError(
             f"{where}: profile= takes a profile name or a list of names, got {profile!r}",

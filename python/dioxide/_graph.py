@@ -3,53 +3,149 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Optional
 
 from dioxide.exceptions import DioxideTypeError
 
 __all__ = ["render_graph"]
 
-#: ``(name, provides, target, lifetime, kind, deps, explicit, exposes)`` as
-#: the Rust core's ``_providers`` returns it.
-ProviderRow = tuple[str, Any, Any, str, str, list[tuple[str, str, bool]], bool, list[str]]
+#: A key as the Rust core's ``_providers`` names it: ``(key, flavor, name,
+#: qualifier or None)``, flavor "type", "function", "named", "value" or "list".
+Node = tuple[int, str, str, Optional[str]]
+#: One provider: ``(node, lifetime, kind, implementation name or None,
+#: [(parameter, node, resolvable)], [(node, is a collection)])``.
+ProviderRow = tuple[
+    Node, str, str, Optional[str], list[tuple[str, Node, bool]], list[tuple[Node, bool]]
+]
+
+#: Words Mermaid reads as syntax when used as a node id.
+_MERMAID_WORDS = frozenset(
+    {"end", "graph", "flowchart", "subgraph", "style", "classdef", "class", "click", "linkstyle"}
+)
+
+#: How sure a label is: a provider's own label beats an interface's, which
+#: beats the plain name a dependency gives a node.
+_DEPENDENCY, _INTERFACE, _PROVIDER = 0, 1, 2
 
 
-def _node_id(name: str) -> str:
-    return "n_" + re.sub(r"\W", "_", name)
+def _name(node: Node) -> str:
+    _key, flavor, name, qualifier = node
+    if flavor == "named":
+        return f"{name}[{qualifier}]"
+    if flavor == "list":
+        return f"list[{name}]"
+    if flavor == "function":
+        return f"{name}()"
+    return name
+
+
+def _provider_label(node: Node, lifetime: str, kind: str, implementation: Optional[str]) -> str:
+    name = _name(node)
+    if node[1] == "value":
+        return f"{name} (value)"
+    if kind == "instance":
+        return f"{name} (instance)"
+    if implementation is not None:
+        return f"{name}: {implementation} ({lifetime})"
+    return f"{name} ({lifetime})"
+
+
+def _dependency_label(node: Node, resolvable: bool) -> str:
+    if resolvable:
+        return _name(node)
+    return f"{_name(node)} ({'value, not set' if node[1] == 'value' else 'not registered'})"
+
+
+class _Graph:
+    """Nodes (by key, in the order first seen) and edges to render."""
+
+    def __init__(self) -> None:
+        self.labels: dict[int, tuple[int, str]] = {}
+        self.names: dict[int, str] = {}
+        #: ``(from, to, parameter)``; no parameter for interface -> member.
+        self.edges: list[tuple[int, int, Optional[str]]] = []
+
+    def place(self, node: Node, label: str, rank: int) -> int:
+        key = node[0]
+        self.names.setdefault(key, _name(node))
+        if key not in self.labels or self.labels[key][0] < rank:
+            self.labels[key] = (rank, label)
+        return key
+
+    def ids(self) -> dict[int, str]:
+        """Readable node ids, unique even when two classes share a name."""
+        ids: dict[int, str] = {}
+        taken: set[str] = set()
+        for key in self.labels:
+            base = re.sub(r"\W+", "_", self.names[key]).strip("_") or "node"
+            if base[0].isdigit() or base.lower() in _MERMAID_WORDS:
+                base = "n_" + base
+            candidate, counter = base, 1
+            while candidate in taken:
+                counter += 1
+                candidate = f"{base}_{counter}"
+            taken.add(candidate)
+            ids[key] = candidate
+        return ids
 
 
 def render_graph(rows: list[ProviderRow], format: str) -> str:
     """Every provider as a node labelled with its lifetime, an edge per
-    dependency, and interfaces pointing at their implementations."""
-    nodes: dict[str, str] = {}
-    edges: list[tuple[str, str, str]] = []
-    for name, _provides, _target, lifetime, kind, deps, _explicit, exposes in rows:
-        label = lifetime if kind != "instance" else "instance"
-        nodes[name] = f"{name} ({label})"
-        for interface in exposes:
-            nodes.setdefault(interface, f"{interface} (interface)")
-            edges.append((interface, name, ""))
-        for param, dep, resolvable in deps:
-            nodes.setdefault(dep, dep if resolvable else f"{dep} (missing)")
-            edges.append((name, dep, param))
+    dependency labelled with the parameter, and a dashed edge from each
+    interface (and each injected ``list[...]``) to its implementations."""
+    if format not in ("mermaid", "dot"):
+        raise DioxideTypeError(
+            f"graph() supports 'mermaid' and 'dot', got {format!r}",
+            hint='call container.graph("mermaid") or container.graph("dot")',
+        )
+    graph = _Graph()
+    members: dict[int, list[int]] = {}
+    injected_lists: set[int] = set()
+    # An interface registered with a provider of its own is built by that
+    # provider, not by the classes that declare provides= for it.
+    shadowed = {row[0][0] for row in rows}
+    for node, lifetime, kind, implementation, deps, exposes in rows:
+        key = graph.place(node, _provider_label(node, lifetime, kind, implementation), _PROVIDER)
+        for interface, collection in exposes:
+            if collection:
+                members.setdefault(interface[0], []).append(key)
+                continue
+            if interface[0] in shadowed:
+                continue
+            graph.place(interface, f"{_name(interface)} (interface)", _INTERFACE)
+            graph.edges.append((interface[0], key, None))
+        for param, dependency, resolvable in deps:
+            graph.place(dependency, _dependency_label(dependency, resolvable), _DEPENDENCY)
+            graph.edges.append((key, dependency[0], param))
+            if dependency[1] == "list":
+                injected_lists.add(dependency[0])
+    for list_key in injected_lists:
+        graph.edges.extend((list_key, member, None) for member in members.get(list_key, []))
+    ids = graph.ids()
+    labels = {key: label for key, (_rank, label) in graph.labels.items()}
     if format == "mermaid":
         lines = ["graph TD"]
-        lines += [f'    {_node_id(n)}["{label}"]' for n, label in nodes.items()]
+        lines += [f'    {ids[k]}["{_mermaid_text(label)}"]' for k, label in labels.items()]
         lines += [
-            f"    {_node_id(a)} -->|{p}| {_node_id(b)}" if p else f"    {_node_id(a)} -.-> {_node_id(b)}"
-            for a, b, p in edges
+            f"    {ids[a]} -->|{p}| {ids[b]}" if p else f"    {ids[a]} -.-> {ids[b]}"
+            for a, b, p in graph.edges
         ]
         return "\n".join(lines) + "\n"
-    if format == "dot":
-        lines = ["digraph dioxide {", "    rankdir=TB;", "    node [shape=box];"]
-        lines += [f'    "{n}" [label="{label}"];' for n, label in nodes.items()]
-        lines += [
-            f'    "{a}" -> "{b}" [label="{p}"];' if p else f'    "{a}" -> "{b}" [style=dashed];'
-            for a, b, p in edges
-        ]
-        lines.append("}")
-        return "\n".join(lines) + "\n"
-    raise DioxideTypeError(
-        f"graph() supports 'mermaid' and 'dot', got {format!r}",
-        hint='call container.graph("mermaid") or container.graph("dot")',
-    )
+    lines = ["digraph dioxide {", "    rankdir=TB;", "    node [shape=box];"]
+    lines += [f'    "{ids[k]}" [label="{_dot_text(label)}"];' for k, label in labels.items()]
+    lines += [
+        f'    "{ids[a]}" -> "{ids[b]}" [label="{p}"];'
+        if p
+        else f'    "{ids[a]}" -> "{ids[b]}" [style=dashed];'
+        for a, b, p in graph.edges
+    ]
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _mermaid_text(text: str) -> str:
+    return text.replace('"', "#quot;")
+
+
+def _dot_text(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')

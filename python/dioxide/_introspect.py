@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import collections.abc
-import inspect
 import re
 import types
 import typing
 from collections.abc import Mapping
-from typing import Any, Callable, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
 from typing_extensions import Annotated, get_args, get_origin
+
+if TYPE_CHECKING:
+    import inspect
+else:
+    from dioxide._lazy import inspect
 
 from dioxide._markers import Named, Value
 from dioxide.exceptions import DioxideTypeError
@@ -175,7 +179,10 @@ def _parameter_dependency(
     annotation = hints[name]
     marker = _marker(annotation)
     if isinstance(marker, Value):
-        fallback = KEEP_DEFAULT if has_default else REQUIRED
+        if has_default:
+            fallback = KEEP_DEFAULT
+        else:
+            fallback = PASS_NONE if _injectable(annotation)[1] else REQUIRED
         return (name, object, fallback, "value", marker.name)
     item = _collection_item(annotation)
     if item is not None:

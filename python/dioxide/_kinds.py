@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-import inspect
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from typing_extensions import get_args, get_origin
+
+if TYPE_CHECKING:
+    import inspect
+else:
+    from dioxide._lazy import inspect
 
 from dioxide._introspect import describe, resolve_hints
 from dioxide.exceptions import DioxideTypeError

@@ -7,11 +7,16 @@ provider functions) and raises collected errors together.
 
 from __future__ import annotations
 
-import asyncio
 import sys
 import weakref
-from typing import Any, Optional, Protocol
+from typing import TYPE_CHECKING, Any, Optional, Protocol
 
+if TYPE_CHECKING:
+    import asyncio
+else:
+    from dioxide._lazy import asyncio
+
+from dioxide._introspect import describe
 from dioxide.exceptions import ResolutionError, ScopeError
 
 __all__ = ["aclose_owner", "aresolve_in", "close_owner", "raise_together"]
@@ -53,7 +58,7 @@ def close_owner(owner: _Owner, error: Optional[BaseException]) -> None:
         provides, generator = pending
         errors.append(
             ResolutionError(
-                f"{getattr(provides, '__name__', provides)} has an async finalizer, "
+                f"{_subject(provides)} has an async finalizer, "
                 "which a synchronous close() cannot run",
                 requested=provides,
                 chain=[provides],
@@ -80,7 +85,7 @@ async def aclose_owner(owner: _Owner, error: Optional[BaseException]) -> None:
         except BaseException as failure:  # noqa: BLE001 - every finalizer must run
             if hasattr(failure, "add_note"):
                 failure.add_note(
-                    f"dioxide: raised while finalizing {getattr(provides, '__name__', provides)}"
+                    f"dioxide: raised while finalizing {_subject(provides)}"
                 )
             errors.append(failure)
     owner._release()
@@ -113,6 +118,13 @@ def _argument(
     return [] if flag == "empty" else None
 
 
+def _subject(provides: object) -> str:
+    """How messages name what a provider provides: its class, or ``name()``
+    for a decorated provider function (keyed by itself)."""
+    name = describe(provides)
+    return name if isinstance(provides, type) else f"{name}()"
+
+
 def _describe(owner: object) -> str:
     return "a scope" if "Scope" in type(owner).__name__ else "the container"
 
@@ -137,7 +149,7 @@ async def aresolve_in(container: Any, scope: Any, type_: Any) -> Any:
     if scoped is not None and scope is None:
         # Refused before anything is built (sync scoped types are refused by Rust).
         raise ScopeError(
-            f"{getattr(scoped, '__name__', scoped)} is scoped, "
+            f"{_subject(scoped)} is scoped, "
             "so it can only be resolved inside a scope",
             requested=type_,
             chain=[type_, scoped] if scoped is not type_ else [type_],
@@ -212,7 +224,8 @@ async def _build(
         value = await generator.__anext__()
     except StopAsyncIteration:
         raise ResolutionError(
-            f"the async generator provider of {getattr(provides, '__name__', provides)} "
+            f"the async generator provider {'of ' if isinstance(provides, type) else ''}"
+            f"{_subject(provides)} "
             "returned without yielding an instance",
             requested=provides,
             chain=[provides],
@@ -221,7 +234,8 @@ async def _build(
     try:
         keeper._push_async_finalizer(provides, generator)
     except BaseException:
-        # The scope closed while the provider ran: nobody would finalize it later.
-        await generator.aclose()
+        # The scope closed while the provider ran: nobody would finalize it
+        # later, so it is finalized now, the way close() would have.
+        await _finish_async_generator(generator, None)
         raise
     return value

@@ -2,13 +2,43 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Any
 
 __all__ = ["Named", "Value"]
 
 
-@dataclass(frozen=True)
-class Named:
+class _Marker:
+    """A named marker: equal to another of its kind with the same name.
+    (Hand-written rather than a dataclass: importing dataclasses would add
+    a few milliseconds to ``import dioxide``.)"""
+
+    __slots__ = ("name",)
+    name: str
+
+    def __init__(self, name: str) -> None:
+        if not isinstance(name, str) or not name:
+            from dioxide.exceptions import DioxideTypeError
+
+            raise DioxideTypeError(
+                f"{type(self).__name__}() takes a non-empty name, got {name!r}",
+                hint=f'e.g. {type(self).__name__}("primary")',
+            )
+        object.__setattr__(self, "name", name)
+
+    def __setattr__(self, attribute: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.name == self.name  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self.name))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name!r})"
+
+
+class Named(_Marker):
     """Ask for the implementation registered under ``name``::
 
         @component(provides=Cache, name="local")
@@ -19,11 +49,10 @@ class Named:
             def __init__(self, cache: Annotated[Cache, Named("local")]) -> None: ...
     """
 
-    name: str
+    __slots__ = ()
 
 
-@dataclass(frozen=True)
-class Value:
+class Value(_Marker):
     """Inject the configuration value set with ``container.register_value``::
 
         container.register_value("db_url", "postgres://...")
@@ -33,4 +62,4 @@ class Value:
             def __init__(self, url: Annotated[str, Value("db_url")]) -> None: ...
     """
 
-    name: str
+    __slots__ = ()

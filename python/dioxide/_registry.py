@@ -14,7 +14,6 @@ import sys
 import threading
 from types import FrameType
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 from dioxide._dioxide_core import _RustContainer
@@ -45,20 +44,34 @@ Entry = tuple[
 ]
 
 
-@dataclass
 class _Registration:
-    #: The provider's own key: the class, or the provider function.
-    provides: Any
-    target: Any
-    lifetime: str
-    kind: str
-    analyze: Analyzer
-    exposes: list[Exposure]
-    profiles: Optional[list[str]]
-    #: The frame the decorator was applied in, kept only while the
-    #: registration is pending: reading its locals again later sees classes
-    #: defined after the decorated one in the same function.
-    frame: Optional[FrameType]
+    """One decorated provider, kept while it waits for a forward reference."""
+
+    __slots__ = ("analyze", "exposes", "frame", "kind", "lifetime", "profiles", "provides", "target")
+
+    def __init__(
+        self,
+        provides: Any,
+        target: Any,
+        lifetime: str,
+        kind: str,
+        analyze: Analyzer,
+        exposes: list[Exposure],
+        profiles: Optional[list[str]],
+        frame: Optional[FrameType],
+    ) -> None:
+        #: The provider's own key: the class, or the provider function.
+        self.provides = provides
+        self.target = target
+        self.lifetime = lifetime
+        self.kind = kind
+        self.analyze = analyze
+        self.exposes = exposes
+        self.profiles = profiles
+        #: The frame the decorator was applied in, kept only while the
+        #: registration is pending: reading its locals again later sees
+        #: classes defined after the decorated one in the same function.
+        self.frame = frame
 
     @property
     def localns(self) -> dict[str, Any]:

@@ -12,11 +12,11 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 
 use super::cell::InstanceCell;
-use super::errors::{keys_of, render, DioxideError, ErrorKind};
+use super::errors::{keys_of, named_only_hint, profile_hint, render, DioxideError, ErrorKind};
 use super::exec::{run, run_at, Ctx, ExecArg, ExecNode, ExecPlan, Kind};
 use super::keys::{
-    KeyMap, chain_object, display_name, is_type, key_name, key_of, lifetime_name, list_key, named_key, parse_lifetime,
-    value_key,
+    KeyMap, chain_object, display_name, graph_node, is_type, key_name, key_of, lifetime_name, list_key, named_key,
+    named_parts, parse_lifetime, value_key,
 };
 use super::lifecycle::{finalize_until_async, Finalizer, FinalizerKind, Finalizers};
 use super::scope::ScopeState;
@@ -216,10 +216,10 @@ impl RustContainer {
     /// Copy providers the parent (the decorator registry) gained since the
     /// last sync, unless this container registered the same type itself.
     fn sync(&self, py: Python<'_>) -> PyResult<()> {
-        let (parent, seen, mine): (Py<RustContainer>, u64, HashMap<Key, u64>) = {
+        let (parent, seen, mine): (Py<RustContainer>, u64, HashMap<Key, (u64, Vec<Exposure>)>) = {
             let state = self.read();
             let Some(parent) = state.parent.as_ref() else { return Ok(()) };
-            let mine = state.registry.iter().map(|p| (p.key, p.payload.seq)).collect();
+            let mine = state.registry.iter().map(|p| (p.key, (p.payload.seq, p.exposes.clone()))).collect();
             (parent.clone_ref(py), state.parent_generation, mine)
         };
         let parent = parent.get();
@@ -231,6 +231,8 @@ impl RustContainer {
             let state = self.read();
             (state.explicit.clone(), state.profile.clone())
         };
+        // Providers that are new or changed: the singletons they built are stale.
+        let mut changed: Vec<Key> = Vec::new();
         let (batch, types) = {
             let theirs = parent.read();
             let serves = |p: &Provider<Payload>| match (&p.payload.profiles, &profile) {
@@ -246,22 +248,31 @@ impl RustContainer {
                 .filter(|p| p.payload.profiles.is_some() && serves(p))
                 .flat_map(|p| p.exposes.iter().filter(|e| !e.collection).map(|e| e.key))
                 .collect();
+            // An unmarked provider copied before an implementation for this
+            // profile was decorated is copied again, without the interface
+            // it has lost; its singleton is the same and stays built.
             let batch: Vec<Provider<Payload>> = theirs
                 .registry
                 .iter()
-                .filter(|p| serves(p) && !explicit.contains(&p.key) && mine.get(&p.key) != Some(&p.payload.seq))
-                .map(|p| {
-                    let mut copy = copy_provider(py, p);
+                .filter(|p| serves(p) && !explicit.contains(&p.key))
+                .filter_map(|p| {
+                    let mut exposes = p.exposes.clone();
                     if p.payload.profiles.is_none() {
-                        copy.exposes.retain(|e| e.collection || !claimed.contains(&e.key));
+                        exposes.retain(|e| e.collection || !claimed.contains(&e.key));
                     }
-                    copy
+                    match mine.get(&p.key) {
+                        Some((seq, copied)) if *seq == p.payload.seq && *copied == exposes => return None,
+                        Some((seq, _)) if *seq == p.payload.seq => {}
+                        _ => changed.push(p.key),
+                    }
+                    let mut copy = copy_provider(py, p);
+                    copy.exposes = exposes;
+                    Some(copy)
                 })
                 .collect();
             let types: Vec<(Key, Py<PyAny>)> = theirs.types.iter().map(|(k, t)| (*k, t.clone_ref(py))).collect();
             (batch, types)
         };
-        let keys: Vec<Key> = batch.iter().map(|p| p.key).collect();
         let mut garbage = Garbage::default();
         let mut state = self.write();
         for (key, ty) in types {
@@ -275,7 +286,7 @@ impl RustContainer {
             return Err(render(py, &err, &types).into_pyerr(py));
         }
         state.parent_generation = generation;
-        forget_built(&mut state, &keys, &mut garbage);
+        forget_built(&mut state, &changed, &mut garbage);
         drop(state);
         drop(garbage);
         Ok(())
@@ -292,7 +303,7 @@ impl RustContainer {
                 let mut types = error_types(py, &state, &err);
                 types.entry(key).or_insert_with(|| type_.clone().unbind());
                 drop(state);
-                return Err(render(py, &err, &types).into_pyerr(py));
+                return Err(self.explain_missing(py, &err, render(py, &err, &types)).into_pyerr(py));
             }
         };
         let State {
@@ -359,6 +370,56 @@ impl RustContainer {
         let compiled = Arc::new(ExecPlan::new(nodes));
         plans.insert(key, Arc::clone(&compiled));
         Ok(compiled)
+    }
+
+    /// Say more about a missing provider when the registries know why it
+    /// is missing: the decorated registry has it only for profiles this
+    /// container is not made for, or the type is an interface whose
+    /// implementations all have names. Takes the locks itself; call it with
+    /// none held.
+    fn explain_missing(&self, py: Python<'_>, err: &DomainError, error: DioxideError) -> DioxideError {
+        let DomainError::NotRegistered { missing, .. } = err else { return error };
+        let Some(missing_name) = error.names.last().cloned() else { return error };
+        let (parent, current, aliases) = {
+            let state = self.read();
+            let aliases: Vec<Key> = state
+                .registry
+                .iter()
+                .flat_map(|p| p.exposes.iter().filter(|e| !e.collection).map(|e| e.key))
+                .collect();
+            (state.parent.as_ref().map(|p| p.clone_ref(py)), state.profile.clone(), aliases)
+        };
+        let mut profiles: Vec<String> = Vec::new();
+        if let Some(parent) = parent {
+            let theirs = parent.get().read();
+            for provider in theirs.registry.iter() {
+                let answers = provider.key == *missing
+                    || provider.exposes.iter().any(|e| !e.collection && e.key == *missing);
+                if !answers {
+                    continue;
+                }
+                for profile in provider.payload.profiles.iter().flatten() {
+                    if !profiles.contains(profile) {
+                        profiles.push(profile.clone());
+                    }
+                }
+            }
+        }
+        if !profiles.is_empty() {
+            return error.with_hint(profile_hint(&missing_name, &profiles, current.as_deref()));
+        }
+        let mut names: Vec<String> = Vec::new();
+        for alias in aliases {
+            if let Some((interface, name)) = named_parts(py, alias) {
+                if key_of(interface.bind(py)) == *missing && !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+        }
+        if names.is_empty() {
+            return error;
+        }
+        error.with_hint(named_only_hint(&missing_name, &names))
     }
 
     fn register_entries(&self, py: Python<'_>, entries: Vec<Entry<'_>>, explicit: bool) -> PyResult<()> {
@@ -652,7 +713,7 @@ impl RustContainer {
     /// block sees instances built with the override, and come back after.
     fn _override_push(&self, py: Python<'_>, entry: Entry<'_>) -> PyResult<()> {
         let mut new_types = HashMap::new();
-        let provider = parse_entry(py, entry, &mut new_types)?;
+        let mut provider = parse_entry(py, entry, &mut new_types)?;
         self.sync(py)?;
         let key = provider.key;
         let mut garbage = Garbage::default();
@@ -664,17 +725,20 @@ impl RustContainer {
         let mut affected = vec![key];
         affected.extend(state.registry.dependants_closure(key));
         let was_explicit = state.explicit.contains(&key);
-        let previous = state.registry.remove(key);
-        if let Err(err) = state.registry.register(provider) {
-            if let Some(previous) = previous {
-                // It was registered a moment ago, so it passes the same checks.
-                let _restored = state.registry.register(previous);
-            }
-            let mut types = error_types(py, &state, &err);
-            types.extend(new_types);
-            drop(state);
-            return Err(render(py, &err, &types).into_pyerr(py));
+        if let Some(replaced) = state.registry.get(key) {
+            // The replacement stands in for the implementation everywhere it
+            // was used, including the interfaces and collections it is in.
+            provider.exposes.clone_from(&replaced.exposes);
         }
+        let previous = match state.registry.register(provider) {
+            Ok(previous) => previous,
+            Err(err) => {
+                let mut types = error_types(py, &state, &err);
+                types.extend(new_types);
+                drop(state);
+                return Err(render(py, &err, &types).into_pyerr(py));
+            }
+        };
         let saved_cells = affected
             .iter()
             .filter_map(|k| state.singletons.remove(k).map(|c| (*k, c)))
@@ -705,14 +769,11 @@ impl RustContainer {
         let mut garbage = Garbage::default();
         let mut state = self.write();
         let Some(frame) = state.overrides.pop() else { return };
-        if let Some(removed) = state.registry.remove(frame.key) {
-            garbage.providers.push(removed);
-        }
-        if let Some(previous) = frame.previous {
-            // Refused only if registrations made during the block now form a
-            // cycle with it; the override's block is over either way.
-            let _restored = state.registry.register(previous);
-        }
+        let replacement = match frame.previous {
+            Some(previous) => state.registry.restore(previous),
+            None => state.registry.remove(frame.key),
+        };
+        garbage.providers.extend(replacement);
         if !frame.was_explicit {
             state.explicit.remove(&frame.key);
         }
@@ -743,7 +804,8 @@ impl RustContainer {
         };
         let errors = PyList::empty(py);
         for problem in &problems {
-            errors.append(render(py, problem, &types).into_pyerr(py).into_value(py))?;
+            let error = self.explain_missing(py, problem, render(py, problem, &types));
+            errors.append(error.into_pyerr(py).into_value(py))?;
         }
         Ok(errors)
     }
@@ -775,36 +837,53 @@ impl RustContainer {
         });
     }
 
-    /// For every provider, in registration order: `(name, provides,
-    /// target, lifetime, kind, [(parameter, dependency name, resolvable)],
-    /// explicit, [names of the interfaces it answers for])`.
+    /// For every provider, in registration order: `(node, lifetime, kind,
+    /// implementation name or None, [(parameter, node, resolvable)],
+    /// [(node, is a collection)])` where a node is `(key, flavor, name,
+    /// qualifier or None)` and flavor one of "type", "function", "named",
+    /// "value", "list". For `container.graph()`.
     fn _providers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         self.sync(py)?;
-        let state = self.read();
-        let out = PyList::empty(py);
-        for p in state.registry.iter() {
-            let deps = PyList::empty(py);
-            for dep in &p.deps {
-                deps.append((
-                    dep.param.as_str(),
-                    key_name(py, dep.key, &state.types),
-                    state.registry.contains(dep.key),
-                ))?;
-            }
-            let exposes: Vec<String> = p
-                .exposes
+        type Row = (Key, Lifetime, Kind, Py<PyAny>, Vec<(String, Key, bool)>, Vec<(Key, bool)>);
+        // Copied out under the lock and named after it: naming reads
+        // Python attributes, which may run Python code.
+        let (rows, types): (Vec<Row>, HashMap<Key, Py<PyAny>>) = {
+            let state = self.read();
+            let rows = state
+                .registry
                 .iter()
-                .filter(|e| !e.collection)
-                .map(|e| key_name(py, e.key, &state.types))
+                .map(|p| {
+                    let deps = p
+                        .deps
+                        .iter()
+                        .map(|d| (d.param.clone(), d.key, state.registry.contains(d.key)))
+                        .collect();
+                    let exposes = p.exposes.iter().map(|e| (e.key, e.collection)).collect();
+                    (p.key, p.lifetime, p.payload.kind, p.payload.target.clone_ref(py), deps, exposes)
+                })
                 .collect();
+            let types = state.types.iter().map(|(k, t)| (*k, t.clone_ref(py))).collect();
+            (rows, types)
+        };
+        let out = PyList::empty(py);
+        for (key, lifetime, kind, target, dep_rows, exposure_rows) in rows {
+            let provides = types.get(&key);
+            let implementation = (kind != Kind::Instance && provides.is_none_or(|t| !t.is(&target)))
+                .then(|| display_name(target.bind(py)));
+            let deps = PyList::empty(py);
+            for (param, dep, resolvable) in dep_rows {
+                deps.append((param, graph_node(py, dep, &types), resolvable))?;
+            }
+            let exposes = PyList::empty(py);
+            for (interface, collection) in exposure_rows {
+                exposes.append((graph_node(py, interface, &types), collection))?;
+            }
             out.append((
-                key_name(py, p.key, &state.types),
-                chain_object(py, p.key, &state.types),
-                p.payload.target.clone_ref(py),
-                lifetime_name(p.lifetime),
-                p.payload.kind.name(),
+                graph_node(py, key, &types),
+                lifetime_name(lifetime),
+                kind.name(),
+                implementation,
                 deps,
-                state.explicit.contains(&p.key),
                 exposes,
             ))?;
         }

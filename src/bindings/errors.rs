@@ -12,7 +12,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyList};
 
-use super::keys::{chain_object, display_name, key_name, value_name};
+use super::keys::{chain_object, display_name, is_interface, key_name, named_parts, value_name};
 
 /// The dioxide exception classes, by role.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -202,15 +202,15 @@ pub(crate) fn render(py: Python<'_>, err: &DomainError, types: &HashMap<Key, Py<
                         "cannot resolve {requested}: {parent} needs {missing_name} for parameter '{param}', \
                          but no provider is registered for it"
                     ),
-                    register_hint(&missing_name),
+                    missing_hint(py, *missing, &missing_name, types),
                 ),
                 (None, Some(parent), None) => (
                     format!("cannot resolve {requested}: {parent} needs {missing_name}, but no provider is registered for it"),
-                    register_hint(&missing_name),
+                    missing_hint(py, *missing, &missing_name, types),
                 ),
                 (None, None, _) => (
                     format!("no provider is registered for {missing_name}"),
-                    register_hint(&missing_name),
+                    missing_hint(py, *missing, &missing_name, types),
                 ),
             };
             with_chain(DioxideError::new(ErrorKind::NotRegistered, message), chain).with_hint(hint)
@@ -302,6 +302,58 @@ pub(crate) fn render(py: Python<'_>, err: &DomainError, types: &HashMap<Key, Py<
                 ))
         }
     }
+}
+
+/// What to do about a missing provider: a named implementation or an
+/// interface (a Protocol, an ABC) is provided by an implementation, so the
+/// hint says how to declare one; a plain class by decorating or registering
+/// it.
+fn missing_hint(py: Python<'_>, missing: Key, missing_name: &str, types: &HashMap<Key, Py<PyAny>>) -> String {
+    if let Some((interface, qualifier)) = named_parts(py, missing) {
+        let interface = display_name(interface.bind(py));
+        return format!(
+            "give the implementation of {interface} that name: @component(provides={interface}, name={qualifier:?})"
+        );
+    }
+    match types.get(&missing) {
+        Some(type_) if is_interface(type_.bind(py)) => format!(
+            "{missing_name} is an interface: decorate an implementation with \
+             @component(provides={missing_name}) or @singleton(provides={missing_name}), \
+             or register one with container.register_class({missing_name}, Implementation)"
+        ),
+        _ => register_hint(missing_name),
+    }
+}
+
+/// The hint for a type that only containers of other profiles see.
+pub(crate) fn profile_hint(missing: &str, profiles: &[String], current: Option<&str>) -> String {
+    let listed: Vec<String> = profiles.iter().map(|p| format!("{p:?}")).collect();
+    let marked = match listed.as_slice() {
+        [one] => format!("profile {one}"),
+        _ => format!("profiles {}", listed.join(", ")),
+    };
+    let first = listed.first().cloned().unwrap_or_default();
+    match current {
+        None => format!(
+            "{missing} is provided only in {marked}, and this container has no profile: \
+             create it with Container(profile={first})"
+        ),
+        Some(current) => format!(
+            "{missing} is provided only in {marked}, and this container's profile is {current:?}: \
+             create it with Container(profile={first}), or provide {missing} for {current:?} too"
+        ),
+    }
+}
+
+/// The hint for an interface whose implementations all have names.
+pub(crate) fn named_only_hint(interface: &str, names: &[String]) -> String {
+    let listed: Vec<String> = names.iter().map(|n| format!("{n:?}")).collect();
+    let first = listed.first().cloned().unwrap_or_default();
+    format!(
+        "every implementation of {interface} has a name ({}): ask for one with \
+         Annotated[{interface}, Named({first})], or inject list[{interface}] to get them all",
+        listed.join(", ")
+    )
 }
 
 fn register_hint(missing: &str) -> String {

@@ -424,7 +424,7 @@ fn start(py: Python<'_>, node: &ExecNode, ctx: &Ctx<'_>) -> Result<Start, Dioxid
                 let name = super::keys::display_name(node.provides.bind(py));
                 return Err(DioxideError::new(
                     ErrorKind::Scope,
-                    format!("{name} is scoped, so it can only be resolved inside a scope"),
+                    format!("{} is scoped, so it can only be resolved inside a scope", subject(py, node)),
                 )
                 .with_hint(format!(
                     "use `with container.create_scope() as scope: scope.resolve(...)`, \
@@ -455,14 +455,35 @@ fn start(py: Python<'_>, node: &ExecNode, ctx: &Ctx<'_>) -> Result<Start, Dioxid
         if let Some(cell) = &cell {
             cell.release();
         }
-        let name = super::keys::display_name(node.provides.bind(py));
+        let what = if super::keys::is_type(node.provides.bind(py)) {
+            format!("{} has an async provider", subject(py, node))
+        } else {
+            format!("{} is an async provider", subject(py, node))
+        };
         return Err(DioxideError::new(
             ErrorKind::Resolution,
-            format!("{name} has an async provider, so it cannot be built by the synchronous resolve()"),
+            format!("{what}, so it cannot be built by the synchronous resolve()"),
         )
         .with_hint("use `await container.aresolve(...)` (or `await scope.aresolve(...)`)"));
     }
     Ok(Start::Build(cell))
+}
+
+/// How messages name a node: its class, or `name()` for a provider function
+/// (decorated functions are keyed by themselves; the type they return is an
+/// interface in front of them).
+fn subject(py: Python<'_>, node: &ExecNode) -> String {
+    subject_name(node.provides.bind(py))
+}
+
+/// `subject` for any provided type or provider function.
+pub(crate) fn subject_name(provides: &Bound<'_, PyAny>) -> String {
+    let name = super::keys::display_name(provides);
+    if super::keys::is_type(provides) {
+        name
+    } else {
+        format!("{name}()")
+    }
 }
 
 /// Who finalizes what `node` builds: the owner of the instance that will
@@ -508,10 +529,14 @@ fn build<'f>(
             let value = match produced.call_method0(pyo3::intern!(py, "__next__")) {
                 Ok(value) => value,
                 Err(err) if err.is_instance_of::<PyStopIteration>(py) => {
-                    let name = super::keys::display_name(node.provides.bind(py));
+                    let what = if super::keys::is_type(node.provides.bind(py)) {
+                        format!("the generator provider of {}", subject(py, node))
+                    } else {
+                        format!("the generator provider {}", subject(py, node))
+                    };
                     return Err(DioxideError::new(
                         ErrorKind::Resolution,
-                        format!("the generator provider of {name} returned without yielding an instance"),
+                        format!("{what} returned without yielding an instance"),
                     )
                     .with_hint("a generator provider must `yield` exactly one instance")
                     .into_pyerr(py));

@@ -134,6 +134,46 @@ pub(crate) fn key_name(py: Python<'_>, key: Key, types: &std::collections::HashM
     }
 }
 
+/// The interface and the name of a qualified key
+/// (`Annotated[Cache, Named("local")]`), or `None` for other keys.
+pub(crate) fn named_parts(py: Python<'_>, key: Key) -> Option<(Py<PyAny>, String)> {
+    match label_of(py, key) {
+        Some(LabelCopy::Named(interface, name)) => Some((interface, name)),
+        _ => None,
+    }
+}
+
+/// Whether a class can only be provided by an implementation: a Protocol,
+/// or an ABC with abstract methods. Reads Python attributes: call it with
+/// no lock held.
+pub(crate) fn is_interface(type_: &Bound<'_, PyAny>) -> bool {
+    let py = type_.py();
+    let flag = |name: &Bound<'_, pyo3::types::PyString>| {
+        type_.getattr(name).and_then(|v| v.is_truthy()).unwrap_or(false)
+    };
+    flag(pyo3::intern!(py, "_is_protocol")) || flag(pyo3::intern!(py, "__abstractmethods__"))
+}
+
+/// A key as a graph node: `(key, flavor, name, qualifier or None)`, with
+/// flavor "type", "function" (a provider function's own key), "named",
+/// "value" or "list".
+pub(crate) fn graph_node(
+    py: Python<'_>,
+    key: Key,
+    types: &std::collections::HashMap<Key, Py<PyAny>>,
+) -> (u64, &'static str, String, Option<String>) {
+    match label_of(py, key) {
+        Some(LabelCopy::Named(t, name)) => (key.0, "named", display_name(t.bind(py)), Some(name)),
+        Some(LabelCopy::Value(name)) => (key.0, "value", name, None),
+        Some(LabelCopy::List(t)) => (key.0, "list", display_name(t.bind(py)), None),
+        None => match types.get(&key) {
+            Some(t) if is_type(t.bind(py)) => (key.0, "type", display_name(t.bind(py)), None),
+            Some(t) => (key.0, "function", display_name(t.bind(py)), None),
+            None => (key.0, "type", format!("<type {:#x}>", key.0), None),
+        },
+    }
+}
+
 /// Whether `key` names a configuration value, and which.
 pub(crate) fn value_name(py: Python<'_>, key: Key) -> Option<String> {
     match label_of(py, key) {

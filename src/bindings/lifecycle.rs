@@ -83,7 +83,7 @@ pub(crate) fn finalize_until_async<'py>(
             let value = err.value(py);
             super::exec::add_note(py, &err, &format!(
                 "dioxide: raised while finalizing {}",
-                super::keys::display_name(finalizer.provides.bind(py))
+                super::exec::subject_name(finalizer.provides.bind(py))
             ));
             errors.append(value)?;
         }

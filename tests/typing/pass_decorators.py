@@ -6,10 +6,11 @@ comment, and it runs."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from typing import Protocol
 
-from typing_extensions import assert_type
+from typing_extensions import Annotated, assert_type
 
-from dioxide import Container, Scope, component, provider, singleton
+from dioxide import Container, Named, Scope, component, provider, singleton
 
 
 @singleton
@@ -43,12 +44,34 @@ class UserService:
         self.retries = retries
 
 
+class Cache(Protocol):
+    def get(self, key: str) -> str: ...
+
+
+@component(provides=Cache, name="local", scope=Scope.SINGLETON)
+class LocalCache:
+    def get(self, key: str) -> str:
+        return key
+
+
+@singleton(provides=[Cache], name="remote", profile=["prod", "staging"])
+class RemoteCache:
+    def get(self, key: str) -> str:
+        return key
+
+
+@component
+class Page:
+    def __init__(self, cache: Annotated[Cache, Named("local")]) -> None:
+        self.cache = cache
+
+
 class Database:
     def __init__(self, dsn: str) -> None:
         self.dsn = dsn
 
 
-class Cache:
+class Blob:
     pass
 
 
@@ -61,9 +84,9 @@ def database(config: Config) -> Database:
     return Database(config.dsn)
 
 
-@provider(scope=Scope.SINGLETON)
-def cache() -> Iterator[Cache]:
-    yield Cache()
+@provider(scope=Scope.SINGLETON, profile="test")
+def blob() -> Iterator[Blob]:
+    yield Blob()
 
 
 @provider(scope=Scope.SINGLETON, provides=HttpClient)
@@ -106,14 +129,16 @@ def decorators_return_the_class() -> None:
 def providers_keep_their_signatures() -> None:
     assert_type(database(Config()), Database)
     assert_type(database(config=Config()), Database)
-    assert_type(cache(), Iterator[Cache])
+    assert_type(blob(), Iterator[Blob])
     assert_type(http_client(), AsyncIterator[HttpClient])
 
 
 def decorated_types_resolve() -> None:
-    with Container() as container:
+    with Container(profile="test") as container:
+        assert_type(container.resolve(Blob), Blob)
         assert_type(container.resolve(Database), Database)
-        assert_type(container.resolve(Cache), Cache)
+        assert_type(container.resolve(LocalCache), LocalCache)
+        assert_type(container.resolve(Page).cache, Cache)
         assert_type(container.resolve(Pool), Pool)
         with container.create_scope() as scope:
             assert_type(scope.resolve(UserService), UserService)

@@ -8,9 +8,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterator
 
-from typing_extensions import assert_type
+from typing_extensions import Annotated, assert_type
 
-from dioxide import Container, Scope
+from dioxide import Container, DioxideError, Scope, ValidationError, Value
 
 
 class Config:
@@ -40,6 +40,11 @@ class Clock:
     pass
 
 
+class Mailer:
+    def __init__(self, sender: Annotated[str, Value("sender")]) -> None:
+        self.sender = sender
+
+
 def open_session(db: Database) -> Iterator[Session]:
     yield Session(db)
 
@@ -65,6 +70,21 @@ def register_a_subclass(container: Container) -> None:
     assert_type(container.register_class(Database, Database, lifecycle=False), None)
 
 
+def values_validation_and_the_graph() -> None:
+    container = Container(profile="test")
+    assert_type(container, Container)
+    assert_type(container.register_value("sender", "noreply@example.com"), None)
+    assert_type(container.register_class(Mailer), None)
+    assert_type(container.resolve(Mailer).sender, str)
+    assert_type(container.validate(), None)
+    assert_type(container.graph(), str)
+    assert_type(container.graph("dot"), str)
+    try:
+        Container().validate()
+    except ValidationError as error:
+        assert_type(error.errors, list[DioxideError])
+
+
 async def resolve_what_was_registered(container: Container) -> None:
     assert_type(container.resolve(Config), Config)
     assert_type(container.resolve(Database).dsn, str)
@@ -81,3 +101,4 @@ if __name__ == "__main__":
     asyncio.run(resolve_what_was_registered(app))
     asyncio.run(app.aclose())
     register_a_subclass(Container())
+    values_validation_and_the_graph()

@@ -13,7 +13,7 @@ use indexmap::IndexMap;
 
 use crate::graph::DependencyGraph;
 use crate::plan::{ArgSource, Plan, PlanArg, PlanNode};
-use crate::{Dependency, DomainError, Exposure, Fallback, Key, Lifetime, Provider, Role};
+use crate::{Dependency, DomainError, Fallback, Key, Lifetime, Provider, Role};
 
 #[derive(Clone, Debug)]
 pub struct Registry<P> {
@@ -175,14 +175,17 @@ impl<P> Registry<P> {
     }
 
     /// Put the edges `provider` would have into `graph`.
+    /// An interface that has a provider of its own is built by it, so its
+    /// members are not edges of it (see `refresh_edges`).
     fn stage(&self, graph: &mut DependencyGraph, provider: &Provider<P>) {
+        let member_edge = |interface: Key| !self.providers.contains_key(&interface);
         if let Some(old) = self.providers.get(&provider.key) {
-            for exposure in &old.exposes {
+            for exposure in old.exposes.iter().filter(|e| member_edge(e.key)) {
                 graph.remove_edge(exposure.key, provider.key);
             }
         }
         graph.set_dependencies(provider.key, provider.deps.iter().map(|d| d.key));
-        for exposure in &provider.exposes {
+        for exposure in provider.exposes.iter().filter(|e| member_edge(e.key)) {
             graph.add_edge(exposure.key, provider.key);
         }
     }
@@ -194,44 +197,80 @@ impl<P> Registry<P> {
         Ok(())
     }
 
+    /// Replacing a provider keeps its place in the registration order, and
+    /// in every interface and collection it still belongs to.
     fn insert(&mut self, provider: Provider<P>) -> Option<Provider<P>> {
         let key = provider.key;
+        let mut touched = vec![key];
         if let Some(old) = self.providers.get(&key) {
-            let old_exposes = old.exposes.clone();
-            self.withdraw(key, &old_exposes);
+            let left: Vec<Key> = old
+                .exposes
+                .iter()
+                .filter(|e| !provider.exposes.contains(e))
+                .map(|e| e.key)
+                .collect();
+            for interface in left {
+                self.leave(interface, key);
+                touched.push(interface);
+            }
         }
-        self.graph.set_dependencies(key, provider.deps.iter().map(|d| d.key));
         for exposure in &provider.exposes {
-            self.graph.add_edge(exposure.key, key);
             let entry = self.members.entry(exposure.key).or_insert((exposure.collection, Vec::new()));
             if !entry.1.contains(&key) {
                 entry.1.push(key);
             }
+            touched.push(exposure.key);
         }
         self.generation += 1;
-        self.providers.insert(key, provider)
+        let old = self.providers.insert(key, provider);
+        for touched_key in touched {
+            self.refresh_edges(touched_key);
+        }
+        old
     }
 
-    /// Take `key` out of the interfaces and collections it was exposed in.
-    fn withdraw(&mut self, key: Key, exposes: &[Exposure]) {
-        for exposure in exposes {
-            self.graph.remove_edge(exposure.key, key);
-            if let Some((_, members)) = self.members.get_mut(&exposure.key) {
-                members.retain(|m| *m != key);
-                if members.is_empty() {
-                    self.members.shift_remove(&exposure.key);
-                }
+    /// Take `member` out of the interface or collection `interface`.
+    fn leave(&mut self, interface: Key, member: Key) {
+        if let Some((_, members)) = self.members.get_mut(&interface) {
+            members.retain(|m| *m != member);
+            if members.is_empty() {
+                self.members.shift_remove(&interface);
             }
+        }
+    }
+
+    /// Make the graph's edges out of `key` say how `key` is built now: its
+    /// own provider's dependencies when it has one (a provider registered
+    /// for an interface shadows the interface's members), else the members
+    /// of the interface or collection it is.
+    fn refresh_edges(&mut self, key: Key) {
+        if let Some(provider) = self.providers.get(&key) {
+            self.graph.set_dependencies(key, provider.deps.iter().map(|d| d.key));
+        } else if let Some((_, members)) = self.members.get(&key) {
+            self.graph.set_dependencies(key, members.iter().copied());
+        } else {
+            self.graph.clear_dependencies(key);
         }
     }
 
     /// Remove the provider for `key`, keeping the order of the others.
     pub fn remove(&mut self, key: Key) -> Option<Provider<P>> {
         let removed = self.providers.shift_remove(&key)?;
-        self.withdraw(key, &removed.exposes);
-        self.graph.clear_dependencies(key);
+        self.refresh_edges(key);
+        for exposure in &removed.exposes {
+            self.leave(exposure.key, key);
+            self.refresh_edges(exposure.key);
+        }
         self.generation += 1;
         Some(removed)
+    }
+
+    /// Put back a provider that a temporary replacement (a test override)
+    /// took the place of, without the registration checks: it passed them
+    /// when it was registered, and the replacement's block is over whatever
+    /// was registered meanwhile. Returns the replacement.
+    pub fn restore(&mut self, provider: Provider<P>) -> Option<Provider<P>> {
+        self.insert(provider)
     }
 
     /// For a singleton, the chain to the first scoped provider it would hold
@@ -379,45 +418,109 @@ impl<P> Registry<P> {
         Ok(())
     }
 
-    /// Every problem that resolving any registered key would run into,
+    /// Every problem that resolving any registered provider would run into,
     /// without building anything: missing providers, ambiguous interfaces,
     /// unresolved forward references and captive dependencies. Each problem
-    /// is reported once, with the first chain that reaches it.
+    /// is reported once, with the first chain that reaches it; providers
+    /// nothing depends on (the application's entry points) are walked
+    /// first, so that chain starts where the application would start.
+    ///
+    /// Unlike `plan`, which stops at the first problem, the walk goes on
+    /// past each one, so one missing sibling does not hide another. An
+    /// interface is checked only where something depends on it: one with
+    /// several implementations that is injected only as `list[...]` is a
+    /// plugin point, not a problem.
     pub fn validate(&self) -> Vec<DomainError> {
-        let mut problems: Vec<DomainError> = Vec::new();
+        let (roots, inner): (Vec<Key>, Vec<Key>) = self
+            .providers
+            .keys()
+            .partition(|k| self.graph.dependants(**k).next().is_none());
+        let mut found: Vec<DomainError> = Vec::new();
+        let mut explored: HashSet<(Key, bool)> = HashSet::new();
+        for key in roots.iter().chain(&inner) {
+            self.walk(*key, &mut explored, &mut found);
+        }
         let mut seen: HashSet<(u8, Key, Key)> = HashSet::new();
-        for key in self.providers.keys().chain(self.members.keys()) {
-            for problem in self.problems_of(*key) {
-                if seen.insert(identity(&problem)) {
-                    problems.push(problem);
-                }
-            }
-        }
-        problems
-    }
-
-    /// The problems of one key: its plan's error, plus a separate check of
-    /// each direct dependency so one missing sibling does not hide another.
-    fn problems_of(&self, key: Key) -> Vec<DomainError> {
-        let Some(view) = self.view(key) else { return Vec::new() };
-        let mut found = Vec::new();
-        if let Err(err) = self.plan(key) {
-            found.push(err);
-        }
-        if view.pending.is_some() || view.ambiguous.is_some() {
-            return found;
-        }
-        for dep in view.deps.iter() {
-            if !self.contains(dep.key) && dep.fallback == Fallback::Required {
-                found.push(DomainError::NotRegistered {
-                    chain: vec![key, dep.key],
-                    missing: dep.key,
-                    param: Some(dep.param.clone()),
-                });
-            }
-        }
+        found.retain(|problem| seen.insert(identity(problem)));
         found
     }
+
+    /// Depth first from `root`, iteratively (user chains can be deep),
+    /// reporting every problem below it. `explored` holds the keys already
+    /// walked, with whether a singleton held them then: below a singleton a
+    /// scoped provider is a problem, so a key is walked once in each state.
+    fn walk(&self, root: Key, explored: &mut HashSet<(Key, bool)>, found: &mut Vec<DomainError>) {
+        let mut stack: Vec<WalkFrame<'_>> = Vec::new();
+        self.step_into(root, &mut stack, explored, found);
+        while let Some(top) = stack.last_mut() {
+            let Some(dep) = top.deps.get(top.cursor) else {
+                stack.pop();
+                continue;
+            };
+            top.cursor += 1;
+            let (key, fallback, param) = (dep.key, dep.fallback, dep.param.clone());
+            if self.contains(key) {
+                self.step_into(key, &mut stack, explored, found);
+            } else if fallback == Fallback::Required {
+                let mut chain: Vec<Key> = stack.iter().map(|f| f.key).collect();
+                chain.push(key);
+                found.push(DomainError::NotRegistered { chain, missing: key, param: Some(param) });
+            }
+        }
+    }
+
+    /// Report what is wrong with `key` itself, reached through `stack`, and
+    /// push it to be walked further unless that would repeat work.
+    fn step_into<'a>(
+        &'a self,
+        key: Key,
+        stack: &mut Vec<WalkFrame<'a>>,
+        explored: &mut HashSet<(Key, bool)>,
+        found: &mut Vec<DomainError>,
+    ) {
+        let Some(view) = self.view(key) else { return };
+        let mut chain: Vec<Key> = stack.iter().map(|f| f.key).collect();
+        chain.push(key);
+        if let Some(start) = stack.iter().position(|f| f.key == key) {
+            found.push(DomainError::Cycle { cycle: chain.split_off(start) });
+            return;
+        }
+        if let Some(unresolved) = view.pending {
+            found.push(DomainError::Pending { chain, unresolved: unresolved.to_owned() });
+            return;
+        }
+        if let Some(candidates) = view.ambiguous {
+            found.push(DomainError::Ambiguous { chain, candidates });
+            return;
+        }
+        // The nearest provider above that keeps its instance: a singleton
+        // holding a scoped one is a captive; a scoped one holding another
+        // is fine.
+        let holder = stack.iter().rposition(|f| f.lifetime != Lifetime::Transient);
+        let held = holder.is_some_and(|i| stack.get(i).is_some_and(|f| f.lifetime == Lifetime::Singleton));
+        if held && view.lifetime == Lifetime::Scoped {
+            if let Some(start) = holder {
+                found.push(DomainError::Captive { chain: chain.split_off(start) });
+            }
+        }
+        if !explored.insert((key, held)) {
+            return;
+        }
+        stack.push(WalkFrame {
+            key,
+            lifetime: view.lifetime,
+            deps: view.deps,
+            cursor: 0,
+        });
+    }
+}
+
+/// One provider on the validation walk's stack.
+struct WalkFrame<'a> {
+    key: Key,
+    lifetime: Lifetime,
+    deps: std::borrow::Cow<'a, [Dependency]>,
+    cursor: usize,
 }
 
 /// What makes two reports the same problem: its kind and the keys at fault

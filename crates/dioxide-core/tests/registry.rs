@@ -302,3 +302,125 @@ fn dependants_closure_follows_interfaces() {
     users.sort();
     assert_eq!(users, vec![REPOSITORY, SERVICE, PORT]);
 }
+
+/// The members of the collection `key`, in the order its plan lists them.
+fn members_of(r: &Registry<&'static str>, key: Key) -> Vec<Key> {
+    let plan = r.plan(key).unwrap();
+    plan.root()
+        .unwrap()
+        .args
+        .iter()
+        .map(|a| match a.source {
+            ArgSource::Node(i) => plan.nodes[i].key,
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect()
+}
+
+#[test]
+fn replacing_a_provider_keeps_its_place_in_order_and_in_collections() {
+    use dioxide_core::Exposure;
+    let mut r = Registry::new();
+    let exposes = || vec![Exposure::alias(PORT), Exposure::collection(PLUGINS)];
+    for key in [REPOSITORY, CONFIG, DATABASE] {
+        r.register(implementing(key, exposes())).unwrap();
+    }
+    let previous = r.register(implementing(CONFIG, exposes())).unwrap();
+    assert!(previous.is_some());
+    assert_eq!(keys_of(&r), vec![REPOSITORY, CONFIG, DATABASE]);
+    assert_eq!(members_of(&r, PLUGINS), vec![REPOSITORY, CONFIG, DATABASE]);
+    assert_eq!(r.members_of(PORT), &[REPOSITORY, CONFIG, DATABASE]);
+}
+
+#[test]
+fn restore_puts_a_replaced_provider_back_in_place() {
+    use dioxide_core::Exposure;
+    let mut r = Registry::new();
+    for key in [REPOSITORY, CONFIG, DATABASE] {
+        r.register(implementing(key, vec![Exposure::collection(PLUGINS)])).unwrap();
+    }
+    let original = r.register(transient(CONFIG, &[]).with_exposures(vec![Exposure::collection(PLUGINS)]));
+    let replacement = r.restore(original.unwrap().unwrap());
+    assert!(replacement.is_some());
+    assert_eq!(keys_of(&r), vec![REPOSITORY, CONFIG, DATABASE]);
+    assert_eq!(members_of(&r, PLUGINS), vec![REPOSITORY, CONFIG, DATABASE]);
+}
+
+#[test]
+fn a_provider_for_an_interface_shadows_its_members_until_removed() {
+    use dioxide_core::{Exposure, Role};
+    let mut r = Registry::new();
+    r.register(implementing(DATABASE, vec![Exposure::alias(PORT)])).unwrap();
+    r.register(transient(SERVICE, &[PORT])).unwrap();
+    r.register(transient(PORT, &[])).unwrap();
+    assert_eq!(r.plan(PORT).unwrap().nodes.len(), 1);
+    assert_eq!(r.dependants_closure(DATABASE), Vec::<Key>::new());
+    r.remove(PORT);
+    let root = r.plan(PORT).unwrap();
+    assert_eq!(root.root().map(|n| n.role), Some(Role::Alias));
+    let mut users = r.dependants_closure(DATABASE);
+    users.sort();
+    assert_eq!(users, vec![SERVICE, PORT]);
+}
+
+#[test]
+fn a_provider_for_an_interface_may_depend_on_a_member() {
+    use dioxide_core::Exposure;
+    let mut r = Registry::new();
+    r.register(implementing(DATABASE, vec![Exposure::alias(PORT)])).unwrap();
+    r.register(transient(PORT, &[DATABASE])).unwrap();
+    r.register(transient(REPOSITORY, &[PORT]).with_exposures(vec![Exposure::alias(PORT)])).unwrap();
+    assert_eq!(r.plan(PORT).unwrap().nodes.len(), 2);
+}
+
+#[test]
+fn validate_ignores_an_interface_injected_only_as_a_collection() {
+    use dioxide_core::Exposure;
+    let mut r = Registry::new();
+    let exposes = || vec![Exposure::alias(PORT), Exposure::collection(PLUGINS)];
+    r.register(implementing(DATABASE, exposes())).unwrap();
+    r.register(implementing(REPOSITORY, exposes())).unwrap();
+    let deps = vec![Dependency::new("plugins", PLUGINS, Fallback::EmptyList)];
+    r.register(Provider::new(SERVICE, Lifetime::Transient, deps, "svc")).unwrap();
+    assert_eq!(r.validate(), vec![]);
+}
+
+#[test]
+fn validate_reports_a_missing_provider_with_the_chain_from_the_entry_point() {
+    let mut r = Registry::new();
+    r.register(transient(REPOSITORY, &[CONFIG])).unwrap();
+    r.register(transient(DATABASE, &[REPOSITORY])).unwrap();
+    r.register(transient(SERVICE, &[DATABASE])).unwrap();
+    assert_eq!(
+        r.validate(),
+        vec![DomainError::NotRegistered {
+            chain: vec![SERVICE, DATABASE, REPOSITORY, CONFIG],
+            missing: CONFIG,
+            param: Some("p0".into())
+        }]
+    );
+}
+
+#[test]
+fn validate_reports_a_captive_next_to_a_missing_sibling() {
+    let mut r = Registry::new();
+    r.register(provider(SERVICE, Lifetime::Singleton, &[CONFIG, REQUEST])).unwrap();
+    r.register(provider(REQUEST, Lifetime::Scoped, &[])).unwrap();
+    let problems = r.validate();
+    assert_eq!(
+        problems,
+        vec![
+            DomainError::NotRegistered { chain: vec![SERVICE, CONFIG], missing: CONFIG, param: Some("p0".into()) },
+            DomainError::Captive { chain: vec![SERVICE, REQUEST] },
+        ]
+    );
+}
+
+#[test]
+fn validate_accepts_a_scoped_provider_holding_another_below_a_transient() {
+    let mut r = Registry::new();
+    r.register(provider(REQUEST, Lifetime::Scoped, &[])).unwrap();
+    r.register(provider(REPOSITORY, Lifetime::Scoped, &[REQUEST])).unwrap();
+    r.register(transient(SERVICE, &[REPOSITORY])).unwrap();
+    assert_eq!(r.validate(), vec![]);
+}

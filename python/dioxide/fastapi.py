@@ -1,0 +1,170 @@
+"""FastAPI integration: one container per app, one scope per request.
+
+Install with ``pip install 'dioxide[fastapi]'``. Three names::
+
+    from fastapi import FastAPI
+    from dioxide import Container
+    from dioxide.fastapi import Inject, attach
+
+    app = FastAPI()
+    attach(app, Container())          # closed when the app shuts down
+
+    @app.get("/users/{user_id}")
+    async def show_user(user_id: int, users: Inject[UserService]) -> dict[str, str]:
+        return {"name": users.name_of(user_id)}
+
+- :func:`attach` keeps the container on ``app.state`` and closes it (awaiting
+  async finalizers) after the app's own lifespan has ended.
+- ``Inject[T]`` is ``Annotated[T, Depends(...)]``: FastAPI fills the parameter,
+  leaves it out of the OpenAPI schema, and lets your own dependencies take it
+  too. ``T`` is resolved with its lifetime: scoped providers get one instance
+  per request, singletons the container's, transients a new one per parameter.
+- :func:`request_scope` is the dependency behind it: the request's
+  :class:`~dioxide.ContainerScope`, opened on first use and closed (its
+  finalizers run) after the response has been sent. An exception raised by
+  the endpoint is thrown into generator providers so they can roll back.
+
+The dependencies are ``async``, so providers run on the event loop, and
+``async def`` providers work for sync and async endpoints alike.
+"""
+
+from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Coroutine, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar, cast
+
+from typing_extensions import Annotated
+
+try:
+    from fastapi import Depends, FastAPI
+    from fastapi.requests import HTTPConnection
+    from starlette.types import Lifespan
+except ImportError as missing:  # pragma: no cover - exercised in a subprocess
+    raise ImportError(
+        "dioxide.fastapi needs FastAPI; install it with: pip install 'dioxide[fastapi]'"
+    ) from missing
+
+from dioxide._container import Container
+from dioxide._introspect import describe
+from dioxide._scope import ContainerScope
+from dioxide.exceptions import DioxideTypeError, ResolutionError
+
+__all__ = ["Inject", "attach", "request_scope"]
+
+T = TypeVar("T")
+
+#: Where :func:`attach` keeps the container (``app.state.dioxide_container``).
+_STATE_ATTRIBUTE = "dioxide_container"
+
+
+def attach(app: FastAPI, container: Container) -> None:
+    """Serve ``app``'s ``Inject[...]`` parameters from ``container``, and close
+    the container when the app shuts down (after the app's own lifespan)::
+
+        container = Container()
+        app = FastAPI(lifespan=my_lifespan)   # an existing lifespan keeps working
+        attach(app, container)
+
+    The container lives as long as the app: start the app once per container
+    (in tests, make a new app and container per test, or share both for the
+    whole session). Without a lifespan run (``TestClient(app)`` outside a
+    ``with`` block) nothing closes it; close it yourself then.
+    """
+    if not isinstance(container, Container):
+        raise DioxideTypeError(
+            f"attach(app, container) expects a dioxide.Container, got {container!r}",
+            hint="pass the container the app should resolve from, e.g. attach(app, Container())",
+        )
+    if getattr(app.state, _STATE_ATTRIBUTE, None) is not None:
+        raise DioxideTypeError(
+            "attach(): this app already has a dioxide container",
+            hint="attach one container per app; use container.override(...) to swap providers",
+        )
+    setattr(app.state, _STATE_ATTRIBUTE, container)
+    app.router.lifespan_context = _closing(app.router.lifespan_context, container)
+
+
+def _closing(inner: "Lifespan[Any]", container: Container) -> "Lifespan[Any]":
+    """``inner`` wrapped so that ``container`` closes once it has ended (also
+    when startup or shutdown fails: the error is thrown into finalizers)."""
+
+    @asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[Optional[Mapping[str, Any]]]:
+        async with container:
+            async with inner(app) as state:
+                yield state
+
+    return cast("Lifespan[Any]", lifespan)
+
+
+def _container_of(connection: HTTPConnection) -> Container:
+    container = getattr(connection.app.state, _STATE_ATTRIBUTE, None)
+    if not isinstance(container, Container):
+        raise ResolutionError(
+            "this FastAPI app has no dioxide container",
+            hint="call dioxide.fastapi.attach(app, container) where the app is created",
+        )
+    return container
+
+
+async def request_scope(connection: HTTPConnection) -> AsyncIterator[ContainerScope]:
+    """The current request's scope, as a FastAPI dependency: opened the first
+    time a request needs it, shared by every ``Inject[...]`` of that request,
+    and closed after the response has been sent (on FastAPI 0.118 and later)::
+
+        from fastapi import Depends
+
+        @app.get("/report")
+        async def report(scope: Annotated[ContainerScope, Depends(request_scope)]) -> str:
+            exporter = await scope.aresolve(exporters[kind])
+            return exporter.render()
+
+    Use it to resolve a type chosen at run time; for a type known in the
+    signature, ``Inject[T]`` says the same more briefly.
+    """
+    async with _container_of(connection).create_scope() as scope:
+        yield scope
+
+
+def _resolver(type_: Any) -> Callable[..., Coroutine[Any, Any, Any]]:
+    """The FastAPI dependency that resolves ``type_`` in the request's scope."""
+
+    async def resolve(scope: Annotated[ContainerScope, Depends(request_scope)]) -> Any:
+        return await scope.aresolve(type_)
+
+    resolve.__name__ = resolve.__qualname__ = f"inject_{describe(type_)}"
+    return resolve
+
+
+if TYPE_CHECKING:
+    Inject = Annotated[T, "dioxide.fastapi.Inject"]
+else:
+
+    class Inject:
+        """``Inject[T]`` marks an endpoint (or dependency) parameter to be
+        resolved from the app's container; type checkers see plain ``T``::
+
+            @app.post("/signup")
+            def signup(form: SignupForm, service: Inject[SignupService]) -> None:
+                service.signup(form.email)
+
+            # composes with FastAPI's own dependencies
+            def current_user(
+                token: Annotated[str, Header()], users: Inject[UserRepository]
+            ) -> User:
+                return users.by_token(token)
+
+        It stands for ``Annotated[T, Depends(...)]``, so the parameter is not
+        part of the request and does not appear in the OpenAPI schema.
+        Every ``Inject[T]`` asks the request scope, which applies ``T``'s
+        lifetime: one instance per request for scoped providers, the
+        container's for singletons, a new one per parameter for transients.
+        """
+
+        def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+            raise DioxideTypeError(
+                "Inject is used as a type annotation, not called",
+                hint="annotate the parameter: `service: Inject[UserService]`",
+            )
+
+        def __class_getitem__(cls, type_: Any) -> Any:
+            return Annotated[type_, Depends(_resolver(type_), use_cache=False)]

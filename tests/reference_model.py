@@ -1,0 +1,345 @@
+"""A reference model of dioxide's registry and resolver, in plain Python.
+
+It is the specification that ``test_model_agreement.py`` holds dioxide to,
+written to be obviously correct rather than fast: no caching, no iterative
+tricks, every question answered by walking the whole registry again.
+
+Types are names (``"C3"``). A registration is a :class:`Spec` (a class, its
+lifetime and its constructor parameters). The rules it encodes, all from the
+README:
+
+- A registration, or a batch of them (a decorated class together with the
+  pending forward references it completes), is checked provider by provider
+  in batch order: first for a dependency cycle through it, then for a
+  singleton capturing a scoped provider. The first refusal refuses the whole
+  batch and nothing changes.
+- Every parameter is an edge of the graph, whether or not it has a default.
+- A provider waiting for a forward reference (*pending*) has no edges; it
+  names the first parameter annotation that cannot be evaluated yet.
+- ``resolve`` compiles a plan depth-first, parameters in order: the first
+  missing required provider or pending provider on that walk is the error;
+  then a singleton in the plan that reaches a scoped provider through
+  transients is a captive dependency; nothing is built when the plan fails.
+  A plan with a scoped provider needs a scope.
+- Singletons are built once per container, scoped instances once per scope,
+  transients for every injection.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Optional
+
+__all__ = [
+    "Dep",
+    "Expected",
+    "Model",
+    "Refused",
+    "Spec",
+    "bfs_distance",
+    "check_captive_chain",
+    "check_cycle",
+]
+
+#: Lifetimes of the model; ``instance`` is ``register_instance`` (a singleton
+#: that is never built).
+LIFETIMES = ("transient", "singleton", "scoped", "instance")
+
+
+@dataclass(frozen=True)
+class Dep:
+    """One constructor parameter: ``param: target`` (``= None`` if optional)."""
+
+    param: str
+    target: str
+    optional: bool
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A class as written: its name, lifetime and constructor parameters."""
+
+    name: str
+    lifetime: str
+    deps: tuple[Dep, ...]
+
+    def unresolved(self, defined: Iterable[str]) -> Optional[str]:
+        """The first annotation that names something not in ``defined``
+        (the class itself always resolves), or None."""
+        known = set(defined) | {self.name}
+        return next((d.target for d in self.deps if d.target not in known), None)
+
+
+@dataclass(frozen=True)
+class Provider:
+    spec: Spec
+    #: The name the provider waits for, or None once wired.
+    pending: Optional[str] = None
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def lifetime(self) -> str:
+        return self.spec.lifetime
+
+    @property
+    def deps(self) -> tuple[Dep, ...]:
+        return () if self.pending is not None else self.spec.deps
+
+
+Graph = dict[str, list[str]]
+
+
+def edges(providers: Mapping[str, Provider]) -> Graph:
+    """``name -> [dependency, ...]`` in parameter order, without repeats."""
+    graph: Graph = {}
+    for name, provider in providers.items():
+        targets: list[str] = []
+        for dep in provider.deps:
+            if dep.target not in targets:
+                targets.append(dep.target)
+        graph[name] = targets
+    return graph
+
+
+def bfs_distance(graph: Graph, start: str, goal: str) -> Optional[int]:
+    """Number of edges on a shortest path ``start -> ... -> goal``."""
+    seen = {start: 0}
+    queue = deque([start])
+    while queue:
+        node = queue.popleft()
+        if node == goal:
+            return seen[node]
+        for nxt in graph.get(node, []):
+            if nxt not in seen:
+                seen[nxt] = seen[node] + 1
+                queue.append(nxt)
+    return None
+
+
+@dataclass(frozen=True)
+class Refused:
+    """Why a registration (batch) was refused, with what is needed to check
+    the error's details."""
+
+    kind: str  # "cycle" | "captive" | "duplicate" | "unresolved" | "closed"
+    #: The provider that was refused (for a batch: the first that failed).
+    offender: str
+    #: The batch's first provider (the decorated class, if any).
+    focus: str
+    #: The graph as staged when the refusal happened.
+    graph: Graph = field(default_factory=dict)
+    lifetimes: Mapping[str, str] = field(default_factory=dict)
+
+
+def check_cycle(cycle: Sequence[str], refused: Refused) -> None:
+    """Assert ``cycle`` is the one dioxide reports for ``refused``: it starts
+    and ends at the focus when the focus is on it (else at the offender), is
+    simple, follows edges of the staged graph, leaves the offender through
+    its first parameter that leads back, and is shortest from there."""
+    assert refused.kind == "cycle"
+    assert len(cycle) >= 2 and cycle[0] == cycle[-1], cycle
+    ring = list(cycle[:-1])
+    assert len(set(ring)) == len(ring), f"not a simple cycle: {cycle}"
+    start = refused.focus if refused.focus in ring else refused.offender
+    assert ring[0] == start, f"{cycle} should start at {start}"
+    for a, b in zip(cycle, cycle[1:]):
+        assert b in refused.graph.get(a, []), f"{a} -> {b} is not an edge of {cycle}"
+    assert refused.offender in ring
+    # Rotate to the offender to check how the cycle was found.
+    at = ring.index(refused.offender)
+    ring = ring[at:] + ring[:at]
+    graph = refused.graph
+    first = next(
+        d for d in graph[refused.offender] if bfs_distance(graph, d, refused.offender) is not None
+    )
+    assert ring[1 % len(ring)] == first, (
+        f"{cycle}: the cycle should leave {refused.offender} through {first}"
+    )
+    assert len(ring) - 1 == bfs_distance(graph, first, refused.offender), (
+        f"{cycle} is not a shortest way back from {first}"
+    )
+
+
+def check_captive_chain(chain: Sequence[str], lifetimes: Mapping[str, str], graph: Graph) -> None:
+    """Assert ``chain`` is a captive dependency: a singleton, then providers
+    that are not scoped, ending at a scoped provider, along edges."""
+    assert len(chain) >= 2, chain
+    assert lifetimes[chain[0]] in ("singleton", "instance"), chain
+    assert lifetimes[chain[-1]] == "scoped", chain
+    assert all(lifetimes[name] != "scoped" for name in chain[:-1]), chain
+    for a, b in zip(chain, chain[1:]):
+        assert b in graph.get(a, []), f"{a} -> {b} is not an edge of {chain}"
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What one ``resolve`` should do.
+
+    ``error`` is None for success, or the exception's name; ``chain`` (the
+    names in the exception's chain) and ``detail`` (the missing type, or the
+    unresolved name of a pending provider) come with it. ``built_nothing``
+    says no constructor may run (errors found while planning).
+    """
+
+    error: Optional[str] = None
+    chain: tuple[str, ...] = ()
+    detail: Optional[str] = None
+    built_nothing: bool = False
+    #: For captive errors, what the chain is checked against.
+    lifetimes: Mapping[str, str] = field(default_factory=dict)
+    graph: Graph = field(default_factory=dict)
+
+
+class Model:
+    """The registry of one container (or of the decorators), and its rules."""
+
+    def __init__(self) -> None:
+        #: Providers in registration order; a replacement keeps its place.
+        self.providers: dict[str, Provider] = {}
+        #: Registered explicitly on the container (a second time is a duplicate).
+        self.explicit: set[str] = set()
+        self.closed = False
+
+    # -- registering -------------------------------------------------------
+
+    def lifetimes(self, extra: Iterable[Provider] = ()) -> dict[str, str]:
+        found = {name: p.lifetime for name, p in self.providers.items()}
+        found.update((p.name, p.lifetime) for p in extra)
+        return found
+
+    def check(self, batch: Sequence[Provider]) -> Optional[Refused]:
+        """The refusal the batch runs into, or None if it is accepted."""
+        if not batch:
+            return None
+        focus = batch[0].name
+        staged = dict(self.providers)
+        for provider in batch:
+            staged[provider.name] = provider
+            graph = edges(staged)
+            if any(bfs_distance(graph, d, provider.name) is not None for d in graph[provider.name]):
+                return Refused("cycle", provider.name, focus, graph)
+            if self._captures_scoped(provider, staged):
+                lifetimes = {name: p.lifetime for name, p in staged.items()}
+                return Refused("captive", provider.name, focus, graph, lifetimes)
+        return None
+
+    @staticmethod
+    def _captures_scoped(start: Provider, staged: Mapping[str, Provider]) -> bool:
+        """A singleton that reaches a registered scoped provider through
+        registered providers that are not scoped."""
+        if start.lifetime not in ("singleton", "instance"):
+            return False
+        seen = {start.name}
+        todo = [start]
+        while todo:
+            provider = todo.pop()
+            for dep in provider.deps:
+                target = staged.get(dep.target)
+                if target is None:
+                    continue
+                if target.lifetime == "scoped":
+                    return True
+                if target.name not in seen:
+                    seen.add(target.name)
+                    todo.append(target)
+        return False
+
+    def register(self, batch: Sequence[Provider], *, explicit: bool) -> Optional[Refused]:
+        """Apply the batch unless it is refused; returns the refusal."""
+        if batch and self.closed:
+            return Refused("closed", batch[0].name, batch[0].name)
+        if explicit:
+            for provider in batch:
+                if provider.name in self.explicit:
+                    return Refused("duplicate", provider.name, batch[0].name)
+        refused = self.check(batch)
+        if refused is None:
+            for provider in batch:
+                self.providers[provider.name] = provider
+                if explicit:
+                    self.explicit.add(provider.name)
+        return refused
+
+    # -- resolving ---------------------------------------------------------
+
+    def plan(self, root: str) -> tuple[Optional[Expected], list[str]]:
+        """The providers ``root`` needs, dependencies first, or the error the
+        depth-first walk (parameters in order) runs into first."""
+        order: list[str] = []
+        done: set[str] = set()
+
+        def enter(name: str, chain: list[str], param: Optional[Dep]) -> Optional[Expected]:
+            provider = self.providers.get(name)
+            if provider is None:
+                return Expected("DependencyNotRegisteredError", tuple(chain), name, True)
+            if provider.pending is not None:
+                return Expected("DependencyNotRegisteredError", tuple(chain), provider.pending, True)
+            return visit(name, chain)
+
+        def visit(name: str, chain: list[str]) -> Optional[Expected]:
+            for dep in self.providers[name].deps:
+                if dep.target in done:
+                    continue
+                if dep.target not in self.providers:
+                    if dep.optional:
+                        continue
+                    return Expected(
+                        "DependencyNotRegisteredError", tuple(chain + [dep.target]), dep.target, True
+                    )
+                assert dep.target not in chain, "the registry must stay acyclic"
+                error = enter(dep.target, chain + [dep.target], dep)
+                if error is not None:
+                    return error
+            done.add(name)
+            order.append(name)
+            return None
+
+        error = enter(root, [root], None)
+        return error, order
+
+    def resolve(self, root: str, in_scope: bool) -> Expected:
+        """What ``resolve(root)`` should do, in a scope or not (the caller
+        deals with closed containers and scopes)."""
+        error, order = self.plan(root)
+        if error is not None:
+            return error
+        lifetimes = {name: self.providers[name].lifetime for name in order}
+        in_plan = set(order)
+        graph = {
+            name: [t for t in targets if t in in_plan]
+            for name, targets in edges({name: self.providers[name] for name in order}).items()
+        }
+        for name in order:
+            if lifetimes[name] not in ("singleton", "instance"):
+                continue
+            if self._captures_scoped_in_plan(name, lifetimes, graph):
+                return Expected(
+                    "CaptiveDependencyError", built_nothing=True, lifetimes=lifetimes, graph=graph
+                )
+        if not in_scope and any(lifetimes[name] == "scoped" for name in order):
+            return Expected("ScopeError")
+        return Expected()
+
+    @staticmethod
+    def _captures_scoped_in_plan(start: str, lifetimes: Mapping[str, str], graph: Graph) -> bool:
+        todo = list(graph[start])
+        seen = set(todo)
+        while todo:
+            name = todo.pop()
+            if lifetimes[name] == "scoped":
+                return True
+            if lifetimes[name] == "transient":
+                for nxt in graph[name]:
+                    if nxt not in seen:
+                        seen.add(nxt)
+                        todo.append(nxt)
+        return False
+
+    def dependencies(self, name: str) -> tuple[Dep, ...]:
+        """The parameters dioxide fills for a built instance of ``name``."""
+        return self.providers[name].deps

@@ -1,0 +1,543 @@
+"""dioxide agrees with the reference model on random registration sequences.
+
+Hypothesis generates worlds of 1 to 60 classes with random lifetimes and
+constructor parameters (some optional, some naming classes defined later or
+never), registers them in a random order (on a container, or with the
+decorators, so forward references stay pending until their target is
+decorated) and interleaves resolves in and out of scopes. After every step
+dioxide must agree with ``reference_model.Model``: which registration is
+refused and why (the cycle it names, the captive chain), that a refused
+registration changes nothing, which error each resolve raises (type, chain,
+missing type) and, when it succeeds, that every instance was built as its
+lifetime says: singletons once per container, scoped instances once per
+scope, transients once per injection.
+
+The example budget is fixed and the run derandomized so CI is deterministic;
+``DIOXIDE_MODEL_EXAMPLES`` raises the budget for a longer local run.
+"""
+
+from __future__ import annotations
+
+import builtins
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis import given
+
+from reference_model import Dep, Expected, Model, Provider, Refused, Spec, check_captive_chain, check_cycle
+
+import dioxide._container as container_module
+import dioxide._registry as registry_module
+from dioxide import (
+    CaptiveDependencyError,
+    CircularDependencyError,
+    Container,
+    DependencyNotRegisteredError,
+    DioxideError,
+    DioxideTypeError,
+    DuplicateRegistrationError,
+    ResolutionError,
+    Scope,
+    ScopeError,
+    component,
+    singleton,
+)
+from dioxide._dioxide_core import _RustContainer
+
+EXAMPLES = int(os.environ.get("DIOXIDE_MODEL_EXAMPLES", "150"))
+
+settings.register_profile(
+    "dioxide-model",
+    max_examples=EXAMPLES,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+MODEL_SETTINGS = settings.get_profile("dioxide-model")
+
+ERRORS: dict[str, type[DioxideError]] = {
+    "cycle": CircularDependencyError,
+    "captive": CaptiveDependencyError,
+    "duplicate": DuplicateRegistrationError,
+    "closed": ResolutionError,
+    "unresolved": DioxideTypeError,
+}
+EXCEPTIONS: dict[str, type[DioxideError]] = {
+    cls.__name__: cls
+    for cls in (
+        CaptiveDependencyError,
+        DependencyNotRegisteredError,
+        ResolutionError,
+        ScopeError,
+    )
+}
+
+# -- generated worlds ------------------------------------------------------
+
+#: Weights by repetition: instances only exist for explicit registration.
+LIFETIME_CHOICES = ["transient"] * 3 + ["singleton"] * 3 + ["scoped"] * 2 + ["instance"]
+
+
+@dataclass
+class World:
+    decorated: bool
+    specs: list[Spec]
+    #: ("register", i) / ("define", i) (decorated mode: a plain class) and probes.
+    ops: list[tuple[Any, ...]] = field(default_factory=list)
+
+
+def _probe(draw: st.DrawFn, n: int, decorated: bool) -> tuple[Any, ...]:
+    kind = draw(st.integers(0, 19))
+    slot = draw(st.integers(0, 2))
+    if kind < 10:
+        where = None if draw(st.integers(0, 2)) == 0 else slot
+        return ("resolve", draw(st.integers(0, n - 1)), where)
+    if kind < 13:
+        return ("open", slot)
+    if kind < 15:
+        return ("close", slot)
+    if kind < 17:
+        return ("nested", slot, draw(st.integers(0, 2)))
+    if kind < 19:
+        return ("container",) if decorated else ("again", draw(st.integers(0, n - 1)))
+    return ("close_container",) if draw(st.integers(0, 3)) == 0 else ("resolve", 0, None)
+
+
+@st.composite
+def worlds(draw: st.DrawFn, decorated: bool) -> World:
+    n = draw(st.integers(1, 60))
+    specs: list[Spec] = []
+    for i in range(n):
+        lifetime = draw(st.sampled_from(LIFETIME_CHOICES))
+        if decorated and lifetime == "instance":
+            lifetime = "singleton"
+        deps: list[tuple[str, bool]] = []
+        for _ in range(draw(st.integers(0, 3))):
+            bucket = draw(st.integers(0, 19))
+            if bucket < 14 and i > 0:
+                target = f"C{draw(st.integers(0, i - 1))}"  # an earlier class
+            elif bucket < 19:
+                target = f"C{draw(st.integers(0, n - 1))}"  # anywhere: cycles possible
+            else:
+                target = f"Ghost{draw(st.integers(0, 1))}"  # never defined
+            deps.append((target, draw(st.integers(0, 3)) == 0))
+        # Required parameters first: a default must not precede them.
+        deps.sort(key=lambda d: d[1])
+        specs.append(
+            Spec(f"C{i}", lifetime, tuple(Dep(f"p{j}", t, o) for j, (t, o) in enumerate(deps)))
+        )
+    world = World(decorated, specs)
+    for i in draw(st.permutations(range(n))):
+        if draw(st.integers(0, 9)) < 8:
+            world.ops.append(("register", i))
+        elif decorated:
+            world.ops.append(("define", i))  # a plain class: defined, never decorated
+        for _ in range(draw(st.integers(0, 2))):
+            world.ops.append(_probe(draw, n, decorated))
+    for _ in range(draw(st.integers(0, 25))):
+        world.ops.append(_probe(draw, n, decorated))
+    return world
+
+
+# -- running a world against dioxide and the model -------------------------
+
+
+@contextmanager
+def fresh_decorator_registry() -> Iterator[None]:
+    """Give the decorators an empty registry of their own for one world, so
+    thousands of generated classes do not pile up in the real one."""
+    saved = (registry_module.DECORATED, container_module.DECORATED, registry_module._pending)
+    fresh = _RustContainer()
+    registry_module.DECORATED = container_module.DECORATED = fresh
+    registry_module._pending = {}
+    try:
+        yield
+    finally:
+        registry_module.DECORATED, container_module.DECORATED, registry_module._pending = saved
+
+
+def _decorate(decorator: Any, cls: type) -> Any:
+    # The decorator reads this frame's locals for forward references: keep
+    # it free of names that look like generated classes.
+    return decorator(cls)
+
+
+def _snapshot(owner: Any) -> list[str]:
+    """Everything the core tells about its providers (keys included)."""
+    return [repr(row) for row in owner._providers()]
+
+
+def _rows(owner: Any) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """``(name, lifetime, [(parameter, dependency name)])`` per provider, in
+    registration order, from the core's ``_providers`` rows
+    ``((key, flavor, name, qualifier), lifetime, kind, implementation,
+    [(parameter, node, resolvable)], exposes)``."""
+    return [
+        (node[2], lifetime, [(param, dep[2]) for param, dep, _ in deps])
+        for node, lifetime, _kind, _implementation, deps, _exposes in owner._providers()
+    ]
+
+
+class Run:
+    """One world: dioxide on one side, the model on the other."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.log: list[Any] = []
+        self.ns: dict[str, Any] = {"__builtins__": builtins, "_record": self._record}
+        self.classes = {spec.name: self._make_class(spec) for spec in world.specs}
+        self.specs = {spec.name: spec for spec in world.specs}
+        self.model = Model()
+        self.instances: dict[str, Any] = {}
+        self.seen: set[int] = set()
+        #: Decorated mode: pending registrations in the order they were made.
+        self.pending: dict[str, Provider] = {}
+        self.bound: set[str] = set()
+        if not world.decorated:
+            self.ns.update(self.classes)
+            self.bound = set(self.classes)
+        self.container = Container()
+        self.container_closed = False
+        self._new_identities()
+
+    def _new_identities(self) -> None:
+        """A new container: no instances built yet. (The log keeps every
+        object alive, so ``id``s stay unique for the whole world.)"""
+        #: token -> the object dioxide built (or was given) for it.
+        self.tokens: dict[tuple[Any, ...], Any] = {("S", n): o for n, o in self.instances.items()}
+        #: slot -> [scope, scope id, closed]
+        self.scopes: dict[int, list[Any]] = {}
+        self.next_scope = 0
+
+    def _record(self, obj: Any, deps: dict[str, Any]) -> None:
+        obj._deps = deps
+        self.log.append(obj)
+
+    def _make_class(self, spec: Spec) -> type:
+        params = "".join(
+            f", {d.param}: {d.target!r}" + (" = None" if d.optional else "") for d in spec.deps
+        )
+        record = "{" + ", ".join(f"{d.param!r}: {d.param}" for d in spec.deps) + "}"
+        source = f"def __init__(self{params}) -> None:\n    _record(self, {record})\n"
+        code: dict[str, Any] = {}
+        exec(source, self.ns, code)  # noqa: S102 - generated test classes
+        init = code["__init__"]
+        init.__qualname__ = f"{spec.name}.__init__"
+        return type(spec.name, (), {"__init__": init, "__module__": __name__, "__qualname__": spec.name})
+
+    # -- registration --------------------------------------------------------
+
+    def run(self) -> None:
+        for op in self.world.ops:
+            getattr(self, "op_" + op[0])(*op[1:])
+        self.check_registry()
+
+    def owner(self) -> Any:
+        return registry_module.DECORATED if self.world.decorated else self.container
+
+    def check_registry(self) -> None:
+        """dioxide's providers are the model's: same order, lifetimes and
+        dependencies (none while pending)."""
+        rows = _rows(self.owner())
+        expected = [
+            (
+                name,
+                "singleton" if p.lifetime == "instance" else p.lifetime,
+                [(d.param, d.target) for d in p.deps],
+            )
+            for name, p in self.model.providers.items()
+        ]
+        assert rows == expected
+        assert len(self.owner()) == len(expected)
+        for name, cls in self.classes.items():
+            assert (cls in self.owner()) == (name in self.model.providers), name
+
+    def expect_refusal(self, refused: Optional[Refused], call: Any, unchanged: bool = True) -> None:
+        """Run a registration; it must be refused exactly as the model says,
+        and then leave the registry as it was (``unchanged=False``: as the
+        model says, when the call made other registrations first)."""
+        before = _snapshot(self.owner())
+        if refused is None:
+            call()
+            self.check_registry()
+            return
+        with pytest.raises(ERRORS[refused.kind]) as info:
+            call()
+        error = info.value
+        assert "hint:" in str(error), error
+        names = [getattr(t, "__name__", t) for t in error.chain]
+        if refused.kind == "cycle":
+            check_cycle(names, refused)
+        elif refused.kind == "captive":
+            check_captive_chain(names, refused.lifetimes, refused.graph)
+        if unchanged:
+            assert _snapshot(self.owner()) == before, "a refused registration changed the registry"
+        self.check_registry()
+
+    def op_register(self, i: int) -> None:
+        spec = self.world.specs[i]
+        if self.world.decorated:
+            self.decorate(spec)
+        else:
+            self.register_explicitly(spec)
+
+    def op_again(self, i: int) -> None:
+        spec = self.world.specs[i]
+        if spec.name in self.model.explicit:
+            self.register_explicitly(spec)
+
+    def register_explicitly(self, spec: Spec) -> None:
+        cls = self.classes[spec.name]
+        if spec.lifetime == "instance":
+            obj = self.instances.get(spec.name) or object.__new__(cls)
+            provider = Provider(Spec(spec.name, "instance", ()))
+            refused = self.model.register([provider], explicit=True)
+            self.expect_refusal(refused, lambda: self.container.register_instance(cls, obj))
+            if refused is None:
+                self.instances[spec.name] = obj
+                self.tokens[("S", spec.name)] = obj
+                self.seen.add(id(obj))
+            return
+        ghost = spec.unresolved(self.bound)
+        call = lambda: self.container.register_class(cls, scope=Scope(spec.lifetime))  # noqa: E731
+        if ghost is not None:
+            with pytest.raises(DioxideTypeError, match=f"'{ghost}'"):
+                call()
+            self.check_registry()
+            return
+        self.expect_refusal(self.model.register([Provider(spec)], explicit=True), call)
+
+    def renamed(self, known: set[str], skip: set[str]) -> list[Provider]:
+        """Pending providers whose first unresolved name is a different one now."""
+        out = []
+        for name, provider in self.pending.items():
+            now = provider.spec.unresolved(known)
+            if name not in skip and now is not None and now != provider.pending:
+                out.append(Provider(provider.spec, now))
+        return out
+
+    def retry(self) -> tuple[Optional[Refused], bool]:
+        """What every decoration and ``Container()`` does first: complete, one
+        by one, the pending providers whose annotations now resolve. A refused
+        completion leaves the retry list (it would be refused again at every
+        later retry) and the first refusal is raised once the others are in.
+        Returns that refusal and whether the registry changed."""
+        first: Optional[Refused] = None
+        changed = False
+        for name, provider in list(self.pending.items()):
+            if provider.spec.unresolved(self.bound) is not None:
+                continue
+            del self.pending[name]
+            refused = self.model.register([Provider(provider.spec)], explicit=False)
+            changed = changed or refused is None
+            first = first or refused
+        renamed = self.renamed(self.bound, set())
+        if renamed:
+            assert self.model.register(renamed, explicit=False) is None
+            self.pending.update((p.name, p) for p in renamed)
+            changed = True
+        return first, changed
+
+    def decorate(self, spec: Spec) -> None:
+        cls = self.classes[spec.name]
+        decorator = singleton if spec.lifetime == "singleton" else component(scope=Scope(spec.lifetime))
+        refused, changed = self.retry()
+        if refused is not None:
+            self.expect_refusal(refused, lambda: _decorate(decorator, cls), unchanged=not changed)
+            return
+        # The class itself, with the pending providers only it completes:
+        # one change, refused as a whole.
+        known = self.bound | {spec.name}
+        entry = Provider(spec, spec.unresolved(self.bound))
+        completed = [
+            Provider(p.spec) for p in self.pending.values() if p.spec.unresolved(known) is None
+        ]
+        batch = [entry] + completed + self.renamed(known, {p.name for p in completed})
+        refused = self.model.register(batch, explicit=False)
+        self.expect_refusal(refused, lambda: _decorate(decorator, cls), unchanged=not changed)
+        if refused is None:
+            for provider in batch:
+                if provider.pending is None:
+                    self.pending.pop(provider.name, None)
+                else:
+                    self.pending[provider.name] = provider
+            self.bound.add(spec.name)
+            self.ns[spec.name] = cls
+
+    def op_define(self, i: int) -> None:
+        name = self.world.specs[i].name
+        self.bound.add(name)
+        self.ns[name] = self.classes[name]
+
+    def op_container(self) -> None:
+        """A new ``Container()`` completes what plain definitions made resolvable."""
+        refused, changed = self.retry()
+        created: list[Container] = []
+        self.expect_refusal(refused, lambda: created.append(Container()), unchanged=not changed)
+        if created:
+            self.container = created[0]
+            self.container_closed = False
+            self._new_identities()
+
+    def op_close_container(self) -> None:
+        self.container.close()
+        self.container_closed = True
+        if not self.world.decorated:
+            self.model.closed = True
+
+    # -- scopes --------------------------------------------------------------
+
+    def op_open(self, slot: int) -> None:
+        if self.container_closed:
+            with pytest.raises(ResolutionError, match="hint:"):
+                self.container.create_scope()
+            return
+        self.scopes[slot] = [self.container.create_scope(), self.next_scope, False]
+        self.next_scope += 1
+
+    def op_close(self, slot: int) -> None:
+        if slot in self.scopes:
+            self.scopes[slot][0].close()
+            self.scopes[slot][2] = True
+
+    def op_nested(self, source: int, slot: int) -> None:
+        if source not in self.scopes:
+            return
+        parent, _, closed = self.scopes[source]
+        if closed:
+            with pytest.raises(ScopeError, match="hint:"):
+                parent.create_scope()
+            return
+        if self.container_closed:
+            with pytest.raises(ResolutionError, match="hint:"):
+                parent.create_scope()
+            return
+        # A nested scope has scoped instances of its own (README).
+        self.scopes[slot] = [parent.create_scope(), self.next_scope, False]
+        self.next_scope += 1
+
+    # -- resolving -----------------------------------------------------------
+
+    def op_resolve(self, i: int, slot: Optional[int]) -> None:
+        name = self.world.specs[i].name
+        scope = self.scopes.get(slot) if slot is not None else None
+        target = scope[0] if scope is not None else self.container
+        sid = scope[1] if scope is not None else None
+        if scope is not None and scope[2]:
+            expected = Expected("ScopeError", built_nothing=True)
+        elif self.container_closed:
+            expected = Expected("ResolutionError", built_nothing=True)
+        else:
+            expected = self.model.resolve(name, in_scope=scope is not None)
+        before = len(self.log)
+        try:
+            result = target.resolve(self.classes[name])
+            error: Optional[DioxideError] = None
+        except DioxideError as raised:
+            error = raised
+        built = self.log[before:]
+        if expected.error is None:
+            assert error is None, f"resolve({name}) raised {error!r}"
+        else:
+            assert type(error) is EXCEPTIONS[expected.error], f"resolve({name}): {error!r}"
+            assert "hint:" in str(error), error
+            if expected.built_nothing:
+                assert not built, f"resolve({name}) built {built} before failing"
+            self.check_error(error, expected)
+        unclaimed: dict[int, Any] = {}
+        for obj in built:
+            self.check_built(obj, sid, unclaimed)
+        if error is None:
+            self.check_result(name, result, sid, unclaimed, built)
+
+    def check_error(self, error: DioxideError, expected: Expected) -> None:
+        names = [getattr(t, "__name__", t) for t in error.chain]
+        if expected.error == "DependencyNotRegisteredError":
+            assert tuple(names) == expected.chain, (names, expected)
+            waiting = self.model.providers.get(expected.chain[-1])
+            if waiting is not None and waiting.pending is not None:
+                # A pending provider: the message names what it waits for.
+                assert f"refers to '{expected.detail}'" in str(error), (str(error), expected)
+            else:
+                assert error.missing is self.classes[expected.detail]
+        elif expected.error == "CaptiveDependencyError":
+            check_captive_chain(names, expected.lifetimes, expected.graph)
+
+    def token(self, name: str, sid: Optional[int]) -> Optional[tuple[Any, ...]]:
+        lifetime = self.model.providers[name].lifetime
+        if lifetime in ("singleton", "instance"):
+            return ("S", name)
+        if lifetime == "scoped":
+            assert sid is not None, f"scoped {name} built outside a scope"
+            return ("P", sid, name)
+        return None
+
+    def check_built(self, obj: Any, sid: Optional[int], unclaimed: dict[int, Any]) -> None:
+        """A constructor ran: it got the right arguments, and it ran because
+        nothing of its lifetime existed yet."""
+        name = type(obj).__name__
+        assert id(obj) not in self.seen
+        self.seen.add(id(obj))
+        token = self.token(name, sid)
+        if token is None:
+            unclaimed[id(obj)] = obj
+        else:
+            assert token not in self.tokens, f"{token} built twice"
+            self.tokens[token] = obj
+        for dep in self.model.dependencies(name):
+            value = obj._deps[dep.param]
+            if dep.target not in self.model.providers:
+                assert dep.optional and value is None, (name, dep, value)
+                continue
+            expected = self.token(dep.target, sid)
+            if expected is not None:
+                assert value is self.tokens[expected], (name, dep)
+            else:
+                assert type(value).__name__ == dep.target, (name, dep, value)
+                assert unclaimed.pop(id(value), None) is value, f"{dep.target} injected twice"
+
+    def check_result(
+        self, name: str, result: Any, sid: Optional[int], unclaimed: dict[int, Any], built: list[Any]
+    ) -> None:
+        token = self.token(name, sid)
+        if token is not None:
+            assert result is self.tokens[token], f"{name} is not the shared instance"
+        else:
+            assert unclaimed.pop(id(result), None) is result, f"{name} is not a new instance"
+        assert not unclaimed, f"transients built but not injected: {list(unclaimed.values())}"
+        # Everything built was needed: it is reachable from the result.
+        fresh = {id(obj) for obj in built}
+        reached: set[int] = set()
+        todo = [result]
+        while todo:
+            obj = todo.pop()
+            if id(obj) in fresh and id(obj) not in reached:
+                reached.add(id(obj))
+                todo.extend(v for v in getattr(obj, "_deps", {}).values() if v is not None)
+        assert reached == fresh, "a resolve built something it did not need"
+
+
+@MODEL_SETTINGS
+@given(world=worlds(decorated=False))
+def test_explicit_registrations_agree_with_the_model(world: World) -> None:
+    with fresh_decorator_registry():
+        run = Run(world)
+        run.run()
+        run.container.close()
+
+
+@MODEL_SETTINGS
+@given(world=worlds(decorated=True))
+def test_decorated_registrations_and_forward_references_agree_with_the_model(world: World) -> None:
+    with fresh_decorator_registry():
+        run = Run(world)
+        run.run()
+        run.container.close()
