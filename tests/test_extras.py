@@ -31,7 +31,9 @@ def test_importing_dioxide_imports_no_web_framework(module: str) -> None:
 
 
 @pytest.mark.parametrize(("integration", "framework"), [("fastapi", "fastapi"), ("flask", "flask")])
-def test_integration_without_its_framework_names_the_extra(integration: str, framework: str) -> None:
+def test_integration_without_its_framework_names_the_extra(
+    integration: str, framework: str
+) -> None:
     result = python(f"import sys; sys.modules[{framework!r}] = None; import dioxide.{integration}")
 
     assert result.returncode == 1

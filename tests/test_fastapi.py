@@ -326,8 +326,9 @@ def test_app_without_a_container_says_to_attach_one() -> None:
     def read_clock(clock: Inject[Clock]) -> str:
         return clock.now()
 
-    with TestClient(app) as client, pytest.raises(ResolutionError, match="no dioxide container") as raised:
-        client.get("/clock")
+    with TestClient(app) as client:
+        with pytest.raises(ResolutionError, match="no dioxide container") as raised:
+            client.get("/clock")
     assert raised.value.hint is not None and "attach(app, container)" in raised.value.hint
 
 

@@ -88,7 +88,9 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
-def test_inject_fills_view_parameters_next_to_url_variables(app: Flask, client: FlaskClient) -> None:
+def test_inject_fills_view_parameters_next_to_url_variables(
+    app: Flask, client: FlaskClient
+) -> None:
     @app.get("/items/<int:item_id>")
     @inject
     def show(item_id: int, clock: Inject[Clock]) -> dict[str, object]:
@@ -212,8 +214,9 @@ def test_resolve_outside_an_app_context_is_refused() -> None:
 
 
 def test_app_without_the_extension_says_to_add_it() -> None:
-    with Flask(__name__).app_context(), pytest.raises(ScopeError, match="no dioxide extension") as raised:
-        resolve(Clock)
+    with Flask(__name__).app_context():
+        with pytest.raises(ScopeError, match="no dioxide extension") as raised:
+            resolve(Clock)
     assert raised.value.hint is not None and "Dioxide(app, container)" in raised.value.hint
 
 

@@ -118,7 +118,7 @@ def load_container(target: str) -> Container:
         return value
     if not callable(value):
         raise UsageError(
-            f"{target} is a {type(value).__name__}, not a dioxide Container",
+            f"{target} is {value!r} ({type(value).__name__}), not a dioxide Container",
             hint="point at a Container, or at a function that returns one",
         )
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
 
@@ -228,7 +229,7 @@ class Container(_RustContainer):
 
     def override(
         self, type_: TypeForm[T], replacement: object, *, scope: Scope = Scope.TRANSIENT
-    ) -> _Override:
+    ) -> AbstractContextManager[None]:
         """Replace the provider of ``type_`` inside a ``with`` block, for
         tests. ``replacement`` is an instance, a class (wired from its hints,
         built with ``scope``) or a factory function::
@@ -346,7 +347,7 @@ class Container(_RustContainer):
         return f"<dioxide.Container{profile} {state}>"
 
 
-class _Override:
+class _Override(AbstractContextManager[None]):
     """The context manager returned by :meth:`Container.override`."""
 
     def __init__(self, container: Container, entry: tuple[Any, ...]) -> None:

@@ -18,6 +18,7 @@ from typing import Any, Callable, Optional
 
 from dioxide._dioxide_core import _RustContainer
 from dioxide._introspect import Dependency, UnresolvedReference
+from dioxide.exceptions import DioxideError
 
 __all__ = [
     "DECORATED",
@@ -47,7 +48,17 @@ Entry = tuple[
 class _Registration:
     """One decorated provider, kept while it waits for a forward reference."""
 
-    __slots__ = ("analyze", "exposes", "frame", "kind", "lifetime", "profiles", "provides", "target")
+    __slots__ = (
+        "analyze",
+        "exposes",
+        "frame",
+        "kind",
+        "lifetime",
+        "profiles",
+        "provides",
+        "target",
+        "unresolved",
+    )
 
     def __init__(
         self,
@@ -72,6 +83,8 @@ class _Registration:
         #: registration is pending: reading its locals again later sees
         #: classes defined after the decorated one in the same function.
         self.frame = frame
+        #: The name the core was told it waits for (its errors show it).
+        self.unresolved: Optional[str] = None
 
     @property
     def localns(self) -> dict[str, Any]:
@@ -137,54 +150,89 @@ def register_decorated(
     exposes: Optional[list[Exposure]] = None,
     profiles: Optional[list[str]] = None,
 ) -> None:
-    """Register one decorated provider, and every pending one it completes,
-    as a single change: if any of them closes a cycle, nothing changes."""
+    """Register one decorated provider, and every pending one that only it
+    completes, as a single change: if any of them closes a cycle, nothing
+    changes. Pending providers that other definitions completed are
+    registered first (see :func:`retry_pending`)."""
     registration = _Registration(
         provides, target, lifetime, kind, analyze, exposes or [], profiles, frame
     )
     with _lock:
+        _retry()
         localns = registration.localns
         try:
             entries = [registration.entry(localns)]
-            pending = False
         except UnresolvedReference as unresolved:
+            registration.unresolved = unresolved.name
             entries = [registration.pending_entry(unresolved.name, [])]
-            pending = True
-        completed = _complete_pending(skip=provides, extra=localns)
-        DECORATED._register(entries + [entry for _, entry in completed], explicit=False)
-        _settle(completed)
-        if pending:
+        completed, renamed = _complete_pending(skip=provides, extra=localns)
+        DECORATED._register(
+            entries + [entry for _, entry in completed + renamed], explicit=False
+        )
+        _settle(completed, renamed)
+        if registration.unresolved is not None:
             _pending[provides] = registration
         else:
             registration.frame = None
 
 
 def retry_pending() -> None:
-    """Wire pending providers whose annotations have become resolvable."""
+    """Wire pending providers whose annotations have become resolvable
+    (a class they name was defined without a decorator since)."""
     with _lock:
-        completed = _complete_pending(skip=None, extra={})
-        if completed:
-            DECORATED._register([entry for _, entry in completed], explicit=False)
-            _settle(completed)
+        _retry()
+
+
+def _retry() -> None:
+    """Register, each on its own, the pending providers whose annotations
+    resolve now. One whose completion is refused (it closes a cycle, or a
+    singleton would hold a scoped provider) leaves the pending list: it
+    would be refused again by every later decoration and ``Container()``.
+    The first refusal is raised once the others are registered."""
+    completed, renamed = _complete_pending(skip=None, extra={})
+    refused: Optional[DioxideError] = None
+    for registration, entry in completed:
+        try:
+            DECORATED._register([entry], explicit=False)
+        except DioxideError as error:
+            refused = error if refused is None else refused
+            registration.frame = None
+            _pending.pop(registration.provides, None)
+        else:
+            _settle([(registration, entry)], [])
+    if renamed:
+        DECORATED._register([entry for _, entry in renamed], explicit=False)
+        _settle([], renamed)
+    if refused is not None:
+        raise refused
 
 
 def _complete_pending(
     skip: Any, extra: Mapping[str, Any]
-) -> list[tuple[_Registration, Entry]]:
-    """The pending registrations whose annotations now resolve."""
+) -> tuple[list[tuple[_Registration, Entry]], list[tuple[_Registration, Entry]]]:
+    """The pending registrations whose annotations now resolve, and those
+    still waiting but for another name than the core was told (so that
+    resolving them names the right one)."""
     completed = []
+    renamed = []
     for provides, waiting in _pending.items():
         if provides is skip:
             continue
         try:
             completed.append((waiting, waiting.entry({**waiting.localns, **extra})))
-        except UnresolvedReference:
-            continue
-    return completed
+        except UnresolvedReference as unresolved:
+            if unresolved.name != waiting.unresolved:
+                renamed.append((waiting, waiting.pending_entry(unresolved.name, [])))
+    return completed, renamed
 
 
-def _settle(completed: list[tuple[_Registration, Entry]]) -> None:
-    """Forget pending registrations once the core has accepted them."""
+def _settle(
+    completed: list[tuple[_Registration, Entry]], renamed: list[tuple[_Registration, Entry]]
+) -> None:
+    """Forget pending registrations once the core has accepted them, and
+    remember which name the core now has for those still waiting."""
     for registration, _ in completed:
         registration.frame = None
         _pending.pop(registration.provides, None)
+    for registration, entry in renamed:
+        registration.unresolved = entry[5]

@@ -85,6 +85,14 @@ def values_validation_and_the_graph() -> None:
         assert_type(error.errors, list[DioxideError])
 
 
+def override_for_a_test(container: Container) -> None:
+    with container.override(Config, MemoryConfig("test://")) as entered:
+        assert_type(entered, None)
+        assert_type(container.resolve(Config), Config)
+    with container.override(Config, MemoryConfig, scope=Scope.SINGLETON):
+        assert_type(container.resolve(Config).dsn, str)
+
+
 async def resolve_what_was_registered(container: Container) -> None:
     assert_type(container.resolve(Config), Config)
     assert_type(container.resolve(Database).dsn, str)
@@ -102,3 +110,6 @@ if __name__ == "__main__":
     asyncio.run(app.aclose())
     register_a_subclass(Container())
     values_validation_and_the_graph()
+    overridden = Container()
+    overridden.register_class(Config)
+    override_for_a_test(overridden)
