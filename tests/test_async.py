@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from typing import Any
 
 import pytest
 
-from dioxide import Container, ResolutionError, Scope, ScopeError
+from dioxide import Container, ResolutionError, Scope, ScopeError, provider
 
 Events = list[str]
 
@@ -73,8 +74,8 @@ def events() -> Events:
     return []
 
 
-def run(main: Callable[[], Awaitable[None]]) -> None:
-    asyncio.run(main())  # type: ignore[arg-type]
+def run(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    asyncio.run(main())
 
 
 # Async providers
@@ -164,6 +165,24 @@ def test_sync_resolve_of_an_async_provider_says_to_use_aresolve(container: Conta
     )
     assert info.value.hint is not None
     assert "await container.aresolve(" in info.value.hint
+
+
+def test_sync_resolve_of_a_decorated_async_function_names_the_function(
+    container: Container,
+) -> None:
+    class Clock: ...
+
+    @provider
+    async def clock() -> Clock:
+        return Clock()  # pragma: no cover - never awaited
+
+    with pytest.raises(ResolutionError) as info:
+        container.resolve(Clock)
+
+    assert info.value.reason == (
+        "clock() is an async provider, so it cannot be built by the synchronous resolve()"
+    )
+    assert info.value.chain == [Clock, clock]
 
 
 def test_sync_resolve_names_the_chain_to_the_async_provider(container: Container) -> None:

@@ -178,7 +178,7 @@ def test_check_reports_a_registration_refused_at_import_as_a_problem(project: Pa
     result = dioxide(project, "check", "cyclic_app:container")
 
     assert result.returncode == 1
-    assert "cyclic_app:container: 1 wiring problem, found while importing it" in result.stdout
+    assert "cyclic_app:container: 1 wiring problem, found while loading it" in result.stdout
     assert "[CircularDependencyError]" in result.stdout
     assert "Chicken -> Egg -> Chicken" in result.stdout or "Egg -> Chicken -> Egg" in result.stdout
 

@@ -11,6 +11,7 @@ from dioxide import (
     DioxideError,
     Scope,
     ScopeError,
+    ValidationError,
     component,
     singleton,
 )
@@ -247,6 +248,24 @@ def test_decorating_a_captive_singleton_is_refused() -> None:
 
     assert info.value.chain[-1] is RequestUser
     assert [t.__name__ for t in info.value.chain] == ["AuditLog", "RequestUser"]
+
+
+def test_validate_reports_a_captive_dependency_registered_later(container: Container) -> None:
+    class RequestUser: ...
+
+    class AuditLog:
+        def __init__(self, user: RequestUser) -> None: ...
+
+    container.register_class(AuditLog, scope=Scope.SINGLETON)
+    container.register_class(RequestUser, scope=Scope.SCOPED)
+
+    with pytest.raises(ValidationError) as info:
+        container.validate()
+
+    (problem,) = info.value.errors
+    assert isinstance(problem, CaptiveDependencyError)
+    assert problem.chain == [AuditLog, RequestUser]
+    assert "chain: AuditLog -> RequestUser" in str(info.value)
 
 
 def test_captive_dependency_registered_later_is_refused_when_resolved(

@@ -196,7 +196,7 @@ def check(target: str, out: Style) -> tuple[int, str]:
     try:
         container = load_container(target)
     except WiringFailure as failure:
-        header = out.red(f"{target}: 1 wiring problem, found while importing it")
+        header = out.red(f"{target}: 1 wiring problem, found while loading it")
         return EXIT_PROBLEMS, f"{header}\n\n{_problems([failure.error], out)}\n"
     try:
         container.validate()
@@ -204,6 +204,9 @@ def check(target: str, out: Style) -> tuple[int, str]:
         count = len(invalid.errors)
         header = out.red(f"{target}: {count} wiring problem{'s' if count != 1 else ''}")
         return EXIT_PROBLEMS, f"{header}\n\n{_problems(invalid.errors, out)}\n"
+    except DioxideError as error:  # e.g. a closed container: nothing to check
+        header = out.red(f"{target}: cannot be checked")
+        return EXIT_PROBLEMS, f"{header}\n\n{_problems([error], out)}\n"
     providers = len(container)
     summary = f"{providers} provider{'s' if providers != 1 else ''} checked"
     return EXIT_OK, f"{out.green(f'{target}: no wiring problems')} {out.dim(f'({summary})')}\n"
@@ -229,7 +232,7 @@ def graph(target: str, format: Optional[str], output: Optional[str], err: Style)
     try:
         container = load_container(target)
     except WiringFailure as failure:
-        header = err.red(f"{target}: cannot draw the graph, importing it failed")
+        header = err.red(f"{target}: cannot draw the graph, loading it failed")
         return EXIT_PROBLEMS, f"{header}\n\n{_problems([failure.error], err)}\n"
     text = container.graph(chosen)
     if output is None:

@@ -28,8 +28,8 @@ The dependencies are ``async``, so providers run on the event loop, and
 ``async def`` providers work for sync and async endpoints alike.
 """
 
-from contextlib import asynccontextmanager
 from collections.abc import AsyncIterator, Coroutine, Mapping
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar, cast
 
 from typing_extensions import Annotated
@@ -67,7 +67,8 @@ def attach(app: FastAPI, container: Container) -> None:
     The container lives as long as the app: start the app once per container
     (in tests, make a new app and container per test, or share both for the
     whole session). Without a lifespan run (``TestClient(app)`` outside a
-    ``with`` block) nothing closes it; close it yourself then.
+    ``with`` block) nothing closes it; close it yourself then. A mounted
+    sub-application resolves from the container attached to it.
     """
     if not isinstance(container, Container):
         raise DioxideTypeError(
@@ -109,13 +110,15 @@ def _container_of(connection: HTTPConnection) -> Container:
 async def request_scope(connection: HTTPConnection) -> AsyncIterator[ContainerScope]:
     """The current request's scope, as a FastAPI dependency: opened the first
     time a request needs it, shared by every ``Inject[...]`` of that request,
-    and closed after the response has been sent (on FastAPI 0.118 and later)::
+    and closed after the response has been sent::
 
         from fastapi import Depends
 
-        @app.get("/report")
-        async def report(scope: Annotated[ContainerScope, Depends(request_scope)]) -> str:
-            exporter = await scope.aresolve(exporters[kind])
+        @app.get("/report/{kind}")
+        async def report(
+            kind: str, scope: Annotated[ContainerScope, Depends(request_scope)]
+        ) -> str:
+            exporter = await scope.aresolve(EXPORTERS[kind])
             return exporter.render()
 
     Use it to resolve a type chosen at run time; for a type known in the
