@@ -363,3 +363,19 @@ def test_an_override_that_would_close_a_cycle_is_refused_and_changes_nothing(
 
     assert info.value.reason == "circular dependency: EmailPort -> SignupService -> EmailPort"
     assert container.resolve(SignupService) is signup
+
+
+def test_a_class_that_does_not_implement_the_type_is_refused(
+    container: Container, email: Email
+) -> None:
+    EmailPort, SmtpEmail, FakeEmail = email
+
+    class NotAnEmail: ...
+
+    with pytest.raises(DioxideTypeError) as info:
+        container.override(EmailPort, NotAnEmail)
+
+    assert str(info.value).splitlines() == [
+        "override(EmailPort, NotAnEmail): NotAnEmail is not a subclass of EmailPort",
+        "  hint: pass a class that implements EmailPort, an instance of one, or a factory",
+    ]

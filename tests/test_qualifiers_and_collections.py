@@ -8,6 +8,7 @@ container, so a shared one would collect the implementations of every test.
 
 from __future__ import annotations
 
+import pickle
 from abc import ABC
 from collections.abc import Sequence
 from typing import Annotated, Optional
@@ -372,3 +373,13 @@ def test_a_scoped_collection_member_is_one_per_scope(container: Container) -> No
         assert scope.resolve(RequestLog) is first
     with container.create_scope() as scope:
         assert scope.resolve(RequestLog) is not first
+
+
+def test_an_ambiguity_error_keeps_its_candidates_through_pickling() -> None:
+    error = AmbiguousProviderError("Port has 2 implementations", hint="name them")
+    error.candidates = [int, str]
+
+    copy = pickle.loads(pickle.dumps(error))
+
+    assert copy.candidates == [int, str]
+    assert str(copy) == str(error)

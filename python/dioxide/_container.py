@@ -247,6 +247,15 @@ class Container(_RustContainer):
         localns = caller_namespace(1)
         entry: tuple[Any, ...]
         if isinstance(replacement, type):
+            if _is_subclass(replacement, provides) is False:
+                raise DioxideTypeError(
+                    f"override({describe(provides)}, {describe(replacement)}): "
+                    f"{describe(replacement)} is not a subclass of {describe(provides)}",
+                    requested=provides,
+                    chain=[provides],
+                    hint=f"pass a class that implements {describe(provides)}, "
+                    "an instance of one, or a factory",
+                )
             deps = self._dependencies(replacement, class_dependencies, localns)
             entry = (provides, replacement, checked.value, "call", deps, None, [], None)
         elif inspect.isfunction(replacement) or inspect.ismethod(replacement):

@@ -127,6 +127,10 @@ class AmbiguousProviderError(DuplicateRegistrationError):
 
     candidates: list[Any]
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The core sets ``candidates`` after construction; carry it as state.
+        return (*super().__reduce__(), {"candidates": list(getattr(self, "candidates", []))})
+
 
 class CircularDependencyError(DioxideError, ValueError):
     """A registration would close a dependency cycle; it was refused.

@@ -280,7 +280,7 @@ impl RustContainer {
                 garbage.other.push(old);
             }
         }
-        if let Err(err) = state.registry.register_all(batch) {
+        if let Err(err) = state.registry.adopt_all(batch) {
             let types = state.types.iter().map(|(k, t)| (*k, t.clone_ref(py))).collect();
             drop(state);
             return Err(render(py, &err, &types).into_pyerr(py));

@@ -199,9 +199,11 @@ impl<P> Registry<P> {
 
     /// Replacing a provider keeps its place in the registration order, and
     /// in every interface and collection it still belongs to.
+    ///
+    /// Edges follow `refresh_edges`: an interface points at its members
+    /// unless it has a provider of its own.
     fn insert(&mut self, provider: Provider<P>) -> Option<Provider<P>> {
         let key = provider.key;
-        let mut touched = vec![key];
         if let Some(old) = self.providers.get(&key) {
             let left: Vec<Key> = old
                 .exposes
@@ -211,7 +213,9 @@ impl<P> Registry<P> {
                 .collect();
             for interface in left {
                 self.leave(interface, key);
-                touched.push(interface);
+                if !self.providers.contains_key(&interface) {
+                    self.graph.remove_edge(interface, key);
+                }
             }
         }
         for exposure in &provider.exposes {
@@ -219,13 +223,13 @@ impl<P> Registry<P> {
             if !entry.1.contains(&key) {
                 entry.1.push(key);
             }
-            touched.push(exposure.key);
+            if !self.providers.contains_key(&exposure.key) {
+                self.graph.add_edge(exposure.key, key);
+            }
         }
         self.generation += 1;
         let old = self.providers.insert(key, provider);
-        for touched_key in touched {
-            self.refresh_edges(touched_key);
-        }
+        self.refresh_edges(key);
         old
     }
 
@@ -271,6 +275,28 @@ impl<P> Registry<P> {
     /// was registered meanwhile. Returns the replacement.
     pub fn restore(&mut self, provider: Provider<P>) -> Option<Provider<P>> {
         self.insert(provider)
+    }
+
+    /// Add providers copied from a registry that already checked them (a
+    /// container taking in the decorated providers), all or none. Only
+    /// cycles are checked, since this registry's own providers may close
+    /// one with them. Captive dependencies are left to `plan`: a copy can
+    /// bring a singleton together with a dependency that was pending when
+    /// the singleton was checked, and refusing the copy would refuse every
+    /// later one too, failing every resolve of the container.
+    pub fn adopt_all(&mut self, providers: Vec<Provider<P>>) -> Result<(), DomainError> {
+        let focus = providers.first().map(|p| p.key);
+        let mut scratch = self.graph.clone();
+        for provider in &providers {
+            self.stage(&mut scratch, provider);
+            if let Some(cycle) = scratch.cycle_from(provider.key) {
+                return Err(DomainError::Cycle { cycle: rotate_to(cycle, focus) });
+            }
+        }
+        for provider in providers {
+            self.insert(provider);
+        }
+        Ok(())
     }
 
     /// For a singleton, the chain to the first scoped provider it would hold
