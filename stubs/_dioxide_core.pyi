@@ -23,8 +23,9 @@ _Dependency: TypeAlias = tuple[str, type, int, str, Optional[str], bool]
 _Entry: TypeAlias = tuple[
     object, object, str, str, list[_Dependency], Optional[str], list[tuple[type, Optional[str]]], Optional[list[str]]
 ]
-# (node index, provides, target, kind, lifetime, [(parameter, node index or None, "node" | "none" | "empty")])
-_AsyncStep: TypeAlias = tuple[int, Any, Any, str, str, list[tuple[str, Optional[int], str]]]
+# (node index, provides, target, kind, lifetime,
+#  [(parameter, node index or None, "node" | "none" | "empty")], "container" | "owner")
+_AsyncStep: TypeAlias = tuple[int, Any, Any, str, str, list[tuple[str, Optional[int], str]], str]
 # (key, flavor, name, qualifier or None): a key as a graph node; flavor "type",
 # "function", "named", "value" or "list".
 _GraphNode: TypeAlias = tuple[int, str, str, Optional[str]]

@@ -372,11 +372,6 @@ def test_async_transient_held_by_an_async_singleton_is_finalized_with_the_contai
     assert events == ["open token", "close token"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_async_plan lists async steps only, so Python cannot see that a sync singleton "
-    "holds this transient; needs a per-step keeper from _async_plan in container.rs",
-)
 def test_async_transient_held_by_a_sync_singleton_is_finalized_with_the_container(
     container: Container, events: Events
 ) -> None:

@@ -156,12 +156,11 @@ async def aresolve_in(container: Any, scope: Any, type_: Any) -> Any:
             hint="use `async with container.create_scope() as scope: "
             "await scope.aresolve(...)`",
         )
-    for_container = _held_by_singletons(steps)
-    for index, provides, target, kind, lifetime, args in steps:
+    for index, provides, target, kind, lifetime, args, keeper_name in steps:
         if lifetime == "transient":
             # Built for this call only; a transient that an async singleton
             # holds is finalized with the container, like the singleton.
-            keeper = container if index in for_container else owner
+            keeper = container if keeper_name == "container" else owner
             prebuilt[index] = await _build(keeper, type_, provides, target, kind, args, prebuilt)
             continue
         holder = container if lifetime == "singleton" else scope
@@ -175,19 +174,9 @@ async def aresolve_in(container: Any, scope: Any, type_: Any) -> Any:
 
 
 #: One async step of a plan: node index, provided type, provider, kind,
-#: lifetime, and its arguments as ``(parameter, node index, "node" | "none"
-#: | "empty")``.
-_Step = tuple[int, Any, Any, str, str, list[tuple[str, Optional[int], str]]]
-
-
-def _held_by_singletons(steps: list[_Step]) -> set[int]:
-    """The async transients (node indices) that an async singleton in
-    ``steps`` needs, directly or through other async transients."""
-    held: set[int] = set()
-    for index, _provides, _target, _kind, lifetime, args in reversed(steps):
-        if lifetime == "singleton" or (lifetime == "transient" and index in held):
-            held.update(dep for _name, dep, _flag in args if dep is not None)
-    return held
+#: lifetime, its arguments as ``(parameter, node index, "node" | "none" |
+#: "empty")``, and who keeps it (``"container"`` when a singleton holds it).
+_Step = tuple[int, Any, Any, str, str, list[tuple[str, Optional[int], str]], str]
 
 
 def _construction_lock(holder: Any, provides: Any) -> asyncio.Lock:

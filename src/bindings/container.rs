@@ -647,8 +647,10 @@ impl RustContainer {
     }
 
     /// The async providers `type_` needs, dependencies first, as
-    /// `(index, provides, target, kind, lifetime, args)` with `args` a list
-    /// of `(parameter, node index or None, "node" | "none" | "empty")`.
+    /// `(index, provides, target, kind, lifetime, args, keeper)` with `args`
+    /// a list of `(parameter, node index or None, "node" | "none" | "empty")`
+    /// and `keeper` `"container"` for a transient a singleton holds (it is
+    /// finalized with the container), else `"owner"`.
     fn _async_plan<'py>(&self, py: Python<'py>, type_: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
         let plan = self.plan_for(py, type_)?;
         // Only what this resolve will build: nothing below a built singleton.
@@ -668,6 +670,33 @@ impl RustContainer {
                 _ => None,
             }));
         }
+        // Transients a singleton reaches through other transients live as
+        // long as that singleton: their finalizers belong to the container.
+        let mut held_by_singleton = vec![false; plan.nodes.len()];
+        for node in plan.nodes.iter().filter(|n| n.lifetime == Lifetime::Singleton) {
+            let mut stack: Vec<usize> = node
+                .args
+                .iter()
+                .filter_map(|(_, a)| match a {
+                    ExecArg::Node(i) => Some(*i),
+                    _ => None,
+                })
+                .collect();
+            while let Some(index) = stack.pop() {
+                let Some(child) = plan.nodes.get(index) else { continue };
+                if child.lifetime != Lifetime::Transient {
+                    continue;
+                }
+                match held_by_singleton.get_mut(index) {
+                    Some(flag) if !*flag => *flag = true,
+                    _ => continue,
+                }
+                stack.extend(child.args.iter().filter_map(|(_, a)| match a {
+                    ExecArg::Node(i) => Some(*i),
+                    _ => None,
+                }));
+            }
+        }
         let steps = PyList::empty(py);
         for (index, node) in plan.nodes.iter().enumerate() {
             if !node.kind.is_async() || !needed.get(index).copied().unwrap_or(false) {
@@ -682,6 +711,11 @@ impl RustContainer {
                 };
                 args.append((name.clone_ref(py), dep, flag))?;
             }
+            let keeper = if held_by_singleton.get(index).copied().unwrap_or(false) {
+                "container"
+            } else {
+                "owner"
+            };
             steps.append((
                 index,
                 node.provides.clone_ref(py),
@@ -689,6 +723,7 @@ impl RustContainer {
                 node.kind.name(),
                 lifetime_name(node.lifetime),
                 args,
+                keeper,
             ))?;
         }
         Ok(steps)
@@ -829,12 +864,18 @@ impl RustContainer {
         }
     }
 
-    fn _push_async_finalizer(&self, type_: Py<PyAny>, handle: Py<PyAny>) {
+    /// Refused once the container is closed (its finalizers have run or are
+    /// running): the caller then finalizes the generator itself.
+    fn _push_async_finalizer(&self, py: Python<'_>, type_: Py<PyAny>, handle: Py<PyAny>) -> PyResult<()> {
+        if self.is_closed() {
+            return Err(Self::closed_error(py));
+        }
         self.finalizers.push(Finalizer {
             kind: FinalizerKind::AsyncGenerator,
             handle,
             provides: type_,
         });
+        Ok(())
     }
 
     /// For every provider, in registration order: `(node, lifetime, kind,
