@@ -37,6 +37,10 @@ _ProviderRow: TypeAlias = tuple[
 
 def install_exceptions(classes: dict[str, type[BaseException]]) -> None: ...
 
+# Panics on purpose, so tests can check a Rust panic becomes a Python
+# exception (pyo3's PanicException, a BaseException) and not an abort.
+def _debug_panic() -> None: ...
+
 # PyO3 classes have their own instance layout, so at runtime no class can
 # derive from both (PEP 800).
 @disjoint_base

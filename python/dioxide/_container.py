@@ -21,7 +21,7 @@ from dioxide._introspect import (
     describe,
 )
 from dioxide._kinds import class_kind, factory_kind
-from dioxide._lifecycle import aclose_owner, aresolve_in, close_owner
+from dioxide._lifecycle import Closing, aresolve_in
 from dioxide._registry import DECORATED, caller_namespace, retry_pending
 from dioxide._scope import ContainerScope, Scope
 from dioxide._graph import render_graph
@@ -68,7 +68,7 @@ def _is_subclass(cls: type, type_: type) -> Optional[bool]:
         return None
 
 
-class Container(_RustContainer):
+class Container(_RustContainer, Closing):
     """Registers providers and resolves types into wired instances.
 
     A new container sees every class decorated with ``@component``,
@@ -317,38 +317,6 @@ class Container(_RustContainer):
                 handler = scope.resolve(RequestHandler)
         """
         return ContainerScope(self)
-
-    def close(self, error: Optional[BaseException] = None) -> None:
-        """Run every finalizer (generator providers, ``lifecycle=True``
-        classes) newest first, then release the singletons. Errors from
-        finalizers are raised together once all have run."""
-        close_owner(self, error)
-
-    async def aclose(self, error: Optional[BaseException] = None) -> None:
-        """Like :meth:`close`, awaiting async generator finalizers in turn."""
-        await aclose_owner(self, error)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: Optional[type[BaseException]],
-        exc: Optional[BaseException],
-        tb: Optional[TracebackType],
-    ) -> None:
-        self.close(exc)
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: Optional[type[BaseException]],
-        exc: Optional[BaseException],
-        tb: Optional[TracebackType],
-    ) -> None:
-        await self.aclose(exc)
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else f"{len(self)} providers"

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import sys
 import weakref
+from types import TracebackType
 from typing import TYPE_CHECKING, Any, Optional, Protocol
+
+from typing_extensions import Self
 
 if TYPE_CHECKING:
     import asyncio
@@ -19,7 +22,7 @@ else:
 from dioxide._introspect import describe
 from dioxide.exceptions import ResolutionError, ScopeError
 
-__all__ = ["aclose_owner", "aresolve_in", "close_owner", "raise_together"]
+__all__ = ["Closing", "aclose_owner", "aresolve_in", "close_owner", "raise_together"]
 
 
 class _Owner(Protocol):
@@ -28,6 +31,65 @@ class _Owner(Protocol):
         self, error: Optional[BaseException] = None
     ) -> tuple[list[BaseException], Optional[tuple[type, Any]]]: ...
     def _release(self) -> None: ...
+
+
+class Closing:
+    """``close``/``aclose`` and the (async) context-manager protocol, shared
+    by :class:`Container` and :class:`ContainerScope`: leaving the block
+    closes the owner, and an exception that ended the block is thrown into
+    generator providers so they can roll back."""
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+
+        def _begin_close(self) -> bool: ...
+        def _finalize(
+            self, error: Optional[BaseException] = None
+        ) -> tuple[list[BaseException], Optional[tuple[type, Any]]]: ...
+        def _release(self) -> None: ...
+
+    def close(self, error: Optional[BaseException] = None) -> None:
+        """Run every finalizer (generator providers, ``lifecycle=True``
+        classes) newest first, then release the instances. Every finalizer
+        runs even if one raises; the failures are then raised together, as an
+        ``ExceptionGroup`` on Python 3.11+ and, before that, as the first
+        failure with the others listed in its ``__notes__``. ``error`` is
+        thrown into generator providers so they can roll back::
+
+            scope = container.create_scope()
+            try:
+                scope.resolve(RequestHandler).handle()
+            finally:
+                scope.close()
+        """
+        close_owner(self, error)
+
+    async def aclose(self, error: Optional[BaseException] = None) -> None:
+        """Like :meth:`close`, awaiting async generator finalizers in turn."""
+        await aclose_owner(self, error)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        self.close(exc)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        await self.aclose(exc)
 
 
 def raise_together(errors: list[BaseException], what: str) -> None:

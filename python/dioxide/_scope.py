@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Optional, TypeVar
 from typing_extensions import Self, TypeForm
 
 from dioxide._dioxide_core import _RustScope
-from dioxide._lifecycle import aclose_owner, aresolve_in, close_owner
+from dioxide._lifecycle import Closing, aresolve_in
 from dioxide.exceptions import ScopeError
 
 __all__ = ["ContainerScope", "Scope"]
@@ -33,7 +33,7 @@ class Scope(str, enum.Enum):
         return self.value
 
 
-class ContainerScope(_RustScope):
+class ContainerScope(_RustScope, Closing):
     """One unit of work (a request, a job): scoped instances live here.
 
     Made by :meth:`Container.create_scope`; use it as a context manager so its
@@ -77,47 +77,6 @@ class ContainerScope(_RustScope):
                 "or open a new scope with `container.create_scope()`",
             )
         return ContainerScope(self._container)
-
-    def close(self, error: Optional[BaseException] = None) -> None:
-        """Run this scope's finalizers, newest first (``error`` is thrown into
-        generator providers so they can roll back). Every finalizer runs even
-        if one raises; the failures are then raised together, as an
-        ``ExceptionGroup`` on Python 3.11+ and, before that, as the first
-        failure with the others listed in its ``__notes__``::
-
-            scope = container.create_scope()
-            try:
-                scope.resolve(RequestHandler).handle()
-            finally:
-                scope.close()
-        """
-        close_owner(self, error)
-
-    async def aclose(self, error: Optional[BaseException] = None) -> None:
-        """Like :meth:`close`, awaiting async generator finalizers too."""
-        await aclose_owner(self, error)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: Optional[type[BaseException]],
-        exc: Optional[BaseException],
-        tb: Optional[TracebackType],
-    ) -> None:
-        self.close(exc)
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: Optional[type[BaseException]],
-        exc: Optional[BaseException],
-        tb: Optional[TracebackType],
-    ) -> None:
-        await self.aclose(exc)
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else "open"
