@@ -91,7 +91,7 @@ def test_register_instance_of_the_wrong_type(container: Container) -> None:
         container.register_instance(UserService, "not a UserService")
 
     assert isinstance(info.value, TypeError)
-    assert "got an instance of str, which is not a UserService" in str(info.value)
+    assert "got an instance of str, which is not an instance of UserService" in str(info.value)
     assert UserService not in container
 
 

@@ -307,7 +307,7 @@ def test_an_instance_of_the_wrong_type_is_refused(container: Container, email: E
         container.override(EmailPort, NotAnEmail())
 
     assert str(info.value).splitlines() == [
-        "override(EmailPort, ...) got an instance of NotAnEmail, which is not a EmailPort",
+        "override(EmailPort, ...) got an instance of NotAnEmail, which is not an instance of EmailPort",
         "  hint: pass an instance of the overridden type, a class or a factory",
     ]
 

@@ -146,8 +146,7 @@ def test_a_captive_dependency_is_reported(container: Container) -> None:
 def test_an_unresolved_forward_reference_is_reported(container: Container) -> None:
     @component
     class Report:
-        def __init__(self, source: NeverDefined) -> None:  # type: ignore[name-defined]  # noqa: F821
-            ...
+        def __init__(self, source: NeverDefined) -> None: ...  # noqa: F821
 
     [problem] = problems_about(container, Report)
 

@@ -131,7 +131,7 @@ class Container(_RustContainer, Closing):
         if _is_instance(instance, provides) is False:
             raise DioxideTypeError(
                 f"register_instance({describe(type_)}, ...) got an instance of "
-                f"{type(instance).__name__}, which is not a {describe(type_)}",
+                f"{type(instance).__name__}, which is not an instance of {describe(type_)}",
                 requested=type_,
                 chain=[type_],
                 hint=f"pass a {describe(type_)} instance, or register it under its own type",
@@ -266,7 +266,7 @@ class Container(_RustContainer, Closing):
             if _is_instance(replacement, provides) is False:
                 raise DioxideTypeError(
                     f"override({describe(provides)}, ...) got an instance of "
-                    f"{type(replacement).__name__}, which is not a {describe(provides)}",
+                    f"{type(replacement).__name__}, which is not an instance of {describe(provides)}",
                     requested=provides,
                     chain=[provides],
                     hint="pass an instance of the overridden type, a class or a factory",

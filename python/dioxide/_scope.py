@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import enum
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Optional, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from typing_extensions import Self, TypeForm
+from typing_extensions import TypeForm
 
 from dioxide._dioxide_core import _RustScope
 from dioxide._lifecycle import Closing, aresolve_in
