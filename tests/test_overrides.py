@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 import pytest
 
 from dioxide import (
+    ResolutionError,
     CircularDependencyError,
     Container,
     DependencyNotRegisteredError,
@@ -379,3 +380,24 @@ def test_a_class_that_does_not_implement_the_type_is_refused(
         "override(EmailPort, NotAnEmail): NotAnEmail is not a subclass of EmailPort",
         "  hint: pass a class that implements EmailPort, an instance of one, or a factory",
     ]
+
+
+def test_overrides_ended_out_of_order_are_refused(container: Container) -> None:
+    class Clock: ...
+
+    class Other: ...
+
+    container.register_class(Clock)
+    container.register_class(Other)
+    outer = container.override(Clock, Clock())
+    inner = container.override(Other, Other())
+    outer.__enter__()
+    inner.__enter__()
+
+    with pytest.raises(ResolutionError, match="reverse order") as info:
+        outer.__exit__(None, None, None)
+
+    assert "hint:" in str(info.value)
+    inner.__exit__(None, None, None)
+    outer.__exit__(None, None, None)
+    assert type(container.resolve(Clock)) is Clock

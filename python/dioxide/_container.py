@@ -330,16 +330,15 @@ class _Override(AbstractContextManager[None]):
     def __init__(self, container: Container, entry: tuple[Any, ...]) -> None:
         self._container = container
         self._entry = entry
-        self._active = False
+        self._token: Optional[int] = None
 
     def __enter__(self) -> None:
-        if self._active:
+        if self._token is not None:
             raise DioxideTypeError(
                 "this override is already active",
                 hint="call container.override(...) again for a nested block",
             )
-        self._container._override_push(self._entry)
-        self._active = True
+        self._token = self._container._override_push(self._entry)
 
     def __exit__(
         self,
@@ -347,6 +346,6 @@ class _Override(AbstractContextManager[None]):
         exc: Optional[BaseException],
         tb: Optional[TracebackType],
     ) -> None:
-        if self._active:
-            self._active = False
-            self._container._override_pop()
+        if self._token is not None:
+            self._container._override_pop(self._token)
+            self._token = None

@@ -61,6 +61,8 @@ type Entry<'py> = (
 
 /// What an override replaced, to put back when its block ends.
 struct OverrideFrame {
+    /// Handed to the Python side so it ends this override, not another.
+    token: u64,
     key: Key,
     previous: Option<Provider<Payload>>,
     was_explicit: bool,
@@ -746,7 +748,7 @@ impl RustContainer {
     /// Replace the provider of one type until `_override_pop`: singletons of
     /// the type and of everything depending on it are set aside, so the
     /// block sees instances built with the override, and come back after.
-    fn _override_push(&self, py: Python<'_>, entry: Entry<'_>) -> PyResult<()> {
+    fn _override_push(&self, py: Python<'_>, entry: Entry<'_>) -> PyResult<u64> {
         let mut new_types = HashMap::new();
         let mut provider = parse_entry(py, entry, &mut new_types)?;
         self.sync(py)?;
@@ -784,7 +786,9 @@ impl RustContainer {
             }
         }
         state.explicit.insert(key);
+        let token = SEQUENCE.fetch_add(1, Ordering::Relaxed);
         state.overrides.push(OverrideFrame {
+            token,
             key,
             previous,
             was_explicit,
@@ -795,15 +799,31 @@ impl RustContainer {
         self.generation.fetch_add(1, Ordering::AcqRel);
         drop(state);
         drop(garbage);
-        Ok(())
+        Ok(token)
     }
 
-    /// End the newest override: put back the previous provider and the
-    /// singletons that were built before the override.
-    fn _override_pop(&self) {
+    /// End the override `token`, which must be the newest: put back the
+    /// previous provider and the singletons built before the override.
+    /// Overrides nest like `with` blocks; ending an outer one while an inner
+    /// one is active would restore a state the inner one replaced, so it is
+    /// refused.
+    fn _override_pop(&self, py: Python<'_>, token: u64) -> PyResult<()> {
         let mut garbage = Garbage::default();
         let mut state = self.write();
-        let Some(frame) = state.overrides.pop() else { return };
+        match state.overrides.last() {
+            Some(frame) if frame.token == token => {}
+            Some(_) => {
+                drop(state);
+                return Err(DioxideError::new(
+                    ErrorKind::Resolution,
+                    "overrides must end in the reverse order they began; a newer override is still active",
+                )
+                .with_hint("nest `with container.override(...)` blocks instead of interleaving them")
+                .into_pyerr(py));
+            }
+            None => return Ok(()),
+        }
+        let Some(frame) = state.overrides.pop() else { return Ok(()) };
         let replacement = match frame.previous {
             Some(previous) => state.registry.restore(previous),
             None => state.registry.remove(frame.key),
@@ -822,6 +842,7 @@ impl RustContainer {
         self.generation.fetch_add(1, Ordering::AcqRel);
         drop(state);
         drop(garbage);
+        Ok(())
     }
 
     /// Every wiring problem, as dioxide exceptions, without building anything.
