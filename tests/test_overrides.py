@@ -7,13 +7,12 @@ from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 import pytest
-
 from dioxide import (
-    ResolutionError,
     CircularDependencyError,
     Container,
     DependencyNotRegisteredError,
     DioxideTypeError,
+    ResolutionError,
     Scope,
     component,
     singleton,
