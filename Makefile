@@ -54,6 +54,20 @@ typecheck: build ## mypy --strict on the package, examples and typing tests; stu
 .PHONY: test
 test: test-rust test-python typecheck ## Build and run every test: cargo, pytest, mypy, stubtest, examples
 
+# `make test` runs the property tests on a fixed budget (256 proptest cases,
+# 150 Hypothesis worlds per model test, fixed seeds); this runs far more,
+# with a fresh proptest seed each time (printed, to replay a failure).
+FUZZ_CASES    ?= 20000
+FUZZ_EXAMPLES ?= 2000
+
+.PHONY: fuzz
+fuzz: build ## Long property runs: registry proptest (FUZZ_CASES) and the Python model agreement (FUZZ_EXAMPLES)
+	@seed=$$(od -An -N4 -tu4 /dev/urandom | tr -d ' '); \
+	  echo "proptest: $(FUZZ_CASES) cases, PROPTEST_RNG_SEED=$$seed"; \
+	  PROPTEST_CASES=$(FUZZ_CASES) PROPTEST_RNG_SEED=$$seed \
+	  cargo test --quiet --release -p dioxide-core --test proptest_graph
+	DIOXIDE_MODEL_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -q tests/test_model_agreement.py
+
 # The benchmark venv gets dioxide as a wheel built from this checkout, not an
 # editable install, so a rebuild for .venv cannot change it mid-run.
 $(BENCH_STAMP): benchmarks/requirements.txt

@@ -8,8 +8,8 @@ This extension rewrites them when mkdocstrings loads the package:
   the docstring's own class and module (``:meth:`close``` inside
   ``ContainerScope`` links to ``ContainerScope.close``); a name that cannot
   be found stays inline code;
-- ``text::`` followed by an indented block becomes ``text:`` and a fenced
-  block: ``python`` when it parses as Python, ``pycon`` for ``>>>``
+- ``text::`` followed by an indented block (or, after a summary line,
+  by the rest of the docstring) becomes ``text:`` and a fenced block: ``python`` when it parses as Python, ``pycon`` for ``>>>``
   sessions, ``console`` otherwise.
 
 The source is not changed: only what the site renders.
@@ -77,6 +77,11 @@ def _literal_blocks(text: str) -> str:
         while start < len(lines) and not lines[start].strip():
             start += 1
         end = start
+        if index == 0 and start < len(lines) and not lines[start].startswith(" "):
+            # The summary line introduces the example: once the docstring's
+            # indentation is removed the code is flush with it, and it runs
+            # to the end of the docstring.
+            end = len(lines)
         while end < len(lines) and (
             not lines[end].strip() or len(lines[end]) - len(lines[end].lstrip()) > indent
         ):

@@ -85,9 +85,9 @@ def _profile(request: pytest.FixtureRequest) -> Optional[str]:
 def dioxide_container(request: pytest.FixtureRequest) -> Iterator[Container]:
     """A fresh container for one test, closed when the test ends::
 
-    def test_repository_is_shared(dioxide_container: Container) -> None:
-        service = dioxide_container.resolve(UserService)
-        assert service.repo is dioxide_container.resolve(UserRepository)
+        def test_repository_is_shared(dioxide_container: Container) -> None:
+            service = dioxide_container.resolve(UserService)
+            assert service.repo is dioxide_container.resolve(UserRepository)
 
     Registrations made on it stay in this test. Its profile comes from
     ``@pytest.mark.dioxide(profile=...)`` or the ``dioxide_profile`` ini option.

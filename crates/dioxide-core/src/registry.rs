@@ -134,7 +134,10 @@ impl<P> Registry<P> {
     /// returned). Refused, with the registry untouched, when it would close a
     /// dependency cycle or make a singleton capture a scoped instance.
     pub fn register(&mut self, provider: Provider<P>) -> Result<Option<Provider<P>>, DomainError> {
-        if provider.exposes.is_empty() {
+        // The path search below sees the current graph: only right when the
+        // provider it replaces (if any) has no interface edges to drop.
+        let replaces_exposed = self.providers.get(&provider.key).is_some_and(|old| !old.exposes.is_empty());
+        if provider.exposes.is_empty() && !replaces_exposed {
             let deps = provider.deps.iter().map(|d| d.key);
             if let Some(cycle) = self.graph.cycle_through(provider.key, deps) {
                 return Err(DomainError::Cycle { cycle });
@@ -171,7 +174,13 @@ impl<P> Registry<P> {
                 return Err(DomainError::Captive { chain });
             }
         }
-        self.register_iter(providers)
+        // Checked as staged above; checking each again while inserting could
+        // refuse a later one (its interfaces now have members) after earlier
+        // ones went in, leaving half a batch.
+        for provider in providers {
+            self.insert(provider);
+        }
+        Ok(())
     }
 
     /// Put the edges `provider` would have into `graph`.
@@ -314,9 +323,27 @@ impl<P> Registry<P> {
             };
             match provider {
                 Some(p) => Some((p.lifetime, p.deps.iter().map(|d| d.key).collect())),
-                None => self
+                None if self.providers.contains_key(&key) => self
                     .view(key)
                     .map(|v| (v.lifetime, v.deps.iter().map(|d| d.key).collect())),
+                // An interface or collection, with the members the batch
+                // leaves it: a provider the batch replaces may have left it.
+                None => {
+                    let staged: Vec<&Provider<P>> = batch.iter().copied().chain([start]).collect();
+                    let exposes = |p: &Provider<P>| p.exposes.iter().any(|e| e.key == key);
+                    let mut members: Vec<Key> = self
+                        .members_of(key)
+                        .iter()
+                        .copied()
+                        .filter(|m| staged.iter().rev().find(|p| p.key == *m).is_none_or(|p| exposes(p)))
+                        .collect();
+                    for p in &staged {
+                        if exposes(p) && !members.contains(&p.key) {
+                            members.push(p.key);
+                        }
+                    }
+                    (!members.is_empty()).then_some((Lifetime::Transient, members))
+                }
             }
         };
         // Depth-first with an explicit stack of (key, its dependencies, next).
