@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from types import SimpleNamespace, TracebackType
+from types import TracebackType
 from typing import Callable, Optional
 
 import pytest
 
 from dioxide import Container, DioxideTypeError, ResolutionError, Scope, singleton
-from dioxide import _lifecycle
+from dioxide._dioxide_core import _raise_together
 
 Events = list[str]
 
@@ -251,13 +251,11 @@ def test_scope_finalizer_errors_are_raised_together_at_scope_exit(
 
 
 def test_before_python_3_11_the_first_error_is_raised_with_the_others_in_its_notes(
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(_lifecycle, "sys", SimpleNamespace(version_info=(3, 10)))
     first, second = ValueError("first"), KeyError("second")
 
     with pytest.raises(ValueError) as info:
-        _lifecycle.raise_together([first, second], "the container")
+        _raise_together([first, second], "the container", group=False)
 
     assert info.value is first
     assert info.value.__notes__ == [

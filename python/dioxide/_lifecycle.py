@@ -7,7 +7,6 @@ provider functions) and raises collected errors together.
 
 from __future__ import annotations
 
-import sys
 import weakref
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Optional, Protocol
@@ -20,9 +19,10 @@ else:
     from dioxide._lazy import asyncio
 
 from dioxide._introspect import describe
+from dioxide._dioxide_core import _raise_together
 from dioxide.exceptions import ResolutionError, ScopeError
 
-__all__ = ["Closing", "aclose_owner", "aresolve_in", "close_owner", "raise_together"]
+__all__ = ["Closing", "aclose_owner", "aresolve_in"]
 
 
 class _Owner(Protocol):
@@ -34,8 +34,9 @@ class _Owner(Protocol):
 
 
 class Closing:
-    """``close``/``aclose`` and the (async) context-manager protocol, shared
-    by :class:`Container` and :class:`ContainerScope`: leaving the block
+    """``aclose`` and the async context-manager protocol, shared by
+    :class:`Container` and :class:`ContainerScope` (``close`` and the
+    synchronous ``with`` are implemented in the Rust core): leaving the block
     closes the owner, and an exception that ended the block is thrown into
     generator providers so they can roll back."""
 
@@ -49,36 +50,9 @@ class Closing:
         ) -> tuple[list[BaseException], Optional[tuple[type, Any]]]: ...
         def _release(self) -> None: ...
 
-    def close(self, error: Optional[BaseException] = None) -> None:
-        """Run every finalizer (generator providers, ``lifecycle=True``
-        classes) newest first, then release the instances. Every finalizer
-        runs even if one raises; the failures are then raised together, as an
-        ``ExceptionGroup`` on Python 3.11+ and, before that, as the first
-        failure with the others listed in its ``__notes__``. ``error`` is
-        thrown into generator providers so they can roll back::
-
-            scope = container.create_scope()
-            try:
-                scope.resolve(RequestHandler).handle()
-            finally:
-                scope.close()
-        """
-        close_owner(self, error)
-
     async def aclose(self, error: Optional[BaseException] = None) -> None:
         """Like :meth:`close`, awaiting async generator finalizers in turn."""
         await aclose_owner(self, error)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: Optional[type[BaseException]],
-        exc: Optional[BaseException],
-        tb: Optional[TracebackType],
-    ) -> None:
-        self.close(exc)
 
     async def __aenter__(self) -> Self:
         return self
@@ -90,45 +64,6 @@ class Closing:
         tb: Optional[TracebackType],
     ) -> None:
         await self.aclose(exc)
-
-
-def raise_together(errors: list[BaseException], what: str) -> None:
-    """Raise finalizer errors as one: an ``ExceptionGroup`` on Python 3.11+;
-    before that, the first error with the others listed in its notes."""
-    if not errors:
-        return
-    message = f"{len(errors)} finalizer(s) failed while closing {what}"
-    if sys.version_info >= (3, 11):
-        raise BaseExceptionGroup(message, errors)
-    first = errors[0]  # pragma: no cover - Python < 3.11 only
-    notes = list(getattr(first, "__notes__", []))  # pragma: no cover
-    notes.append(message + ": " + ", ".join(repr(e) for e in errors[1:]))  # pragma: no cover
-    first.__notes__ = notes  # type: ignore[attr-defined, unused-ignore]  # pragma: no cover
-    raise first  # pragma: no cover
-
-
-def close_owner(owner: _Owner, error: Optional[BaseException]) -> None:
-    """Run every finalizer of a container or scope, newest first."""
-    if not owner._begin_close():
-        return
-    errors: list[BaseException] = []
-    while True:
-        failed, pending = owner._finalize(error)
-        errors.extend(failed)
-        if pending is None:
-            break
-        provides, generator = pending
-        errors.append(
-            ResolutionError(
-                f"{_subject(provides)} has an async finalizer, "
-                "which a synchronous close() cannot run",
-                requested=provides,
-                chain=[provides],
-                hint=f"close with `await {_variable(owner)}.aclose()` or `async with`",
-            )
-        )
-    owner._release()
-    raise_together(errors, _describe(owner))
 
 
 async def aclose_owner(owner: _Owner, error: Optional[BaseException]) -> None:
@@ -151,7 +86,7 @@ async def aclose_owner(owner: _Owner, error: Optional[BaseException]) -> None:
                 )
             errors.append(failure)
     owner._release()
-    raise_together(errors, _describe(owner))
+    _raise_together(errors, _describe(owner))
 
 
 async def _finish_async_generator(generator: Any, error: Optional[BaseException]) -> None:
@@ -189,10 +124,6 @@ def _subject(provides: object) -> str:
 
 def _describe(owner: object) -> str:
     return "a scope" if "Scope" in type(owner).__name__ else "the container"
-
-
-def _variable(owner: object) -> str:
-    return "scope" if "Scope" in type(owner).__name__ else "container"
 
 
 async def aresolve_in(container: Any, scope: Any, type_: Any) -> Any:

@@ -6,7 +6,7 @@
 //! released, and other threads wait with the interpreter detached so the
 //! builder can make progress.
 
-use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::thread::{self, ThreadId};
 
 use pyo3::prelude::*;
@@ -14,8 +14,36 @@ use pyo3::prelude::*;
 #[derive(Default)]
 pub(crate) struct InstanceCell {
     value: OnceLock<Py<PyAny>>,
-    builder: Mutex<Option<ThreadId>>,
+    builder: Mutex<Builder>,
     built: Condvar,
+}
+
+/// Who builds the instance, and how many threads wait for it.
+#[derive(Default)]
+struct Builder {
+    owner: Option<ThreadId>,
+    /// Waking waiters is a system call; counting them lets the common case
+    /// (nobody waits) skip it.
+    waiters: usize,
+}
+
+thread_local! {
+    /// `thread::current()` clones an `Arc` on every call; the id never changes.
+    static THREAD_ID: ThreadId = thread::current().id();
+}
+
+fn current_thread() -> ThreadId {
+    THREAD_ID.with(|id| *id)
+}
+
+/// The slot each waiting thread waits for. Two threads whose constructors
+/// resolve singletons the other one is building would wait for each other
+/// forever; with this list the thread that closes the circle sees it and
+/// fails instead, which frees the other.
+static WAITING: Mutex<Vec<(ThreadId, Arc<InstanceCell>)>> = Mutex::new(Vec::new());
+
+fn waiting() -> MutexGuard<'static, Vec<(ThreadId, Arc<InstanceCell>)>> {
+    WAITING.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// What a resolver may do with a slot.
@@ -27,6 +55,9 @@ pub(crate) enum Claim {
     /// This thread is already building it further up its own stack: a
     /// constructor asked for its own dependant.
     Reentrant,
+    /// Its builder waits, directly or through other threads, for something
+    /// this thread is building: waiting would never end.
+    Deadlock,
 }
 
 impl InstanceCell {
@@ -34,14 +65,14 @@ impl InstanceCell {
         self.value.get()
     }
 
-    fn lock(&self) -> MutexGuard<'_, Option<ThreadId>> {
+    fn lock(&self) -> MutexGuard<'_, Builder> {
         // Nothing panics while this lock is held; a poisoned lock still
         // holds consistent data.
         self.builder.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    pub(crate) fn claim(&self, py: Python<'_>) -> Claim {
-        let me = thread::current().id();
+    pub(crate) fn claim(self: &Arc<Self>, py: Python<'_>) -> Claim {
+        let me = current_thread();
         loop {
             if let Some(value) = self.value.get() {
                 return Claim::Ready(value.clone_ref(py));
@@ -51,24 +82,54 @@ impl InstanceCell {
                 if self.value.get().is_some() {
                     continue;
                 }
-                match *builder {
+                match builder.owner {
                     None => {
-                        *builder = Some(me);
+                        builder.owner = Some(me);
                         return Claim::Build;
                     }
                     Some(owner) if owner == me => return Claim::Reentrant,
                     Some(_) => {}
                 }
             }
-            // Another thread is building: wait without the interpreter.
+            // Another thread is building: wait without the interpreter,
+            // unless that thread is waiting for this one.
+            if !self.enter_wait(me) {
+                return Claim::Deadlock;
+            }
             py.detach(|| {
-                let guard = self.lock();
-                let _unused = self
+                let mut guard = self.lock();
+                guard.waiters += 1;
+                let mut guard = self
                     .built
-                    .wait_while(guard, |owner| owner.is_some() && self.value.get().is_none())
+                    .wait_while(guard, |b| b.owner.is_some() && self.value.get().is_none())
                     .unwrap_or_else(|poisoned| poisoned.into_inner());
+                guard.waiters -= 1;
             });
+            waiting().retain(|(thread, _)| *thread != me);
         }
+    }
+
+    /// Record that thread `me` is about to wait for this slot; `false`,
+    /// recording nothing, when its builder waits for `me`: following who
+    /// builds each slot and which slot that thread waits for comes back here.
+    fn enter_wait(self: &Arc<Self>, me: ThreadId) -> bool {
+        // Lock order: the list, then a slot's own lock (never the reverse).
+        let mut waits = waiting();
+        let mut slot = Arc::clone(self);
+        // Every step goes through another waiting thread; a longer walk is
+        // going round a circle that does not pass through `me`.
+        for _ in 0..=waits.len() {
+            let Some(owner) = slot.lock().owner else { break };
+            if owner == me {
+                return false;
+            }
+            match waits.iter().find(|(thread, _)| *thread == owner) {
+                Some((_, next)) => slot = Arc::clone(next),
+                None => break,
+            }
+        }
+        waits.push((me, Arc::clone(self)));
+        true
     }
 
     /// Store the built instance and wake the waiters.
@@ -83,7 +144,13 @@ impl InstanceCell {
 
     /// Give up a claim (the build failed); a waiter will try again.
     pub(crate) fn release(&self) {
-        *self.lock() = None;
-        self.built.notify_all();
+        let waiting = {
+            let mut builder = self.lock();
+            builder.owner = None;
+            builder.waiters > 0
+        };
+        if waiting {
+            self.built.notify_all();
+        }
     }
 }

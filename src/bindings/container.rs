@@ -18,7 +18,7 @@ use super::keys::{
     KeyMap, chain_object, display_name, graph_node, is_type, key_name, key_of, lifetime_name, list_key, named_key,
     named_parts, parse_lifetime, value_key,
 };
-use super::lifecycle::{finalize_until_async, Finalizer, FinalizerKind, Finalizers};
+use super::lifecycle::{close_sync, finalize_until_async, Finalizer, FinalizerKind, Finalizers};
 use super::scope::ScopeState;
 
 /// Registration order across all containers, so a container can tell which
@@ -455,10 +455,12 @@ impl RustContainer {
         }
         if explicit {
             let mut seen = HashSet::new();
-            if let Some(dup) = keys.iter().find(|k| state.explicit.contains(k) || !seen.insert(**k)) {
-                let name = key_name(py, *dup, &new_types);
-                let chain = vec![chain_object(py, *dup, &new_types)];
+            if let Some(dup) = keys.iter().find(|k| state.explicit.contains(k) || !seen.insert(**k)).copied() {
+                // Naming reads Python attributes, which may run Python code
+                // that calls back into this container: not under the lock.
                 drop(state);
+                let name = key_name(py, dup, &new_types);
+                let chain = vec![chain_object(py, dup, &new_types)];
                 return Err(DioxideError::new(
                     ErrorKind::Duplicate,
                     format!("{name} is already registered in this container"),
@@ -950,6 +952,36 @@ impl RustContainer {
             ))?;
         }
         Ok(out)
+    }
+
+    /// Close the container: run every finalizer newest first (`error` is
+    /// thrown into generator providers so they can roll back), then release
+    /// the singletons. Every finalizer runs; failures are raised together.
+    #[pyo3(signature = (error=None))]
+    fn close(&self, py: Python<'_>, error: Option<Bound<'_, PyAny>>) -> PyResult<()> {
+        if !self._begin_close() {
+            return Ok(());
+        }
+        let outcome = close_sync(py, &self.finalizers, error.as_ref(), "container");
+        self._release();
+        outcome
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    /// Leaving the `with` block closes the container, handing its exception
+    /// to generator providers.
+    fn __exit__(
+        &self,
+        py: Python<'_>,
+        _exc_type: &Bound<'_, PyAny>,
+        exc: &Bound<'_, PyAny>,
+        _traceback: &Bound<'_, PyAny>,
+    ) -> PyResult<bool> {
+        self.close(py, (!exc.is_none()).then(|| exc.clone()))?;
+        Ok(false)
     }
 
     /// Mark the container closed (no more resolves or registrations);

@@ -449,6 +449,20 @@ fn start(py: Python<'_>, node: &ExecNode, ctx: &Ctx<'_>) -> Result<Start, Dioxid
                      resolve call) while {name} is being built; inject what it needs instead"
                 )));
             }
+            Claim::Deadlock => {
+                let name = super::keys::display_name(node.provides.bind(py));
+                return Err(DioxideError::new(
+                    ErrorKind::Circular,
+                    format!(
+                        "{name} is being built by another thread, which waits for something this \
+                         thread is building: their providers resolve each other"
+                    ),
+                )
+                .with_hint(format!(
+                    "constructors or factories that call resolve() for each other form a cycle \
+                     dioxide cannot see in their parameters; inject {name} as a parameter instead"
+                )));
+            }
         }
     }
     if node.kind.is_async() {

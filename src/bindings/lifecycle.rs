@@ -124,3 +124,80 @@ fn exit_context(py: Python<'_>, manager: &Bound<'_, PyAny>, error: Option<&Bound
     manager.call_method1(pyo3::intern!(py, "__exit__"), args)?;
     Ok(())
 }
+
+/// Close an owner (container or scope) synchronously: every finalizer runs
+/// newest first, an async one that a synchronous close cannot await counts
+/// as a failure, and the failures are raised together at the end.
+/// `variable` names the owner in hints (`container`, `scope`).
+pub(crate) fn close_sync(
+    py: Python<'_>,
+    finalizers: &Finalizers,
+    error: Option<&Bound<'_, PyAny>>,
+    variable: &str,
+) -> PyResult<()> {
+    let mut errors: Vec<Bound<'_, PyAny>> = Vec::new();
+    loop {
+        let step = finalize_until_async(py, finalizers, error)?;
+        let failed = step.get_item(0)?;
+        errors.extend(failed.try_iter()?.collect::<PyResult<Vec<_>>>()?);
+        let pending = step.get_item(1)?;
+        if pending.is_none() {
+            break;
+        }
+        let provides = pending.get_item(0)?;
+        let subject = super::exec::subject_name(&provides);
+        let refused = super::errors::DioxideError::new(
+            super::errors::ErrorKind::Resolution,
+            format!("{subject} has an async finalizer, which a synchronous close() cannot run"),
+        )
+        .with_chain(vec![provides.unbind()])
+        .with_hint(format!("close with `await {variable}.aclose()` or `async with`"));
+        errors.push(refused.into_pyerr(py).into_value(py).into_bound(py).into_any());
+    }
+    let what = if variable == "scope" { "a scope" } else { "the container" };
+    let outcome = raise_together(py, errors, what, py.version_info() >= (3, 11));
+    if let (Err(raised), Some(original)) = (&outcome, error) {
+        // Raised from Python, this would chain to the exception that ended
+        // the `with` block by itself; raised from here, it is done by hand.
+        if raised.value(py).getattr(pyo3::intern!(py, "__context__")).is_ok_and(|c| c.is_none()) {
+            raised.set_context(py, Some(PyErr::from_value(original.clone())));
+        }
+    }
+    outcome
+}
+
+/// Raise finalizer failures as one: an `ExceptionGroup` when `group` (Python
+/// 3.11+); before that, the first failure with the others listed in its notes.
+pub(crate) fn raise_together(py: Python<'_>, errors: Vec<Bound<'_, PyAny>>, what: &str, group: bool) -> PyResult<()> {
+    let Some(first) = errors.first() else { return Ok(()) };
+    let message = format!("{} finalizer(s) failed while closing {what}", errors.len());
+    if group {
+        let group = py
+            .import(pyo3::intern!(py, "builtins"))?
+            .getattr(pyo3::intern!(py, "BaseExceptionGroup"))?
+            .call1((message, PyList::new(py, &errors)?))?;
+        return Err(PyErr::from_value(group));
+    }
+    let others: Vec<String> = errors
+        .iter()
+        .skip(1)
+        .map(|e| e.repr().map(|r| r.to_string()).unwrap_or_default())
+        .collect();
+    let err = PyErr::from_value(first.clone());
+    super::exec::add_note(py, &err, &format!("{message}: {}", others.join(", ")));
+    Err(err)
+}
+
+/// `raise_together` for the Python side (`aclose`); `group` defaults to
+/// what the running Python supports (tests force the older behaviour).
+#[pyfunction]
+#[pyo3(name = "_raise_together", signature = (errors, what, group=None))]
+pub(crate) fn raise_together_py(
+    py: Python<'_>,
+    errors: Vec<Bound<'_, PyAny>>,
+    what: &str,
+    group: Option<bool>,
+) -> PyResult<()> {
+    let group = group.unwrap_or_else(|| py.version_info() >= (3, 11));
+    raise_together(py, errors, what, group)
+}

@@ -1,7 +1,6 @@
 //! `_RustScope`: the instances of one scope (a request, a job) and their
 //! finalizers. Singletons and plans stay with the container.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -10,13 +9,14 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
 use super::cell::InstanceCell;
+use super::keys::KeyMap;
 use super::container::RustContainer;
 use super::errors::{DioxideError, ErrorKind};
-use super::lifecycle::{finalize_until_async, Finalizers};
+use super::lifecycle::{close_sync, finalize_until_async, Finalizers};
 
 #[derive(Default)]
 pub(crate) struct ScopeState {
-    cells: Mutex<HashMap<Key, Arc<InstanceCell>>>,
+    cells: Mutex<KeyMap<Arc<InstanceCell>>>,
     pub(crate) finalizers: Finalizers,
 }
 
@@ -27,7 +27,7 @@ impl ScopeState {
         Arc::clone(cells.entry(key).or_default())
     }
 
-    fn take_cells(&self) -> HashMap<Key, Arc<InstanceCell>> {
+    fn take_cells(&self) -> KeyMap<Arc<InstanceCell>> {
         std::mem::take(&mut *self.cells.lock().unwrap_or_else(|p| p.into_inner()))
     }
 }
@@ -136,6 +136,36 @@ impl RustScope {
     #[getter]
     fn closed(&self) -> bool {
         self.closed.load(Ordering::Acquire)
+    }
+
+    /// Close the scope: run its finalizers newest first (`error` is thrown
+    /// into generator providers so they can roll back), then drop its
+    /// instances. Every finalizer runs; failures are raised together.
+    #[pyo3(signature = (error=None))]
+    fn close(&self, py: Python<'_>, error: Option<Bound<'_, PyAny>>) -> PyResult<()> {
+        if self.closed.swap(true, Ordering::AcqRel) {
+            return Ok(());
+        }
+        let outcome = close_sync(py, &self.state.finalizers, error.as_ref(), "scope");
+        drop(self.state.take_cells());
+        outcome
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    /// Leaving the `with` block closes the scope, handing its exception to
+    /// generator providers.
+    fn __exit__(
+        &self,
+        py: Python<'_>,
+        _exc_type: &Bound<'_, PyAny>,
+        exc: &Bound<'_, PyAny>,
+        _traceback: &Bound<'_, PyAny>,
+    ) -> PyResult<bool> {
+        self.close(py, (!exc.is_none()).then(|| exc.clone()))?;
+        Ok(false)
     }
 
     /// Mark the scope closed; `False` when it already was.
