@@ -154,6 +154,9 @@ pub(crate) fn close_sync(
         .with_hint(format!("close with `await {variable}.aclose()` or `async with`"));
         errors.push(refused.into_pyerr(py).into_value(py).into_bound(py).into_any());
     }
+    if errors.is_empty() {
+        return Ok(());
+    }
     let what = if variable == "scope" { "a scope" } else { "the container" };
     let outcome = raise_together(py, errors, what, py.version_info() >= (3, 11));
     if let (Err(raised), Some(original)) = (&outcome, error) {
