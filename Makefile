@@ -24,7 +24,8 @@ $(STAMP): pyproject.toml
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet "maturin>=1.7,<2" "typing_extensions>=4.13" \
 	  "pytest>=8" "hypothesis>=6.100" "mypy==2.4.1" \
-	  "fastapi==0.165.0" "httpx2==2.16.2" "flask==3.1.3"
+	  "fastapi==0.165.0" "httpx2==2.16.2" "flask==3.1.3" \
+	  "mkdocs==1.6.1" "mkdocstrings[python]==1.0.8" "mkdocstrings-python==2.0.11"
 	touch $(STAMP)
 
 .PHONY: venv
@@ -51,8 +52,12 @@ typecheck: build ## mypy --strict on the package, examples and typing tests; stu
 	$(PY) tests/typing/check.py
 	$(PY) -m mypy.stubtest dioxide._dioxide_core --allowlist stubs/stubtest-allowlist.txt
 
+.PHONY: docs
+docs: venv ## Build the docs site into site/ (mkdocs --strict: a broken link or reference fails)
+	$(PY) -m mkdocs build --strict --quiet
+
 .PHONY: test
-test: test-rust test-python typecheck ## Build and run every test: cargo, pytest, mypy, stubtest, examples
+test: test-rust test-python typecheck docs ## Build and run every test: cargo, pytest (examples, docs examples), mypy, stubtest, docs build
 
 # `make test` runs the property tests on a fixed budget (256 proptest cases,
 # 150 Hypothesis worlds per model test, fixed seeds); this runs far more,
@@ -86,5 +91,5 @@ bench: $(BENCH_STAMP) ## Benchmark dioxide against hand-written code and its pee
 
 .PHONY: clean
 clean: ## Remove build outputs and the virtualenvs
-	rm -rf target $(VENV) $(BENCH_VENV) .mypy_cache .pytest_cache .hypothesis
+	rm -rf target site $(VENV) $(BENCH_VENV) .mypy_cache .pytest_cache .hypothesis
 	find python -name '*.so' -delete

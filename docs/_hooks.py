@@ -1,9 +1,10 @@
 """MkDocs hooks for the dioxide site (see ``hooks:`` in mkdocs.yml).
 
-- The performance page shows the latest benchmark report,
-  ``benchmarks/results/results.md`` (and its chart), as ``make bench`` left
-  them: the numbers are never copied into ``docs/``, so they cannot go stale
-  there. Without a report the page says how to make one.
+- The performance page shows the benchmark reports in
+  ``benchmarks/results/`` as the last ``make bench`` wrote them, where the
+  page says ``<!-- benchmark report: results.md -->``: the numbers are never
+  copied into ``docs/``, so they cannot go stale there. Without a report the
+  page says how to make one.
 - The stylesheet for the code highlighted by Pygments is generated here
   rather than kept as a copy.
 """
@@ -21,9 +22,8 @@ from mkdocs.structure.pages import Page
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 
-#: Where the performance page wants the report.
-REPORT_MARKER = "<!-- benchmark report -->"
-#: Where the chart is published, next to the performance page.
+_REPORT = re.compile(r"^<!-- benchmark report: ([\w.-]+\.md) -->$", re.MULTILINE)
+#: Where the chart is published, beside the performance page.
 CHART = "performance/results.png"
 
 
@@ -39,24 +39,22 @@ def on_files(files: Files, config: MkDocsConfig, **kwargs: Any) -> Files:
 
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, **kwargs: Any) -> str:
-    if REPORT_MARKER not in markdown:
-        return markdown
-    return markdown.replace(REPORT_MARKER, benchmark_report(page))
+    return _REPORT.sub(lambda match: _report(match.group(1), page), markdown)
 
 
-def benchmark_report(page: Page) -> str:
-    report = RESULTS / "results.md"
+def _report(name: str, page: Page) -> str:
+    report = RESULTS / name
     if not report.is_file():
         return (
-            "!!! note \"No benchmark report yet\"\n"
-            "    Run `make bench` (several minutes) to measure; it writes\n"
-            "    `benchmarks/results/results.md`, which this page then shows.\n"
+            '!!! note "No report yet"\n'
+            f"    `benchmarks/results/{name}` does not exist: run `make bench`\n"
+            "    (several minutes) to measure, then build the docs again.\n"
         )
     text = report.read_text(encoding="utf-8")
-    # The report's own title is the page's; its sections become the page's.
+    # The report's title is the page section's; its sections go one level down.
     text = re.sub(r"\A# .*\n", "", text)
-    chart = ""
-    if (RESULTS / "results.png").is_file():
-        depth = page.file.src_uri.count("/")
-        chart = f"![dioxide against hand-written code and its peers]({'../' * depth}{CHART})\n\n"
-    return chart + text
+    text = re.sub(r"^(#{2,5}) ", r"#\1 ", text, flags=re.MULTILINE)
+    if name == "results.md" and (RESULTS / "results.png").is_file():
+        up = "../" * page.file.src_uri.count("/")
+        text = f"![dioxide against hand-written code and its peers]({up}{CHART})\n\n{text}"
+    return text

@@ -15,6 +15,7 @@ fn _dioxide_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<bindings::scope::RustScope>()?;
     m.add_function(wrap_pyfunction!(bindings::errors::install_exceptions, m)?)?;
     m.add_function(wrap_pyfunction!(bindings::lifecycle::raise_together_py, m)?)?;
+    m.add_function(wrap_pyfunction!(bindings::fast::_fast_resolve_methods, m)?)?;
     m.add_function(wrap_pyfunction!(_debug_panic, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

@@ -10,7 +10,15 @@ from typing_extensions import Self, TypeAlias, disjoint_base
 
 from dioxide.exceptions import DioxideError
 
-__all__ = ["_RustContainer", "_RustScope", "_debug_panic", "_raise_together", "install_exceptions", "__version__"]
+__all__ = [
+    "_RustContainer",
+    "_RustScope",
+    "_debug_panic",
+    "_fast_resolve_methods",
+    "_raise_together",
+    "install_exceptions",
+    "__version__",
+]
 
 __version__: str
 
@@ -37,6 +45,9 @@ _ProviderRow: TypeAlias = tuple[
 ]
 
 def install_exceptions(classes: dict[str, type[BaseException]]) -> None: ...
+
+# `resolve` method descriptors (METH_O) for Container and ContainerScope.
+def _fast_resolve_methods() -> tuple[Any, Any]: ...
 
 # Raises `errors` together (an ExceptionGroup on 3.11+, or when `group`);
 # returns if there are none.

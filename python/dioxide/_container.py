@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 else:
     from dioxide._lazy import inspect
 
-from dioxide._dioxide_core import _RustContainer
+from dioxide._dioxide_core import _fast_resolve_methods, _RustContainer
 from dioxide._introspect import (
     UnresolvedReference,
     callable_dependencies,
@@ -349,3 +349,15 @@ class _Override(AbstractContextManager[None]):
         if self._token is not None:
             self._container._override_pop(self._token)
             self._token = None
+
+
+def _install_fast_resolve() -> None:
+    """Give ``Container`` and ``ContainerScope`` the core's ``METH_O``
+    ``resolve``: the same Rust method as the PyO3 one, without building and
+    parsing an argument tuple on every call (see src/bindings/fast.rs)."""
+    container_resolve, scope_resolve = _fast_resolve_methods()
+    setattr(Container, "resolve", container_resolve)  # noqa: B010 - shadows a typed stub
+    setattr(ContainerScope, "resolve", scope_resolve)  # noqa: B010
+
+
+_install_fast_resolve()

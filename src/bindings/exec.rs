@@ -257,13 +257,16 @@ impl ExecPlan {
 }
 
 impl ExecPlan {
+    /// Report the references the plan owns to the garbage collector, each
+    /// exactly once. Singletons are not among them: their slots are shared
+    /// with the container's singleton table (and other plans), which reports
+    /// them. Reporting one reference twice makes the collector think an
+    /// object has fewer outside references than it has: it then keeps
+    /// cycles alive, or frees objects that are still in use.
     pub(crate) fn visit(&self, visit: &pyo3::gc::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
         for node in &self.nodes {
             visit.call(&node.provides)?;
             visit.call(&node.target)?;
-            if let Some(value) = node.cell.as_ref().and_then(|c| c.get()) {
-                visit.call(value)?;
-            }
         }
         Ok(())
     }

@@ -4,6 +4,7 @@ pub(crate) mod cell;
 pub(crate) mod container;
 pub(crate) mod errors;
 pub(crate) mod exec;
+pub(crate) mod fast;
 pub(crate) mod keys;
 pub(crate) mod lifecycle;
 pub(crate) mod scope;

@@ -48,6 +48,11 @@ impl RustScope {
         }
     }
 
+    pub(crate) fn resolve_in_scope(&self, py: Python<'_>, type_: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        self.check_open(py)?;
+        self.container.get().resolve_with(py, type_, Some(&self.state), None)
+    }
+
     fn check_open(&self, py: Python<'_>) -> PyResult<()> {
         if self.closed.load(Ordering::Acquire) {
             return Err(DioxideError::new(ErrorKind::Scope, "this scope is closed")
@@ -71,8 +76,7 @@ impl RustScope {
     /// Resolve `type_` in this scope: scoped instances are cached here,
     /// singletons come from the container.
     fn resolve(&self, py: Python<'_>, type_: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        self.check_open(py)?;
-        self.container.get().resolve_with(py, type_, Some(&self.state), None)
+        self.resolve_in_scope(py, type_)
     }
 
     /// Build node `index` of `type_`'s plan in this scope, with the values
