@@ -53,7 +53,8 @@ typecheck: build ## mypy --strict on the package, examples and typing tests; stu
 	$(PY) -m mypy.stubtest dioxide._dioxide_core --allowlist stubs/stubtest-allowlist.txt
 
 .PHONY: docs
-docs: venv ## Build the docs site into site/ (mkdocs --strict: a broken link or reference fails)
+# Needs the built extension: the API reference reads the Rust methods' docstrings from it.
+docs: build ## Build the docs site into site/ (mkdocs --strict: a broken link or reference fails)
 	$(PY) -m mkdocs build --strict --quiet
 
 .PHONY: test

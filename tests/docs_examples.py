@@ -133,6 +133,9 @@ def sessions(blocks: list[Block]) -> list[list[Block]]:
 
 def run_session(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Run one session's blocks in order, in the current directory."""
+    # The blocks run as the body of a script: a real ``__main__`` module, so
+    # that what looks its namespace up (typing, pydantic, Flask's root path)
+    # finds it.
     module = types.ModuleType("__main__")
     module.__file__ = str(Path.cwd() / "docs_example.py")
     sys.modules["__main__"] = module
@@ -164,8 +167,8 @@ def _execute(block: Block, namespace: dict[str, Any]) -> dict[str, Any]:
         except Exception as error:  # noqa: BLE001 - reported to the parent
             raised = f"{type(error).__module__}.{type(error).__qualname__}"
             text = "".join(traceback.format_exception_only(type(error), error))
-            if block.expected is None:
-                text = "".join(traceback.format_exception(error))
+            if block.expected is None:  # not expected: the whole traceback, to debug
+                text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
     return {"output": captured.getvalue() + text, "raised": raised, "ok": raised is None}
 
 

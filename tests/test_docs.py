@@ -8,9 +8,10 @@ with ``mkdocs build --strict`` by ``make docs``, which ``make test`` runs.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
-from docs_examples import DOCS, PAGES, ROOT, parse, problems, run_page
+from docs_examples import DOCS, PAGES, ROOT, Block, parse, problems, run_page
 
 import dioxide
 import dioxide.exceptions
@@ -26,19 +27,24 @@ def docs_workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("docs")
 
 
+def run(page: Path, workdir: Path) -> list[tuple[Block, dict[str, Any]]]:
+    """Run ``page`` once per test session, however many tests look at it."""
+    return run_page(page, workdir / _page_id(page).replace("/", "-"))
+
+
 @pytest.mark.parametrize("page", PAGES, ids=_page_id)
 def test_page_examples_run_and_print_what_the_page_says(page: Path, docs_workdir: Path) -> None:
-    found = problems(run_page(page, docs_workdir / page.stem))
+    found = problems(run(page, docs_workdir))
     assert not found, "\n\n".join(found)
 
 
-def test_every_exception_has_an_example_with_its_message(docs_workdir: Path) -> None:
+def test_every_exception_has_a_section_and_an_example_with_its_message(
+    docs_workdir: Path,
+) -> None:
     page = DOCS / "errors.md"
     text = page.read_text(encoding="utf-8")
     shown = {
-        result.get("raised")
-        for block, result in run_page(page, docs_workdir / page.stem)
-        if block.expected is not None
+        result.get("raised") for block, result in run(page, docs_workdir) if block.expected
     }
     for name in dioxide.exceptions.__all__:
         assert f"\n## {name}\n" in text, f"errors.md has no section for {name}"

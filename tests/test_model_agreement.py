@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import builtins
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -32,7 +30,6 @@ from hypothesis import given
 
 from reference_model import Dep, Expected, Model, Provider, Refused, Spec, check_captive_chain, check_cycle
 
-import dioxide._container as container_module
 import dioxide._registry as registry_module
 from dioxide import (
     CaptiveDependencyError,
@@ -48,7 +45,7 @@ from dioxide import (
     component,
     singleton,
 )
-from dioxide._dioxide_core import _RustContainer
+from decorator_registry import fresh_decorator_registry
 
 EXAMPLES = int(os.environ.get("DIOXIDE_MODEL_EXAMPLES", "150"))
 
@@ -148,20 +145,6 @@ def worlds(draw: st.DrawFn, decorated: bool) -> World:
 
 
 # -- running a world against dioxide and the model -------------------------
-
-
-@contextmanager
-def fresh_decorator_registry() -> Iterator[None]:
-    """Give the decorators an empty registry of their own for one world, so
-    thousands of generated classes do not pile up in the real one."""
-    saved = (registry_module.DECORATED, container_module.DECORATED, registry_module._pending)
-    fresh = _RustContainer()
-    registry_module.DECORATED = container_module.DECORATED = fresh
-    registry_module._pending = {}
-    try:
-        yield
-    finally:
-        registry_module.DECORATED, container_module.DECORATED, registry_module._pending = saved
 
 
 def _decorate(decorator: Any, cls: type) -> Any:
@@ -528,6 +511,7 @@ class Run:
 @MODEL_SETTINGS
 @given(world=worlds(decorated=False))
 def test_explicit_registrations_agree_with_the_model(world: World) -> None:
+    # Thousands of generated classes: keep them out of the real registry.
     with fresh_decorator_registry():
         run = Run(world)
         run.run()

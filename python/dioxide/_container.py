@@ -102,6 +102,7 @@ class Container(_RustContainer, Closing):
             tests = Container(profile="test")
         """
         self.profile = profile
+        """The profile this container was made for (``None``: no profile)."""
 
     if TYPE_CHECKING:
 

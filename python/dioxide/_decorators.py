@@ -66,7 +66,10 @@ def _exposures(
     ``provides`` (under ``name`` when given), or its own class under ``name``."""
     interfaces = _interfaces(provides, where)
     if name is not None and not isinstance(name, str):
-        raise DioxideTypeError(f"{where}: name= must be a string, got {name!r}")
+        raise DioxideTypeError(
+            f"{where}: name= must be a string, got {name!r}",
+            hint=f'e.g. {where}(provides=Cache, name="local")',
+        )
     if not interfaces:
         return [(implementation, name)] if name is not None else []
     for interface in interfaces:

@@ -7,7 +7,7 @@ import re
 import types
 import typing
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Callable, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Optional, Union
 
 from typing_extensions import Annotated, get_args, get_origin
 
@@ -127,14 +127,13 @@ def _dependencies(
     skip_first: bool,
 ) -> list[Dependency]:
     try:
-        signature = inspect.signature(func)
+        parameters = _parameters(func)
     except (TypeError, ValueError) as error:
         raise DioxideTypeError(
             f"cannot read the signature of {where}: {error}",
             hint="register a plain Python class or function",
         ) from error
     hints = resolve_hints(func, localns)
-    parameters = list(signature.parameters.values())
     if skip_first:
         parameters = parameters[1:]
     found: list[Dependency] = []
@@ -144,29 +143,83 @@ def _dependencies(
         if dependency is None:
             unbroken = False
             continue
-        unbroken = unbroken and parameter.kind is parameter.POSITIONAL_OR_KEYWORD
+        unbroken = unbroken and parameter.kind == "positional_or_keyword"
         found.append((*dependency, unbroken))
     return found
 
 
+class _Parameter(NamedTuple):
+    """What dioxide needs of a parameter (``inspect.Parameter`` in brief)."""
+
+    name: str
+    #: ``inspect.Parameter.kind`` in lower case: "positional_only",
+    #: "positional_or_keyword", "var_positional", "keyword_only", "var_keyword".
+    kind: str
+    has_default: bool
+
+
+_CO_VARARGS, _CO_VARKEYWORDS = 0x04, 0x08
+
+
+def _parameters(func: Callable[..., Any]) -> list[_Parameter]:
+    """The parameters of ``func`` in signature order. Plain functions are
+    read from their code object, which is several times cheaper than
+    ``inspect.signature`` (it dominated start-up, S7 in benchmarks/);
+    anything else (wrapped functions, methods, callables) goes through
+    ``inspect.signature``."""
+    if (
+        type(func) is not types.FunctionType
+        or hasattr(func, "__wrapped__")
+        or hasattr(func, "__signature__")
+    ):
+        return [
+            _Parameter(p.name, p.kind.name.lower(), p.default is not p.empty)
+            for p in inspect.signature(func).parameters.values()
+        ]
+    code = func.__code__
+    names = code.co_varnames
+    positional, keyword_only = code.co_argcount, code.co_kwonlyargcount
+    first_default = positional - len(func.__defaults__ or ())
+    keyword_defaults = func.__kwdefaults__ or {}
+    found = [
+        _Parameter(
+            names[i],
+            "positional_only" if i < code.co_posonlyargcount else "positional_or_keyword",
+            i >= first_default,
+        )
+        for i in range(positional)
+    ]
+    extra = positional + keyword_only
+    if code.co_flags & _CO_VARARGS:
+        found.append(_Parameter(names[extra], "var_positional", False))
+        extra += 1
+    found.extend(
+        _Parameter(name, "keyword_only", name in keyword_defaults)
+        for name in names[positional : positional + keyword_only]
+    )
+    if code.co_flags & _CO_VARKEYWORDS:
+        found.append(_Parameter(names[extra], "var_keyword", False))
+    return found
+
+
 def _parameter_dependency(
-    parameter: inspect.Parameter, hints: Mapping[str, Any], where: str
+    parameter: _Parameter, hints: Mapping[str, Any], where: str
 ) -> Optional[_Found]:
     name = parameter.name
-    has_default = parameter.default is not inspect.Parameter.empty
-    if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
-        star = "*" if parameter.kind is parameter.VAR_POSITIONAL else "**"
+    has_default = parameter.has_default
+    if parameter.kind in ("var_positional", "var_keyword"):
+        star = "*" if parameter.kind == "var_positional" else "**"
         raise DioxideTypeError(
             f"{where} takes {star}{name}; dioxide cannot tell what to inject there",
             hint="list each dependency as a typed parameter, "
             "or build the object in a factory with register_factory()",
         )
-    if parameter.kind is parameter.POSITIONAL_ONLY and not has_default:
+    if parameter.kind == "positional_only" and not has_default:
         raise DioxideTypeError(
             f"parameter '{name}' of {where} is positional-only; dioxide injects by name",
             hint="drop the '/' from the signature, or build the object in a factory",
         )
-    if parameter.kind is parameter.POSITIONAL_ONLY:
+    if parameter.kind == "positional_only":
         return None
     if name not in hints:
         if has_default:
@@ -177,6 +230,14 @@ def _parameter_dependency(
             "or give it a default value",
         )
     annotation = hints[name]
+    if (
+        isinstance(annotation, type)
+        and annotation not in _PRIMITIVES
+        and not isinstance(annotation, types.GenericAlias)
+    ):
+        # The common case, a plain class: none of the markers, unions or
+        # collections below can apply.
+        return (name, annotation, KEEP_DEFAULT if has_default else REQUIRED, "type", None)
     marker = _marker(annotation)
     if isinstance(marker, Value):
         if has_default:

@@ -80,6 +80,16 @@ impl DependencyGraph {
         })
     }
 
+    /// Some cycle of the whole graph, or `None` when it is acyclic: one
+    /// topological sort (linear, iterative), and a path search only when it
+    /// fails.
+    pub(crate) fn any_cycle(&self) -> Option<Vec<Key>> {
+        match petgraph::algo::toposort(&self.graph, None) {
+            Ok(_) => None,
+            Err(on_cycle) => self.cycle_from(on_cycle.node_id()),
+        }
+    }
+
     /// Every key that reaches `key` through dependency edges (its direct and
     /// indirect dependants), breadth first.
     pub(crate) fn dependants_closure(&self, key: Key) -> Vec<Key> {

@@ -298,7 +298,14 @@ impl<P> Registry<P> {
         let mut scratch = self.graph.clone();
         for provider in &providers {
             self.stage(&mut scratch, provider);
-            if let Some(cycle) = scratch.cycle_from(provider.key) {
+        }
+        // One sort of the whole graph rather than a search per provider (a
+        // container's first resolve adopts every decorated provider at once);
+        // only when it finds a cycle, look for one through the batch. Cycles
+        // the registry already had (left by an unchecked restore) are not
+        // this batch's to refuse.
+        if scratch.any_cycle().is_some() {
+            if let Some(cycle) = providers.iter().find_map(|p| scratch.cycle_from(p.key)) {
                 return Err(DomainError::Cycle { cycle: rotate_to(cycle, focus) });
             }
         }
