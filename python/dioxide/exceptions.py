@@ -47,6 +47,10 @@ class DioxideError(Exception):
         message: the full text: reason, chain and hint, one per line.
     """
 
+    #: Set where the reason already spells the chain out (a cycle), so the
+    #: message does not repeat it on a ``chain:`` line.
+    _chain_in_reason = False
+
     def __init__(
         self,
         message: str,
@@ -61,7 +65,7 @@ class DioxideError(Exception):
         self.chain: list[Any] = list(chain)
         self.hint = hint
         self._names = list(names) if names is not None else [_name(t) for t in self.chain]
-        self.message = _render(message, self._names, hint)
+        self.message = _render(message, [] if self._chain_in_reason else self._names, hint)
         super().__init__(self.message)
 
     def __str__(self) -> str:
@@ -138,6 +142,8 @@ class CircularDependencyError(DioxideError, ValueError):
     ``cycle`` lists the types in order, the first repeated at the end
     (``[A, B, A]``). The registry is left exactly as it was before.
     """
+
+    _chain_in_reason = True
 
     @property
     def cycle(self) -> list[Any]:

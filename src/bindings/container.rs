@@ -15,7 +15,7 @@ use super::cell::InstanceCell;
 use super::errors::{keys_of, named_only_hint, profile_hint, render, DioxideError, ErrorKind};
 use super::exec::{run, run_at, Ctx, ExecArg, ExecNode, ExecPlan, Kind};
 use super::keys::{
-    KeyMap, chain_object, display_name, graph_node, is_type, key_name, key_of, lifetime_name, list_key, named_key,
+    value_name, KeyMap, chain_object, display_name, graph_node, is_type, key_name, key_of, lifetime_name, list_key, named_key,
     named_parts, parse_lifetime, value_key,
 };
 use super::lifecycle::{close_sync, finalize_until_async, Finalizer, FinalizerKind, Finalizers};
@@ -461,15 +461,22 @@ impl RustContainer {
                 drop(state);
                 let name = key_name(py, dup, &new_types);
                 let chain = vec![chain_object(py, dup, &new_types)];
+                let hint = match value_name(py, dup) {
+                    Some(value) => format!(
+                        "set each value once per container; for a test, set {value:?} \
+                         differently on a new Container()"
+                    ),
+                    None => format!(
+                        "register {name} once per container; to swap it in a test, use a new \
+                         Container() or container.override({name}, ...)"
+                    ),
+                };
                 return Err(DioxideError::new(
                     ErrorKind::Duplicate,
                     format!("{name} is already registered in this container"),
                 )
                 .with_chain(chain)
-                .with_hint(format!(
-                    "register {name} once per container; to swap it in a test, use a new Container() \
-                     or override it"
-                ))
+                .with_hint(hint)
                 .into_pyerr(py));
             }
         }
@@ -1009,16 +1016,21 @@ impl RustContainer {
         drop(garbage);
     }
 
+    /// `True` once the container is closed (`close()`, `aclose()` or the end
+    /// of its `with` block); a closed container refuses to resolve.
     #[getter]
     fn closed(&self) -> bool {
         self.read().closed
     }
 
+    /// `T in container`: whether `T` has a provider here (registered on the
+    /// container, decorated, or an interface with an implementation).
     pub(crate) fn __contains__(&self, py: Python<'_>, type_: &Bound<'_, PyAny>) -> PyResult<bool> {
         self.sync(py)?;
         Ok(self.read().registry.contains(key_of(type_)))
     }
 
+    /// The number of providers this container can use.
     fn __len__(&self, py: Python<'_>) -> PyResult<usize> {
         self.sync(py)?;
         Ok(self.read().registry.len())

@@ -148,8 +148,10 @@ pub(crate) fn named_parts(py: Python<'_>, key: Key) -> Option<(Py<PyAny>, String
 /// no lock held.
 pub(crate) fn is_interface(type_: &Bound<'_, PyAny>) -> bool {
     let py = type_.py();
+    // `getattr_opt`: a missing attribute is the common case here, and
+    // building the AttributeError for it only to drop it costs more.
     let flag = |name: &Bound<'_, pyo3::types::PyString>| {
-        type_.getattr(name).and_then(|v| v.is_truthy()).unwrap_or(false)
+        matches!(type_.getattr_opt(name).map(|v| v.map(|v| v.is_truthy())), Ok(Some(Ok(true))))
     };
     flag(pyo3::intern!(py, "_is_protocol")) || flag(pyo3::intern!(py, "__abstractmethods__"))
 }

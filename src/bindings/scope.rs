@@ -137,6 +137,7 @@ impl RustScope {
         self.container.clone_ref(py)
     }
 
+    /// `True` once the scope is closed; a closed scope refuses to resolve.
     #[getter]
     fn closed(&self) -> bool {
         self.closed.load(Ordering::Acquire)
@@ -189,6 +190,7 @@ impl RustScope {
         drop(self.state.take_cells());
     }
 
+    /// `T in scope`: whether `T` has a provider in the scope's container.
     fn __contains__(&self, py: Python<'_>, type_: &Bound<'_, PyAny>) -> PyResult<bool> {
         self.container.get().__contains__(py, type_)
     }
