@@ -61,7 +61,7 @@ docs: build ## Build the docs site into site/ (mkdocs --strict: a broken link or
 test: test-rust test-python typecheck docs ## Build and run every test: cargo, pytest (examples, docs examples), mypy, stubtest, docs build
 
 # `make test` runs the property tests on a fixed budget (256 proptest cases,
-# 150 Hypothesis worlds per model test, fixed seeds); this runs far more,
+# 300 Hypothesis worlds per model test, fixed seeds); this runs far more,
 # with a fresh proptest seed each time (printed, to replay a failure).
 FUZZ_CASES    ?= 20000
 FUZZ_EXAMPLES ?= 2000

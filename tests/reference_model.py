@@ -23,6 +23,11 @@ README:
   A plan with a scoped provider needs a scope.
 - Singletons are built once per container, scoped instances once per scope,
   transients for every injection.
+
+:class:`Decorators` adds what the decorators do with forward references: a
+class whose annotations name something not defined yet is registered
+*pending*, and completed by the decoration (or ``Container()``) that finds
+its annotations resolvable.
 """
 
 from __future__ import annotations
@@ -33,9 +38,12 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 __all__ = [
+    "Decorators",
     "Dep",
     "Expected",
     "Model",
+    "Outcome",
+    "Provider",
     "Refused",
     "Spec",
     "bfs_distance",
@@ -343,3 +351,89 @@ class Model:
     def dependencies(self, name: str) -> tuple[Dep, ...]:
         """The parameters dioxide fills for a built instance of ``name``."""
         return self.providers[name].deps
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a decoration or ``Container()`` does: the refusal it raises, if
+    any, and whether the registry is then exactly as before the call."""
+
+    refused: Optional[Refused] = None
+    unchanged: bool = True
+
+
+class Decorators:
+    """The decorators' registry, with forward references.
+
+    - Every decoration and ``Container()`` first *retries*: each pending
+      provider whose annotations now resolve (a class it names was defined
+      without a decorator) is completed on its own. A refused completion
+      leaves the pending list, since every later retry would refuse it
+      again; the first refusal is raised after the others are in.
+    - A decoration then registers the class (pending if an annotation names
+      something undefined) together with the pending providers that only
+      it completes, as one batch refused as a whole. The class's own name
+      resolves while its decorator runs; it is bound only if accepted.
+    - A pending provider names the first annotation it still waits for; the
+      registry is told when that changes.
+    """
+
+    def __init__(self) -> None:
+        self.model = Model()
+        #: Pending providers in the order they were registered.
+        self.pending: dict[str, Provider] = {}
+        #: Names defined in the module so far.
+        self.bound: set[str] = set()
+
+    def _renamed(self, known: set[str], skip: Iterable[str]) -> list[Provider]:
+        skipped = set(skip)
+        out = []
+        for name, provider in self.pending.items():
+            now = provider.spec.unresolved(known)
+            if name not in skipped and now is not None and now != provider.pending:
+                out.append(Provider(provider.spec, now))
+        return out
+
+    def _retry(self) -> Outcome:
+        first: Optional[Refused] = None
+        changed = False
+        for name, provider in list(self.pending.items()):
+            if provider.spec.unresolved(self.bound) is not None:
+                continue
+            del self.pending[name]
+            refused = self.model.register([Provider(provider.spec)], explicit=False)
+            changed = changed or refused is None
+            first = first or refused
+        renamed = self._renamed(self.bound, ())
+        if renamed:
+            assert self.model.register(renamed, explicit=False) is None
+            self.pending.update((p.name, p) for p in renamed)
+            changed = True
+        return Outcome(first, not changed)
+
+    def new_container(self) -> Outcome:
+        return self._retry()
+
+    def define(self, name: str) -> None:
+        """A plain class statement: the name is bound, nothing registered."""
+        self.bound.add(name)
+
+    def decorate(self, spec: Spec) -> Outcome:
+        retried = self._retry()
+        if retried.refused is not None:
+            return retried
+        known = self.bound | {spec.name}
+        entry = Provider(spec, spec.unresolved(self.bound))
+        completed = [
+            Provider(p.spec) for p in self.pending.values() if p.spec.unresolved(known) is None
+        ]
+        batch = [entry, *completed, *self._renamed(known, (p.name for p in completed))]
+        refused = self.model.register(batch, explicit=False)
+        if refused is None:
+            for provider in batch:
+                if provider.pending is None:
+                    self.pending.pop(provider.name, None)
+                else:
+                    self.pending[provider.name] = provider
+            self.bound.add(spec.name)
+        return Outcome(refused, retried.unchanged)

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Optional, Union
 
 import pytest
-
 from decorator_registry import fresh_decorator_registry
 from dioxide import (
     AmbiguousProviderError,
@@ -78,7 +77,7 @@ class PositionalOnly:
 
 
 class Unannotated:
-    def __init__(self, config) -> None:  # type: ignore[no-untyped-def]  # noqa: ANN001
+    def __init__(self, config) -> None:  # type: ignore[no-untyped-def]
         ...
 
 
@@ -110,7 +109,7 @@ class NotAContextManager: ...
 UNWIRABLE = [VarArgs, VarKwargs, PositionalOnly, Unannotated, Primitive, AnnotatedWithoutTarget, GenericParameter, UnionParameter]
 
 
-def no_return_annotation(config: Config):  # type: ignore[no-untyped-def]  # noqa: ANN201
+def no_return_annotation(config: Config):  # type: ignore[no-untyped-def]
     return Session()
 
 
@@ -193,9 +192,8 @@ def pending_forever(container: Container) -> Any:
 
 def active_override(container: Container) -> Any:
     override = container.override(Config, Config())
-    with override:
-        with override:
-            pass
+    with override, override:
+        pass
 
 
 def cyclic(container: Container) -> Any:

@@ -20,7 +20,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-
 from dioxide import Container, DependencyNotRegisteredError, Scope, singleton
 
 RESOLVES = 1_000_000
@@ -151,6 +150,43 @@ def test_containers_release_their_copies_of_decorated_providers() -> None:
     # The decorator registry keeps the class (by design); the containers
     # that copied it are gone, and so are their references.
     assert refcounts(Decorated) == baseline
+
+
+def test_resolving_again_and_again_keeps_no_reference() -> None:
+    class Missing: ...
+
+    class Needy:
+        def __init__(self, missing: Missing) -> None: ...
+
+    container = Container()
+    wire(container, Config())
+    container.register_class(Needy)
+    client = container.resolve(Client)
+    scope = container.create_scope()
+    watched = (Missing, Needy, Repository, Client, client)
+
+    def resolve_all(times: int) -> None:
+        for _ in range(times):
+            container.resolve(Repository)
+            scope.resolve(Session)
+            try:
+                container.resolve(Needy)
+            except DependencyNotRegisteredError:
+                pass
+            try:
+                scope.resolve(Missing)
+            except DependencyNotRegisteredError:
+                pass
+
+    resolve_all(1)  # compiles the plans, which hold their types
+    baseline = refcounts(*watched)
+    # Nothing but resolves: a reference the core drops must be released
+    # there and then, not queued for some later call.
+    resolve_all(1000)
+
+    assert refcounts(*watched) == baseline
+    scope.close()
+    container.close()
 
 
 def test_a_failed_registration_keeps_no_reference() -> None:

@@ -23,14 +23,9 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-import pytest
-from hypothesis import HealthCheck, settings
-from hypothesis import strategies as st
-from hypothesis import given
-
-from reference_model import Dep, Expected, Model, Provider, Refused, Spec, check_captive_chain, check_cycle
-
 import dioxide._registry as registry_module
+import pytest
+from decorator_registry import fresh_decorator_registry
 from dioxide import (
     CaptiveDependencyError,
     CircularDependencyError,
@@ -45,9 +40,21 @@ from dioxide import (
     component,
     singleton,
 )
-from decorator_registry import fresh_decorator_registry
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from reference_model import (
+    Decorators,
+    Dep,
+    Expected,
+    Model,
+    Provider,
+    Refused,
+    Spec,
+    check_captive_chain,
+    check_cycle,
+)
 
-EXAMPLES = int(os.environ.get("DIOXIDE_MODEL_EXAMPLES", "150"))
+EXAMPLES = int(os.environ.get("DIOXIDE_MODEL_EXAMPLES", "300"))
 
 settings.register_profile(
     "dioxide-model",
@@ -91,21 +98,25 @@ class World:
     ops: list[tuple[Any, ...]] = field(default_factory=list)
 
 
-def _probe(draw: st.DrawFn, n: int, decorated: bool) -> tuple[Any, ...]:
+def _probe(draw: st.DrawFn, n: int, decorated: bool, registered: list[int]) -> tuple[Any, ...]:
+    """A step between registrations: mostly resolves (of a class registered
+    so far, more often than not), some scope and duplicate traffic."""
     kind = draw(st.integers(0, 19))
     slot = draw(st.integers(0, 2))
-    if kind < 10:
+    if kind < 11:
         where = None if draw(st.integers(0, 2)) == 0 else slot
-        return ("resolve", draw(st.integers(0, n - 1)), where)
-    if kind < 13:
+        if registered and draw(st.integers(0, 9)) < 7:
+            target = draw(st.sampled_from(registered))
+        else:
+            target = draw(st.integers(0, n - 1))
+        return ("resolve", target, where)
+    if kind < 14:
         return ("open", slot)
-    if kind < 15:
+    if kind < 16:
         return ("close", slot)
-    if kind < 17:
+    if kind < 18:
         return ("nested", slot, draw(st.integers(0, 2)))
-    if kind < 19:
-        return ("container",) if decorated else ("again", draw(st.integers(0, n - 1)))
-    return ("close_container",) if draw(st.integers(0, 3)) == 0 else ("resolve", 0, None)
+    return ("container",) if decorated else ("again", draw(st.integers(0, n - 1)))
 
 
 @st.composite
@@ -132,15 +143,21 @@ def worlds(draw: st.DrawFn, decorated: bool) -> World:
             Spec(f"C{i}", lifetime, tuple(Dep(f"p{j}", t, o) for j, (t, o) in enumerate(deps)))
         )
     world = World(decorated, specs)
+    registered: list[int] = []
     for i in draw(st.permutations(range(n))):
-        if draw(st.integers(0, 9)) < 8:
+        if draw(st.integers(0, 9)) < 9:
             world.ops.append(("register", i))
+            registered.append(i)
         elif decorated:
             world.ops.append(("define", i))  # a plain class: defined, never decorated
         for _ in range(draw(st.integers(0, 2))):
-            world.ops.append(_probe(draw, n, decorated))
+            world.ops.append(_probe(draw, n, decorated, registered))
     for _ in range(draw(st.integers(0, 25))):
-        world.ops.append(_probe(draw, n, decorated))
+        world.ops.append(_probe(draw, n, decorated, registered))
+    if draw(st.integers(0, 3)) == 0:
+        world.ops.append(("close_container",))
+        for _ in range(draw(st.integers(0, 3))):
+            world.ops.append(_probe(draw, n, decorated, registered))
     return world
 
 
@@ -177,16 +194,13 @@ class Run:
         self.log: list[Any] = []
         self.ns: dict[str, Any] = {"__builtins__": builtins, "_record": self._record}
         self.classes = {spec.name: self._make_class(spec) for spec in world.specs}
-        self.specs = {spec.name: spec for spec in world.specs}
-        self.model = Model()
+        #: Decorated mode: the decorators' registry; explicit: the container's.
+        self.decorators = Decorators()
+        self.model = self.decorators.model if world.decorated else Model()
         self.instances: dict[str, Any] = {}
         self.seen: set[int] = set()
-        #: Decorated mode: pending registrations in the order they were made.
-        self.pending: dict[str, Provider] = {}
-        self.bound: set[str] = set()
         if not world.decorated:
-            self.ns.update(self.classes)
-            self.bound = set(self.classes)
+            self.ns.update(self.classes)  # every class is defined up front
         self.container = Container()
         self.container_closed = False
         self._new_identities()
@@ -289,8 +303,8 @@ class Run:
                 self.tokens[("S", spec.name)] = obj
                 self.seen.add(id(obj))
             return
-        ghost = spec.unresolved(self.bound)
-        call = lambda: self.container.register_class(cls, scope=Scope(spec.lifetime))  # noqa: E731
+        ghost = spec.unresolved(self.classes)
+        call = lambda: self.container.register_class(cls, scope=Scope(spec.lifetime))
         if ghost is not None:
             with pytest.raises(DioxideTypeError, match=f"'{ghost}'"):
                 call()
@@ -298,73 +312,24 @@ class Run:
             return
         self.expect_refusal(self.model.register([Provider(spec)], explicit=True), call)
 
-    def renamed(self, known: set[str], skip: set[str]) -> list[Provider]:
-        """Pending providers whose first unresolved name is a different one now."""
-        out = []
-        for name, provider in self.pending.items():
-            now = provider.spec.unresolved(known)
-            if name not in skip and now is not None and now != provider.pending:
-                out.append(Provider(provider.spec, now))
-        return out
-
-    def retry(self) -> tuple[Optional[Refused], bool]:
-        """What every decoration and ``Container()`` does first: complete, one
-        by one, the pending providers whose annotations now resolve. A refused
-        completion leaves the retry list (it would be refused again at every
-        later retry) and the first refusal is raised once the others are in.
-        Returns that refusal and whether the registry changed."""
-        first: Optional[Refused] = None
-        changed = False
-        for name, provider in list(self.pending.items()):
-            if provider.spec.unresolved(self.bound) is not None:
-                continue
-            del self.pending[name]
-            refused = self.model.register([Provider(provider.spec)], explicit=False)
-            changed = changed or refused is None
-            first = first or refused
-        renamed = self.renamed(self.bound, set())
-        if renamed:
-            assert self.model.register(renamed, explicit=False) is None
-            self.pending.update((p.name, p) for p in renamed)
-            changed = True
-        return first, changed
-
     def decorate(self, spec: Spec) -> None:
         cls = self.classes[spec.name]
         decorator = singleton if spec.lifetime == "singleton" else component(scope=Scope(spec.lifetime))
-        refused, changed = self.retry()
-        if refused is not None:
-            self.expect_refusal(refused, lambda: _decorate(decorator, cls), unchanged=not changed)
-            return
-        # The class itself, with the pending providers only it completes:
-        # one change, refused as a whole.
-        known = self.bound | {spec.name}
-        entry = Provider(spec, spec.unresolved(self.bound))
-        completed = [
-            Provider(p.spec) for p in self.pending.values() if p.spec.unresolved(known) is None
-        ]
-        batch = [entry] + completed + self.renamed(known, {p.name for p in completed})
-        refused = self.model.register(batch, explicit=False)
-        self.expect_refusal(refused, lambda: _decorate(decorator, cls), unchanged=not changed)
-        if refused is None:
-            for provider in batch:
-                if provider.pending is None:
-                    self.pending.pop(provider.name, None)
-                else:
-                    self.pending[provider.name] = provider
-            self.bound.add(spec.name)
+        outcome = self.decorators.decorate(spec)
+        self.expect_refusal(outcome.refused, lambda: _decorate(decorator, cls), outcome.unchanged)
+        if outcome.refused is None:
             self.ns[spec.name] = cls
 
     def op_define(self, i: int) -> None:
         name = self.world.specs[i].name
-        self.bound.add(name)
+        self.decorators.define(name)
         self.ns[name] = self.classes[name]
 
     def op_container(self) -> None:
         """A new ``Container()`` completes what plain definitions made resolvable."""
-        refused, changed = self.retry()
+        outcome = self.decorators.new_container()
         created: list[Container] = []
-        self.expect_refusal(refused, lambda: created.append(Container()), unchanged=not changed)
+        self.expect_refusal(outcome.refused, lambda: created.append(Container()), outcome.unchanged)
         if created:
             self.container = created[0]
             self.container_closed = False
@@ -525,3 +490,77 @@ def test_decorated_registrations_and_forward_references_agree_with_the_model(wor
         run = Run(world)
         run.run()
         run.container.close()
+
+
+# -- what the model found, as examples ---------------------------------------
+
+
+def test_a_pending_completion_that_closes_a_cycle_is_refused_once() -> None:
+    """A plain class definition can complete a pending provider into a
+    cycle. The next decoration or ``Container()`` reports it, once: it used
+    to be retried, and refused, by every later one."""
+    with fresh_decorator_registry():
+
+        @component
+        class Handler:
+            def __init__(self, service: Service, helper: Helper) -> None: ...
+
+        @component
+        class Service:
+            def __init__(self, handler: Handler) -> None: ...
+
+        class Helper: ...  # completes Handler: Handler -> Service -> Handler
+
+        with pytest.raises(CircularDependencyError) as info:
+            Container()
+        assert [t.__name__ for t in info.value.cycle] == ["Handler", "Service", "Handler"]
+
+        container = Container()  # reported once: later containers work
+        with pytest.raises(DependencyNotRegisteredError):
+            container.resolve(Service)
+
+        @component
+        class Unrelated: ...
+
+        assert isinstance(container.resolve(Unrelated), Unrelated)
+
+
+def test_a_pending_provider_names_the_annotation_it_still_waits_for() -> None:
+    with fresh_decorator_registry():
+
+        @component
+        class Service:
+            def __init__(self, repository: Repository, cache: Cache) -> None: ...  # noqa: F821
+
+        @component
+        class Repository: ...
+
+        with pytest.raises(DependencyNotRegisteredError, match="refers to 'Cache'"):
+            Container().resolve(Service)
+
+
+def test_a_captive_dependency_completed_late_fails_only_its_own_resolves() -> None:
+    """A singleton accepted while its dependency was pending, which then
+    completes into a path to a scoped provider: resolving the singleton is
+    refused, and nothing else is affected (every resolve of every container
+    used to fail, as containers took in the decorated providers)."""
+    with fresh_decorator_registry():
+
+        @component(scope=Scope.SCOPED)
+        class Request: ...
+
+        @component
+        class Session:
+            def __init__(self, request: Request, clock: Clock) -> None: ...
+
+        @singleton
+        class Cache:
+            def __init__(self, session: Session) -> None: ...
+
+        @component
+        class Clock: ...
+
+        container = Container()
+        assert isinstance(container.resolve(Clock), Clock)
+        with container.create_scope() as scope, pytest.raises(CaptiveDependencyError):
+            scope.resolve(Cache)

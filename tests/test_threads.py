@@ -19,13 +19,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-
 from dioxide import (
     CircularDependencyError,
     Container,
     DuplicateRegistrationError,
     Scope,
 )
+from typing_extensions import Self
 
 THREADS = 16
 #: How long a slow constructor takes; long enough for every thread to queue up.
@@ -75,7 +75,7 @@ class Ticker:
         while not self._stop.wait(0.001):
             self.ticks += 1
 
-    def __enter__(self) -> Ticker:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 

@@ -5,7 +5,10 @@ the next time it resolves (the Rust core compares generations, so this costs
 nothing when nothing changed). A class whose constructor annotations name
 something not defined yet (a forward reference to a class further down the
 module) is registered as *pending* and wired, and cycle-checked, by the first
-later decoration that makes its annotations resolvable.
+later decoration that makes its annotations resolvable, or by the next
+decoration or ``Container()`` after a plain class definition did. A
+completion that is refused (it would close a cycle) is reported once, by the
+call that found it, and not retried.
 """
 
 from __future__ import annotations

@@ -319,7 +319,8 @@ pub(crate) fn run_at(py: Python<'_>, plan: &ExecPlan, ctx: &Ctx<'_>, root: usize
     if let Some(value) = plan.nodes.get(root).and_then(|n| n.cell.as_ref()).and_then(|c| c.get()) {
         return Ok(value.clone_ref(py));
     }
-    if root + 1 == plan.nodes.len() && ctx.prebuilt.is_none() {
+    // `root` may come from Python (`_resolve_prebuilt`): no `root + 1`.
+    if plan.nodes.len().checked_sub(1) == Some(root) && ctx.prebuilt.is_none() {
         if let Some(done) = plan.program.as_ref().and_then(|p| p.run(py, plan)) {
             return done;
         }

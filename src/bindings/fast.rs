@@ -9,10 +9,9 @@
 //! they shadow the PyO3-generated `resolve`; both run the same Rust code.
 
 use std::ffi::CStr;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use pyo3::ffi;
-use pyo3::panic::PanicException;
+use pyo3::impl_::trampoline::get_trampoline_function;
 use pyo3::prelude::*;
 use pyo3::types::PyType;
 use pyo3::PyTypeInfo;
@@ -20,46 +19,37 @@ use pyo3::PyTypeInfo;
 use super::container::RustContainer;
 use super::scope::RustScope;
 
-/// Run `body` as the implementation of a C-level method: the interpreter is
-/// attached (CPython only calls methods with it), Python errors are raised,
-/// and a panic becomes a `PanicException` instead of unwinding into C.
-fn trampoline(body: impl FnOnce(Python<'_>) -> PyResult<Py<PyAny>>) -> *mut ffi::PyObject {
-    // SAFETY: CPython calls `METH_O` functions with the thread attached.
-    let py = unsafe { Python::assume_attached() };
-    match catch_unwind(AssertUnwindSafe(|| body(py))) {
-        Ok(Ok(value)) => value.into_ptr(),
-        Ok(Err(err)) => {
-            err.restore(py);
-            std::ptr::null_mut()
-        }
-        Err(payload) => {
-            let message = payload
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "panic in the dioxide core".to_owned());
-            PanicException::new_err(message).restore(py);
-            std::ptr::null_mut()
-        }
-    }
+// The C functions are made by PyO3's own trampoline for `(self, arg)`
+// slots (`binaryfunc`, the shape of `METH_O`), as for every method PyO3
+// generates: it tells PyO3 the thread is attached, so that references
+// dropped during the call are released at once (a bare
+// `Python::assume_attached` does not: they were queued for the next PyO3
+// method call, so a loop of resolves leaked every temporary reference), and
+// it turns a panic into a `PanicException`.
+
+/// SAFETY: CPython calls it with the thread attached and borrowed `slf`
+/// and `arg` that outlive the call.
+unsafe fn container_resolve(
+    py: Python<'_>,
+    slf: *mut ffi::PyObject,
+    arg: *mut ffi::PyObject,
+) -> PyResult<*mut ffi::PyObject> {
+    // SAFETY: see above.
+    let (slf, arg) = unsafe { (Bound::from_borrowed_ptr(py, slf), Bound::from_borrowed_ptr(py, arg)) };
+    let container = slf.cast::<RustContainer>()?;
+    Ok(container.get().resolve_with(py, &arg, None, None)?.into_ptr())
 }
 
-unsafe extern "C" fn container_resolve(slf: *mut ffi::PyObject, arg: *mut ffi::PyObject) -> *mut ffi::PyObject {
-    trampoline(|py| {
-        // SAFETY: CPython passes borrowed references that outlive the call.
-        let (slf, arg) = unsafe { (Bound::from_borrowed_ptr(py, slf), Bound::from_borrowed_ptr(py, arg)) };
-        let container = slf.cast::<RustContainer>()?;
-        container.get().resolve_with(py, &arg, None, None)
-    })
-}
-
-unsafe extern "C" fn scope_resolve(slf: *mut ffi::PyObject, arg: *mut ffi::PyObject) -> *mut ffi::PyObject {
-    trampoline(|py| {
-        // SAFETY: as above.
-        let (slf, arg) = unsafe { (Bound::from_borrowed_ptr(py, slf), Bound::from_borrowed_ptr(py, arg)) };
-        let scope = slf.cast::<RustScope>()?;
-        scope.get().resolve_in_scope(py, &arg)
-    })
+/// SAFETY: as for `container_resolve`.
+unsafe fn scope_resolve(
+    py: Python<'_>,
+    slf: *mut ffi::PyObject,
+    arg: *mut ffi::PyObject,
+) -> PyResult<*mut ffi::PyObject> {
+    // SAFETY: see above.
+    let (slf, arg) = unsafe { (Bound::from_borrowed_ptr(py, slf), Bound::from_borrowed_ptr(py, arg)) };
+    let scope = slf.cast::<RustScope>()?;
+    Ok(scope.get().resolve_in_scope(py, &arg)?.into_ptr())
 }
 
 const RESOLVE_DOC: &CStr = c"resolve(type_, /)\n--\n\nBuild or fetch the instance of `type_`, with its dependencies.";
@@ -89,7 +79,11 @@ fn method_descriptor<'py>(
 #[pyfunction]
 pub(crate) fn _fast_resolve_methods(py: Python<'_>) -> PyResult<(Bound<'_, PyAny>, Bound<'_, PyAny>)> {
     Ok((
-        method_descriptor(py, &RustContainer::type_object(py), container_resolve)?,
-        method_descriptor(py, &RustScope::type_object(py), scope_resolve)?,
+        method_descriptor(
+            py,
+            &RustContainer::type_object(py),
+            get_trampoline_function!(binaryfunc, container_resolve),
+        )?,
+        method_descriptor(py, &RustScope::type_object(py), get_trampoline_function!(binaryfunc, scope_resolve))?,
     ))
 }
