@@ -381,22 +381,27 @@ def test_a_class_that_does_not_implement_the_type_is_refused(
     ]
 
 
-def test_overrides_ended_out_of_order_are_refused(container: Container) -> None:
+def test_an_override_ended_under_a_newer_one_is_undone_when_that_one_ends(
+    container: Container,
+) -> None:
     class Clock: ...
 
     class Other: ...
 
     container.register_class(Clock)
     container.register_class(Other)
-    outer = container.override(Clock, Clock())
-    inner = container.override(Other, Other())
+    fake_clock, fake_other = Clock(), Other()
+    outer = container.override(Clock, fake_clock)
+    inner = container.override(Other, fake_other)
     outer.__enter__()
     inner.__enter__()
 
-    with pytest.raises(ResolutionError, match="reverse order") as info:
-        outer.__exit__(None, None, None)
-
-    assert "hint:" in str(info.value)
-    inner.__exit__(None, None, None)
+    # Ended out of order (two threads, say): it stays in force for now...
     outer.__exit__(None, None, None)
+    assert container.resolve(Clock) is fake_clock
+
+    # ...and both are undone, newest first, when the newer one ends.
+    inner.__exit__(None, None, None)
     assert type(container.resolve(Clock)) is Clock
+    assert container.resolve(Clock) is not fake_clock
+    assert container.resolve(Other) is not fake_other

@@ -69,6 +69,8 @@ struct OverrideFrame {
     /// Singletons of the key and its dependants, set aside for the block.
     saved_cells: Vec<(Key, Arc<InstanceCell>)>,
     affected: Vec<Key>,
+    /// Its block has ended but a newer override is still active.
+    ended: bool,
 }
 
 #[derive(Default)]
@@ -803,6 +805,7 @@ impl RustContainer {
             was_explicit,
             saved_cells,
             affected,
+            ended: false,
         });
         garbage.plans.extend(state.plans.drain().map(|(_, p)| p));
         self.generation.fetch_add(1, Ordering::AcqRel);
@@ -811,47 +814,40 @@ impl RustContainer {
         Ok(token)
     }
 
-    /// End the override `token`, which must be the newest: put back the
-    /// previous provider and the singletons built before the override.
-    /// Overrides nest like `with` blocks; ending an outer one while an inner
-    /// one is active would restore a state the inner one replaced, so it is
-    /// refused.
-    fn _override_pop(&self, py: Python<'_>, token: u64) -> PyResult<()> {
+    /// End the override `token`: put back the previous provider and the
+    /// singletons built before the override. Overrides nest like `with`
+    /// blocks; one that ends while a newer one is still active (two threads
+    /// overriding at once) stays in force until the newer one ends, and is
+    /// then undone in its turn, so every restore puts back the state its own
+    /// override replaced.
+    fn _override_pop(&self, token: u64) {
         let mut garbage = Garbage::default();
         let mut state = self.write();
-        match state.overrides.last() {
-            Some(frame) if frame.token == token => {}
-            Some(_) => {
-                drop(state);
-                return Err(DioxideError::new(
-                    ErrorKind::Resolution,
-                    "overrides must end in the reverse order they began; a newer override is still active",
-                )
-                .with_hint("nest `with container.override(...)` blocks instead of interleaving them")
-                .into_pyerr(py));
+        match state.overrides.iter_mut().find(|f| f.token == token) {
+            Some(frame) => frame.ended = true,
+            None => return,
+        }
+        while state.overrides.last().is_some_and(|f| f.ended) {
+            let Some(frame) = state.overrides.pop() else { break };
+            let replacement = match frame.previous {
+                Some(previous) => state.registry.restore(previous),
+                None => state.registry.remove(frame.key),
+            };
+            garbage.providers.extend(replacement);
+            if !frame.was_explicit {
+                state.explicit.remove(&frame.key);
             }
-            None => return Ok(()),
-        }
-        let Some(frame) = state.overrides.pop() else { return Ok(()) };
-        let replacement = match frame.previous {
-            Some(previous) => state.registry.restore(previous),
-            None => state.registry.remove(frame.key),
-        };
-        garbage.providers.extend(replacement);
-        if !frame.was_explicit {
-            state.explicit.remove(&frame.key);
-        }
-        for key in &frame.affected {
-            if let Some(cell) = state.singletons.remove(key) {
-                garbage.cells.push(cell);
+            for key in &frame.affected {
+                if let Some(cell) = state.singletons.remove(key) {
+                    garbage.cells.push(cell);
+                }
             }
+            state.singletons.extend(frame.saved_cells);
         }
-        state.singletons.extend(frame.saved_cells);
         garbage.plans.extend(state.plans.drain().map(|(_, p)| p));
         self.generation.fetch_add(1, Ordering::AcqRel);
         drop(state);
         drop(garbage);
-        Ok(())
     }
 
     /// Every wiring problem, as dioxide exceptions, without building anything.
