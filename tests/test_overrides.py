@@ -12,7 +12,6 @@ from dioxide import (
     Container,
     DependencyNotRegisteredError,
     DioxideTypeError,
-    ResolutionError,
     Scope,
     component,
     singleton,
