@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet "maturin>=1.7,<2" "typing_extensions>=4.13" \
-	  "pytest>=8" "hypothesis>=6.100" "mypy==2.4.1" \
+	  "pytest>=8" "hypothesis>=6.100" "mypy==2.4.1" "ruff==0.17.6" \
 	  "fastapi==0.165.0" "httpx2==2.16.2" "flask==3.1.3" \
 	  "mkdocs==1.6.1" "mkdocstrings[python]==1.0.8" "mkdocstrings-python==2.0.11"
 	touch $(STAMP)
@@ -57,8 +57,13 @@ typecheck: build ## mypy --strict on the package, examples and typing tests; stu
 docs: build ## Build the docs site into site/ (mkdocs --strict: a broken link or reference fails)
 	$(PY) -m mkdocs build --strict --quiet
 
+.PHONY: lint
+lint: venv ## ruff (pyflakes, bugbear) on the Python; clippy with warnings as errors on the Rust
+	$(VENV)/bin/ruff check python tests examples benchmarks docs
+	cargo clippy --quiet --workspace --all-targets -- -D warnings
+
 .PHONY: test
-test: test-rust test-python typecheck docs ## Build and run every test: cargo, pytest (examples, docs examples), mypy, stubtest, docs build
+test: lint test-rust test-python typecheck docs ## Build and run every test: lint, cargo, pytest (examples, docs examples), mypy, stubtest, docs build
 
 # `make test` runs the property tests on a fixed budget (256 proptest cases,
 # 300 Hypothesis worlds per model test, fixed seeds); this runs far more,

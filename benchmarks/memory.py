@@ -138,7 +138,7 @@ def per_singleton(count: int) -> dict[str, Any]:
         for cls in classes:
             container.register_class(cls, scope=Scope.SINGLETON)
 
-        def resolve_all() -> None:
+        def resolve_all(container: Container = container, classes: list[type] = classes) -> None:
             # The container holds the singletons: nothing else keeps them.
             for cls in classes:
                 container.resolve(cls)

@@ -164,7 +164,7 @@ def markdown(results: dict[str, Any]) -> str:
                 lines.append(f"| {fws[name]['label']} | | {row['status']}: {row.get('reason', '')} | |")
         lines.append("")
     lines += ["## How each framework is used", ""]
-    for name, info in fws.items():
+    for info in fws.values():
         if info.get("doc"):
             doc = " ".join(info["doc"].split())
             wiring = "autowiring" if info.get("autowiring") else "explicit wiring"
@@ -179,9 +179,9 @@ def memory_markdown(results: dict[str, Any]) -> str:
         return "\n".join(lines + [f"The memory run failed: {mem.get('reason')}", ""])
     p, s, g = mem["per_provider"], mem["per_singleton"], mem["growth"]
     lines += [
-        f"RSS is the process's resident memory (`/proc/self/statm`), which includes the Rust "
-        f"core's heap; tracemalloc counts Python allocations only. Each figure comes from its "
-        f"own run on fresh classes.",
+        "RSS is the process's resident memory (`/proc/self/statm`), which includes the Rust "
+        "core's heap; tracemalloc counts Python allocations only. Each figure comes from its "
+        "own run on fresh classes.",
         "",
         f"## Bytes per registered provider ({p['count']:,} classes, two dependencies each)",
         "",

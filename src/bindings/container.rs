@@ -220,7 +220,10 @@ impl RustContainer {
     /// Copy providers the parent (the decorator registry) gained since the
     /// last sync, unless this container registered the same type itself.
     fn sync(&self, py: Python<'_>) -> PyResult<()> {
-        let (parent, seen, mine): (Py<RustContainer>, u64, HashMap<Key, (u64, Vec<Exposure>)>) = {
+        // What this container holds of the parent's providers: their
+        // registration sequence and exposures, to tell which changed.
+        type Copied = HashMap<Key, (u64, Vec<Exposure>)>;
+        let (parent, seen, mine): (Py<RustContainer>, u64, Copied) = {
             let state = self.read();
             let Some(parent) = state.parent.as_ref() else { return Ok(()) };
             let mine = state.registry.iter().map(|p| (p.key, (p.payload.seq, p.exposes.clone()))).collect();
@@ -512,7 +515,7 @@ fn parse_entry(py: Python<'_>, entry: Entry<'_>, types: &mut HashMap<Key, Py<PyA
     let (provides, target, lifetime, kind, deps, pending, exposes, profiles) = entry;
     // A provider function is its own key (it answers for its return type
     // through an exposure); everything else is registered under a class.
-    if !is_type(&provides) && !(provides.is(&target) && provides.is_callable()) {
+    if !(is_type(&provides) || provides.is(&target) && provides.is_callable()) {
         return Err(not_a_type(py, "registration", &provides));
     }
     let kind = Kind::parse(&kind).ok_or_else(|| {

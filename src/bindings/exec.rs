@@ -413,6 +413,9 @@ fn drive(
 }
 
 /// Decide whether a node needs building: cached and prebuilt values end here.
+// The error is large next to `Start`, but rare and turned into a Python
+// exception at once; boxing it would only add an allocation to that path.
+#[allow(clippy::result_large_err)]
 fn start(py: Python<'_>, node: &ExecNode, ctx: &Ctx<'_>) -> Result<Start, DioxideError> {
     if let Some(value) = ctx.prebuilt.and_then(|p| p.get(&node.key)) {
         return Ok(Start::Done(value.clone_ref(py)));

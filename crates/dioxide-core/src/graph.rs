@@ -149,8 +149,8 @@ impl DependencyGraph {
                 return Some(path);
             }
             for next in self.graph.neighbors_directed(node, Direction::Outgoing) {
-                if !came_from.contains_key(&next) {
-                    came_from.insert(next, node);
+                if let std::collections::hash_map::Entry::Vacant(slot) = came_from.entry(next) {
+                    slot.insert(node);
                     queue.push_back(next);
                 }
             }
