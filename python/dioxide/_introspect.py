@@ -108,9 +108,9 @@ def resolve_hints(
 ) -> dict[str, Any]:
     """``typing.get_type_hints`` that reports undefined names as data."""
     try:
-        return typing.get_type_hints(
-            func, localns=dict(localns) if localns else None, include_extras=True
-        )
+        # A Mapping is passed as is: it is only read if an annotation is a
+        # string or forward reference (see _registry.FrameNamespace).
+        return typing.get_type_hints(func, localns=localns, include_extras=True)
     except NameError as error:
         name = getattr(error, "name", None)
         if not name:

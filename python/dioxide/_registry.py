@@ -16,7 +16,7 @@ from __future__ import annotations
 import sys
 import threading
 from types import FrameType
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, Callable, Optional
 
 from dioxide._dioxide_core import _RustContainer
@@ -90,14 +90,11 @@ class _Registration:
         self.unresolved: Optional[str] = None
 
     @property
-    def localns(self) -> dict[str, Any]:
-        namespace = frame_namespace(self.frame)
+    def localns(self) -> FrameNamespace:
         name = getattr(self.provides, "__name__", "")
-        if name:
-            # The decorated class is not bound to its name yet while its
-            # decorator runs; annotations that mention it must still resolve.
-            namespace[name] = self.provides
-        return namespace
+        # The decorated class is not bound to its name yet while its
+        # decorator runs; annotations that mention it must still resolve.
+        return FrameNamespace(self.frame, {name: self.provides} if name else {})
 
     def entry(self, localns: Mapping[str, Any]) -> Entry:
         return self.pending_entry(None, self.analyze(localns))
@@ -119,25 +116,63 @@ _lock = threading.RLock()
 _pending: dict[Any, _Registration] = {}
 
 
+_CO_NEWLOCALS = 0x02
+
+
 def caller_frame(depth: int) -> Optional[FrameType]:
-    """The frame ``depth`` calls above the caller, when it is a function's:
+    """The frame ``depth`` calls above the caller, unless it is a module's:
     at module level annotations are evaluated in the module's globals anyway."""
     try:
         frame = sys._getframe(depth + 1)
     except (AttributeError, ValueError):
         return None
-    if frame.f_locals is frame.f_globals:
+    # A function's locals are only read when an annotation needs them
+    # (``f_locals`` copies them into a dict and keeps that alive).
+    if not frame.f_code.co_flags & _CO_NEWLOCALS and frame.f_locals is frame.f_globals:
         return None
     return frame
 
 
-def frame_namespace(frame: Optional[FrameType]) -> dict[str, Any]:
-    """A copy of a function frame's current local names (for forward
+class FrameNamespace(Mapping[str, Any]):
+    """A frame's local names, plus ``extra``, read on first use.
+
+    Annotations that are classes already never look names up, so most
+    registrations never read (or copy) the caller's locals; string
+    annotations and forward references do, and then see the locals as they
+    are at that moment, including classes defined since.
+    """
+
+    __slots__ = ("_extra", "_frame", "_names")
+
+    def __init__(self, frame: Optional[FrameType], extra: Mapping[str, Any]) -> None:
+        self._frame = frame
+        self._extra = extra
+        self._names: Optional[dict[str, Any]] = None
+
+    def _load(self) -> dict[str, Any]:
+        if self._names is None:
+            names = dict(self._frame.f_locals) if self._frame is not None else {}
+            names.update(self._extra)
+            self._names = names
+        return self._names
+
+    def __getitem__(self, name: str) -> Any:
+        return self._load()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._load())
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+
+def frame_namespace(frame: Optional[FrameType]) -> FrameNamespace:
+    """A function frame's local names, read on first use (for forward
     references to classes defined inside a function)."""
-    return dict(frame.f_locals) if frame is not None else {}
+    return FrameNamespace(frame, {})
 
 
-def caller_namespace(depth: int) -> dict[str, Any]:
+def caller_namespace(depth: int) -> FrameNamespace:
     """The local names ``depth`` calls above the caller."""
     return frame_namespace(caller_frame(depth + 1))
 
