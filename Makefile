@@ -58,8 +58,9 @@ docs: build ## Build the docs site into site/ (mkdocs --strict: a broken link or
 	$(PY) -m mkdocs build --strict --quiet
 
 .PHONY: lint
-lint: venv ## ruff (pyflakes, bugbear) on the Python; clippy with warnings as errors on the Rust
+lint: venv ## ruff (pyflakes, bugbear) on the Python; rustfmt and clippy (warnings as errors) on the Rust
 	$(VENV)/bin/ruff check python tests examples benchmarks docs
+	cargo fmt --all --check
 	cargo clippy --quiet --workspace --all-targets -- -D warnings
 
 .PHONY: test

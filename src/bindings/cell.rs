@@ -43,7 +43,9 @@ fn current_thread() -> ThreadId {
 static WAITING: Mutex<Vec<(ThreadId, Arc<InstanceCell>)>> = Mutex::new(Vec::new());
 
 fn waiting() -> MutexGuard<'static, Vec<(ThreadId, Arc<InstanceCell>)>> {
-    WAITING.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    WAITING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// What a resolver may do with a slot.
@@ -68,7 +70,9 @@ impl InstanceCell {
     fn lock(&self) -> MutexGuard<'_, Builder> {
         // Nothing panics while this lock is held; a poisoned lock still
         // holds consistent data.
-        self.builder.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.builder
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub(crate) fn claim(self: &Arc<Self>, py: Python<'_>) -> Claim {
@@ -119,7 +123,9 @@ impl InstanceCell {
         // Every step goes through another waiting thread; a longer walk is
         // going round a circle that does not pass through `me`.
         for _ in 0..=waits.len() {
-            let Some(owner) = slot.lock().owner else { break };
+            let Some(owner) = slot.lock().owner else {
+                break;
+            };
             if owner == me {
                 return false;
             }

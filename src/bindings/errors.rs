@@ -99,7 +99,10 @@ impl DioxideError {
         if self.names.len() == self.chain.len() {
             return self.names.clone();
         }
-        self.chain.iter().map(|t| display_name(t.bind(py))).collect()
+        self.chain
+            .iter()
+            .map(|t| display_name(t.bind(py)))
+            .collect()
     }
 
     pub(crate) fn with_chain(mut self, chain: Vec<Py<PyAny>>) -> Self {
@@ -171,12 +174,18 @@ pub(crate) fn keys_of(err: &DomainError) -> Vec<Key> {
         | DomainError::Captive { chain }
         | DomainError::AsyncInSync { chain } => chain.clone(),
         DomainError::Cycle { cycle } => cycle.clone(),
-        DomainError::Ambiguous { chain, candidates } => chain.iter().chain(candidates).copied().collect(),
+        DomainError::Ambiguous { chain, candidates } => {
+            chain.iter().chain(candidates).copied().collect()
+        }
     }
 }
 
 /// Turn a domain error into the dioxide exception a user sees.
-pub(crate) fn render(py: Python<'_>, err: &DomainError, types: &HashMap<Key, Py<PyAny>>) -> DioxideError {
+pub(crate) fn render(
+    py: Python<'_>,
+    err: &DomainError,
+    types: &HashMap<Key, Py<PyAny>>,
+) -> DioxideError {
     let name = |key: &Key| key_name(py, *key, types);
     let with_chain = |error: DioxideError, chain: &[Key]| {
         error
@@ -184,10 +193,18 @@ pub(crate) fn render(py: Python<'_>, err: &DomainError, types: &HashMap<Key, Py<
             .with_names(chain.iter().map(name).collect())
     };
     match err {
-        DomainError::NotRegistered { chain, missing, param } => {
+        DomainError::NotRegistered {
+            chain,
+            missing,
+            param,
+        } => {
             let missing_name = name(missing);
             let requested = chain.first().map(name).unwrap_or_default();
-            let parent = chain.len().checked_sub(2).and_then(|i| chain.get(i)).map(name);
+            let parent = chain
+                .len()
+                .checked_sub(2)
+                .and_then(|i| chain.get(i))
+                .map(name);
             let (message, hint) = match (value_name(py, *missing), parent, param) {
                 (Some(value), Some(parent), Some(param)) => (
                     format!("cannot resolve {requested}: {parent} needs the value {value:?} for parameter '{param}', but it is not set"),
@@ -236,7 +253,10 @@ pub(crate) fn render(py: Python<'_>, err: &DomainError, types: &HashMap<Key, Py<
         DomainError::Cycle { cycle } => {
             let names: Vec<String> = cycle.iter().map(name).collect();
             let message = if cycle.len() == 2 {
-                format!("circular dependency: {} depends on itself", names.first().cloned().unwrap_or_default())
+                format!(
+                    "circular dependency: {} depends on itself",
+                    names.first().cloned().unwrap_or_default()
+                )
             } else {
                 format!("circular dependency: {}", names.join(" -> "))
             };
@@ -258,7 +278,9 @@ pub(crate) fn render(py: Python<'_>, err: &DomainError, types: &HashMap<Key, Py<
                 ),
                 chain,
             )
-            .with_hint(format!("make {holder} scoped or transient, or make {scoped} a singleton"))
+            .with_hint(format!(
+                "make {holder} scoped or transient, or make {scoped} a singleton"
+            ))
         }
         DomainError::AsyncInSync { chain } => {
             let requested = chain.first().map(name).unwrap_or_default();
@@ -289,7 +311,10 @@ pub(crate) fn render(py: Python<'_>, err: &DomainError, types: &HashMap<Key, Py<
                     listed.join(", ")
                 )
             };
-            let objects: Vec<Py<PyAny>> = candidates.iter().map(|k| chain_object(py, *k, types)).collect();
+            let objects: Vec<Py<PyAny>> = candidates
+                .iter()
+                .map(|k| chain_object(py, *k, types))
+                .collect();
             let candidates_list = PyList::new(py, objects.iter().map(|o| o.bind(py)))
                 .map(|l| l.into_any().unbind())
                 .unwrap_or_else(|_| py.None());
@@ -308,7 +333,12 @@ pub(crate) fn render(py: Python<'_>, err: &DomainError, types: &HashMap<Key, Py<
 /// interface (a Protocol, an ABC) is provided by an implementation, so the
 /// hint says how to declare one; a plain class by decorating or registering
 /// it.
-fn missing_hint(py: Python<'_>, missing: Key, missing_name: &str, types: &HashMap<Key, Py<PyAny>>) -> String {
+fn missing_hint(
+    py: Python<'_>,
+    missing: Key,
+    missing_name: &str,
+    types: &HashMap<Key, Py<PyAny>>,
+) -> String {
     if let Some((interface, qualifier)) = named_parts(py, missing) {
         let interface = display_name(interface.bind(py));
         return format!(

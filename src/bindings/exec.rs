@@ -11,8 +11,8 @@ use std::sync::Arc;
 use dioxide_core::{Key, Lifetime};
 use pyo3::exceptions::{PyAttributeError, PyStopIteration};
 use pyo3::prelude::*;
-use smallvec::SmallVec;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
+use smallvec::SmallVec;
 
 use super::cell::{Claim, InstanceCell};
 use super::errors::{render_chain, DioxideError, ErrorKind};
@@ -138,7 +138,10 @@ impl Program {
 
     fn compile(nodes: &[ExecNode]) -> Option<Self> {
         let root = nodes.len().checked_sub(1)?;
-        let mut program = Self { ops: Vec::new(), cells: Vec::new() };
+        let mut program = Self {
+            ops: Vec::new(),
+            cells: Vec::new(),
+        };
         program.emit(nodes, root, 0)?;
         Some(program)
     }
@@ -202,7 +205,14 @@ impl Program {
                         Ok(value) => value.unbind(),
                         Err(err) => {
                             let chain = plan.chain_to(py, index);
-                            add_note(py, &err, &format!("dioxide: raised while building {}", render_chain(py, &chain)));
+                            add_note(
+                                py,
+                                &err,
+                                &format!(
+                                    "dioxide: raised while building {}",
+                                    render_chain(py, &chain)
+                                ),
+                            );
                             return Some(Err(err));
                         }
                     }
@@ -226,7 +236,9 @@ impl Program {
 impl ExecPlan {
     /// The types from the requested one down to node `target`.
     fn chain_to(&self, py: Python<'_>, target: usize) -> Vec<Py<PyAny>> {
-        let Some(root) = self.nodes.len().checked_sub(1) else { return Vec::new() };
+        let Some(root) = self.nodes.len().checked_sub(1) else {
+            return Vec::new();
+        };
         // Depth-first from the root, remembering the path.
         let mut path: Vec<(usize, usize)> = vec![(root, 0)];
         while let Some((index, cursor)) = path.last().copied() {
@@ -308,15 +320,27 @@ enum Start {
 /// Build the plan's last node (the requested type).
 pub(crate) fn run(py: Python<'_>, plan: &ExecPlan, ctx: &Ctx<'_>) -> PyResult<Py<PyAny>> {
     let Some(root) = plan.nodes.len().checked_sub(1) else {
-        return Err(DioxideError::new(ErrorKind::Resolution, "empty resolution plan").into_pyerr(py));
+        return Err(
+            DioxideError::new(ErrorKind::Resolution, "empty resolution plan").into_pyerr(py),
+        );
     };
     run_at(py, plan, ctx, root)
 }
 
 /// Build node `root` of the plan and what it needs.
-pub(crate) fn run_at(py: Python<'_>, plan: &ExecPlan, ctx: &Ctx<'_>, root: usize) -> PyResult<Py<PyAny>> {
+pub(crate) fn run_at(
+    py: Python<'_>,
+    plan: &ExecPlan,
+    ctx: &Ctx<'_>,
+    root: usize,
+) -> PyResult<Py<PyAny>> {
     // Fast path: a singleton that is already built needs no frames at all.
-    if let Some(value) = plan.nodes.get(root).and_then(|n| n.cell.as_ref()).and_then(|c| c.get()) {
+    if let Some(value) = plan
+        .nodes
+        .get(root)
+        .and_then(|n| n.cell.as_ref())
+        .and_then(|c| c.get())
+    {
         return Ok(value.clone_ref(py));
     }
     // `root` may come from Python (`_resolve_prebuilt`): no `root + 1`.
@@ -397,7 +421,14 @@ fn drive(
         let built = match build(py, node, values, base, owner) {
             Ok(value) => value,
             Err(err) => {
-                add_note(py, &err, &format!("dioxide: raised while building {}", render_chain(py, &chain(py, plan, frames))));
+                add_note(
+                    py,
+                    &err,
+                    &format!(
+                        "dioxide: raised while building {}",
+                        render_chain(py, &chain(py, plan, frames))
+                    ),
+                );
                 return Err(err);
             }
         };
@@ -409,7 +440,9 @@ fn drive(
         frames.pop();
         values.push(value);
     }
-    values.pop().ok_or_else(|| DioxideError::new(ErrorKind::Resolution, "resolution produced no value").into_pyerr(py))
+    values.pop().ok_or_else(|| {
+        DioxideError::new(ErrorKind::Resolution, "resolution produced no value").into_pyerr(py)
+    })
 }
 
 /// Decide whether a node needs building: cached and prebuilt values end here.
@@ -431,7 +464,10 @@ fn start(py: Python<'_>, node: &ExecNode, ctx: &Ctx<'_>) -> Result<Start, Dioxid
                 let name = super::keys::display_name(node.provides.bind(py));
                 return Err(DioxideError::new(
                     ErrorKind::Scope,
-                    format!("{} is scoped, so it can only be resolved inside a scope", subject(py, node)),
+                    format!(
+                        "{} is scoped, so it can only be resolved inside a scope",
+                        subject(py, node)
+                    ),
                 )
                 .with_hint(format!(
                     "use `with container.create_scope() as scope: scope.resolve(...)`, \
@@ -511,7 +547,12 @@ pub(crate) fn subject_name(provides: &Bound<'_, PyAny>) -> String {
 /// hold on to it. A transient is held by its nearest non-transient
 /// dependant, so a transient built for a singleton lives (and is finalized)
 /// with the container even when the singleton is first resolved in a scope.
-fn finalizer_owner<'a>(plan: &ExecPlan, frames: &[Frame], node: &ExecNode, ctx: &Ctx<'a>) -> &'a Finalizers {
+fn finalizer_owner<'a>(
+    plan: &ExecPlan,
+    frames: &[Frame],
+    node: &ExecNode,
+    ctx: &Ctx<'a>,
+) -> &'a Finalizers {
     let holder = match node.lifetime {
         Lifetime::Transient => frames
             .iter()
@@ -586,7 +627,12 @@ fn build<'f>(
 
 /// Call the provider with `values[base..]` (consumed): by position while
 /// allowed, then by keyword.
-fn call<'py>(py: Python<'py>, node: &ExecNode, values: &mut Values, base: usize) -> PyResult<Bound<'py, PyAny>> {
+fn call<'py>(
+    py: Python<'py>,
+    node: &ExecNode,
+    values: &mut Values,
+    base: usize,
+) -> PyResult<Bound<'py, PyAny>> {
     let target = node.target.bind(py);
     let count = values.len().saturating_sub(base);
     if count == 0 {

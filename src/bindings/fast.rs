@@ -35,9 +35,17 @@ unsafe fn container_resolve(
     arg: *mut ffi::PyObject,
 ) -> PyResult<*mut ffi::PyObject> {
     // SAFETY: see above.
-    let (slf, arg) = unsafe { (Bound::from_borrowed_ptr(py, slf), Bound::from_borrowed_ptr(py, arg)) };
+    let (slf, arg) = unsafe {
+        (
+            Bound::from_borrowed_ptr(py, slf),
+            Bound::from_borrowed_ptr(py, arg),
+        )
+    };
     let container = slf.cast::<RustContainer>()?;
-    Ok(container.get().resolve_with(py, &arg, None, None)?.into_ptr())
+    Ok(container
+        .get()
+        .resolve_with(py, &arg, None, None)?
+        .into_ptr())
 }
 
 /// SAFETY: as for `container_resolve`.
@@ -47,12 +55,18 @@ unsafe fn scope_resolve(
     arg: *mut ffi::PyObject,
 ) -> PyResult<*mut ffi::PyObject> {
     // SAFETY: see above.
-    let (slf, arg) = unsafe { (Bound::from_borrowed_ptr(py, slf), Bound::from_borrowed_ptr(py, arg)) };
+    let (slf, arg) = unsafe {
+        (
+            Bound::from_borrowed_ptr(py, slf),
+            Bound::from_borrowed_ptr(py, arg),
+        )
+    };
     let scope = slf.cast::<RustScope>()?;
     Ok(scope.get().resolve_in_scope(py, &arg)?.into_ptr())
 }
 
-const RESOLVE_DOC: &CStr = c"resolve(type_, /)\n--\n\nBuild or fetch the instance of `type_`, with its dependencies.";
+const RESOLVE_DOC: &CStr =
+    c"resolve(type_, /)\n--\n\nBuild or fetch the instance of `type_`, with its dependencies.";
 
 /// A method descriptor for `function` on `owner` (leaked: it lives as long
 /// as the class, i.e. the process).
@@ -63,7 +77,9 @@ fn method_descriptor<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let definition = Box::leak(Box::new(ffi::PyMethodDef {
         ml_name: c"resolve".as_ptr(),
-        ml_meth: ffi::PyMethodDefPointer { PyCFunction: function },
+        ml_meth: ffi::PyMethodDefPointer {
+            PyCFunction: function,
+        },
         ml_flags: ffi::METH_O,
         ml_doc: RESOLVE_DOC.as_ptr(),
     }));
@@ -77,13 +93,19 @@ fn method_descriptor<'py>(
 /// `(container_resolve, scope_resolve)` descriptors for the Python layer to
 /// put on `Container` and `ContainerScope`.
 #[pyfunction]
-pub(crate) fn _fast_resolve_methods(py: Python<'_>) -> PyResult<(Bound<'_, PyAny>, Bound<'_, PyAny>)> {
+pub(crate) fn _fast_resolve_methods(
+    py: Python<'_>,
+) -> PyResult<(Bound<'_, PyAny>, Bound<'_, PyAny>)> {
     Ok((
         method_descriptor(
             py,
             &RustContainer::type_object(py),
             get_trampoline_function!(binaryfunc, container_resolve),
         )?,
-        method_descriptor(py, &RustScope::type_object(py), get_trampoline_function!(binaryfunc, scope_resolve))?,
+        method_descriptor(
+            py,
+            &RustScope::type_object(py),
+            get_trampoline_function!(binaryfunc, scope_resolve),
+        )?,
     ))
 }

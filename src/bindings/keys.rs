@@ -25,7 +25,10 @@ pub(crate) fn display_name(obj: &Bound<'_, PyAny>) -> String {
         .and_then(|n| n.extract::<String>());
     match name {
         Ok(name) => name.rsplit("<locals>.").next().unwrap_or(&name).to_owned(),
-        Err(_) => obj.repr().map(|r| r.to_string()).unwrap_or_else(|_| "<unknown>".into()),
+        Err(_) => obj
+            .repr()
+            .map(|r| r.to_string())
+            .unwrap_or_else(|_| "<unknown>".into()),
     }
 }
 
@@ -96,7 +99,9 @@ pub(crate) fn value_key(name: &str) -> Key {
 
 /// The key of the list of every implementation of `type_`.
 pub(crate) fn list_key(type_: &Bound<'_, PyAny>) -> Key {
-    synthetic((key_of(type_).0, 2, String::new()), || Label::List(type_.clone().unbind()))
+    synthetic((key_of(type_).0, 2, String::new()), || {
+        Label::List(type_.clone().unbind())
+    })
 }
 
 /// A synthetic key's label, copied out so no lock is held while it is
@@ -122,7 +127,11 @@ fn label_of(py: Python<'_>, key: Key) -> Option<LabelCopy> {
 
 /// The name of a key for messages: a label for synthetic keys, otherwise the
 /// name of the type `types` holds for it.
-pub(crate) fn key_name(py: Python<'_>, key: Key, types: &std::collections::HashMap<Key, Py<PyAny>>) -> String {
+pub(crate) fn key_name(
+    py: Python<'_>,
+    key: Key,
+    types: &std::collections::HashMap<Key, Py<PyAny>>,
+) -> String {
     match label_of(py, key) {
         Some(LabelCopy::Named(t, name)) => format!("{}[{name:?}]", display_name(t.bind(py))),
         Some(LabelCopy::Value(name)) => format!("value {name:?}"),
@@ -151,7 +160,10 @@ pub(crate) fn is_interface(type_: &Bound<'_, PyAny>) -> bool {
     // `getattr_opt`: a missing attribute is the common case here, and
     // building the AttributeError for it only to drop it costs more.
     let flag = |name: &Bound<'_, pyo3::types::PyString>| {
-        matches!(type_.getattr_opt(name).map(|v| v.map(|v| v.is_truthy())), Ok(Some(Ok(true))))
+        matches!(
+            type_.getattr_opt(name).map(|v| v.map(|v| v.is_truthy())),
+            Ok(Some(Ok(true)))
+        )
     };
     flag(pyo3::intern!(py, "_is_protocol")) || flag(pyo3::intern!(py, "__abstractmethods__"))
 }
@@ -186,11 +198,18 @@ pub(crate) fn value_name(py: Python<'_>, key: Key) -> Option<String> {
 
 /// The object that stands for a key in an exception's `chain`: the type
 /// (the interface for a qualified key), or a value's name.
-pub(crate) fn chain_object(py: Python<'_>, key: Key, types: &std::collections::HashMap<Key, Py<PyAny>>) -> Py<PyAny> {
+pub(crate) fn chain_object(
+    py: Python<'_>,
+    key: Key,
+    types: &std::collections::HashMap<Key, Py<PyAny>>,
+) -> Py<PyAny> {
     match label_of(py, key) {
         Some(LabelCopy::Named(t, _) | LabelCopy::List(t)) => t,
         Some(LabelCopy::Value(name)) => pyo3::types::PyString::new(py, &name).into_any().unbind(),
-        None => types.get(&key).map(|t| t.clone_ref(py)).unwrap_or_else(|| py.None()),
+        None => types
+            .get(&key)
+            .map(|t| t.clone_ref(py))
+            .unwrap_or_else(|| py.None()),
     }
 }
 
@@ -217,4 +236,5 @@ impl std::hash::Hasher for KeyHasher {
     }
 }
 
-pub(crate) type KeyMap<V> = std::collections::HashMap<Key, V, std::hash::BuildHasherDefault<KeyHasher>>;
+pub(crate) type KeyMap<V> =
+    std::collections::HashMap<Key, V, std::hash::BuildHasherDefault<KeyHasher>>;

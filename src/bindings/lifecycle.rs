@@ -81,17 +81,25 @@ pub(crate) fn finalize_until_async<'py>(
         };
         if let Err(err) = outcome {
             let value = err.value(py);
-            super::exec::add_note(py, &err, &format!(
-                "dioxide: raised while finalizing {}",
-                super::exec::subject_name(finalizer.provides.bind(py))
-            ));
+            super::exec::add_note(
+                py,
+                &err,
+                &format!(
+                    "dioxide: raised while finalizing {}",
+                    super::exec::subject_name(finalizer.provides.bind(py))
+                ),
+            );
             errors.append(value)?;
         }
     }
     PyTuple::new(py, [errors.into_any(), py.None().into_bound(py)])
 }
 
-fn finish_generator(py: Python<'_>, generator: &Bound<'_, PyAny>, error: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+fn finish_generator(
+    py: Python<'_>,
+    generator: &Bound<'_, PyAny>,
+    error: Option<&Bound<'_, PyAny>>,
+) -> PyResult<()> {
     let step = match error {
         Some(exc) => generator.call_method1(pyo3::intern!(py, "throw"), (exc,)),
         None => generator.call_method0(pyo3::intern!(py, "__next__")),
@@ -112,14 +120,22 @@ fn finish_generator(py: Python<'_>, generator: &Bound<'_, PyAny>, error: Option<
     }
 }
 
-fn exit_context(py: Python<'_>, manager: &Bound<'_, PyAny>, error: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+fn exit_context(
+    py: Python<'_>,
+    manager: &Bound<'_, PyAny>,
+    error: Option<&Bound<'_, PyAny>>,
+) -> PyResult<()> {
     let args = match error {
         Some(exc) => (
             exc.get_type().into_any(),
             exc.clone(),
             exc.getattr(pyo3::intern!(py, "__traceback__"))?,
         ),
-        None => (py.None().into_bound(py), py.None().into_bound(py), py.None().into_bound(py)),
+        None => (
+            py.None().into_bound(py),
+            py.None().into_bound(py),
+            py.None().into_bound(py),
+        ),
     };
     manager.call_method1(pyo3::intern!(py, "__exit__"), args)?;
     Ok(())
@@ -151,18 +167,34 @@ pub(crate) fn close_sync(
             format!("{subject} has an async finalizer, which a synchronous close() cannot run"),
         )
         .with_chain(vec![provides.unbind()])
-        .with_hint(format!("close with `await {variable}.aclose()` or `async with`"));
-        errors.push(refused.into_pyerr(py).into_value(py).into_bound(py).into_any());
+        .with_hint(format!(
+            "close with `await {variable}.aclose()` or `async with`"
+        ));
+        errors.push(
+            refused
+                .into_pyerr(py)
+                .into_value(py)
+                .into_bound(py)
+                .into_any(),
+        );
     }
     if errors.is_empty() {
         return Ok(());
     }
-    let what = if variable == "scope" { "a scope" } else { "the container" };
+    let what = if variable == "scope" {
+        "a scope"
+    } else {
+        "the container"
+    };
     let outcome = raise_together(py, errors, what, py.version_info() >= (3, 11));
     if let (Err(raised), Some(original)) = (&outcome, error) {
         // Raised from Python, this would chain to the exception that ended
         // the `with` block by itself; raised from here, it is done by hand.
-        if raised.value(py).getattr(pyo3::intern!(py, "__context__")).is_ok_and(|c| c.is_none()) {
+        if raised
+            .value(py)
+            .getattr(pyo3::intern!(py, "__context__"))
+            .is_ok_and(|c| c.is_none())
+        {
             raised.set_context(py, Some(PyErr::from_value(original.clone())));
         }
     }
@@ -171,8 +203,15 @@ pub(crate) fn close_sync(
 
 /// Raise finalizer failures as one: an `ExceptionGroup` when `group` (Python
 /// 3.11+); before that, the first failure with the others listed in its notes.
-pub(crate) fn raise_together(py: Python<'_>, errors: Vec<Bound<'_, PyAny>>, what: &str, group: bool) -> PyResult<()> {
-    let Some(first) = errors.first() else { return Ok(()) };
+pub(crate) fn raise_together(
+    py: Python<'_>,
+    errors: Vec<Bound<'_, PyAny>>,
+    what: &str,
+    group: bool,
+) -> PyResult<()> {
+    let Some(first) = errors.first() else {
+        return Ok(());
+    };
     let message = format!("{} finalizer(s) failed while closing {what}", errors.len());
     if group {
         let group = py

@@ -9,9 +9,9 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
 use super::cell::InstanceCell;
-use super::keys::KeyMap;
 use super::container::RustContainer;
 use super::errors::{DioxideError, ErrorKind};
+use super::keys::KeyMap;
 use super::lifecycle::{close_sync, finalize_until_async, Finalizers};
 
 #[derive(Default)]
@@ -32,7 +32,12 @@ impl ScopeState {
     }
 }
 
-#[pyclass(name = "_RustScope", module = "dioxide._dioxide_core", subclass, frozen)]
+#[pyclass(
+    name = "_RustScope",
+    module = "dioxide._dioxide_core",
+    subclass,
+    frozen
+)]
 pub(crate) struct RustScope {
     container: Py<RustContainer>,
     state: ScopeState,
@@ -48,15 +53,23 @@ impl RustScope {
         }
     }
 
-    pub(crate) fn resolve_in_scope(&self, py: Python<'_>, type_: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+    pub(crate) fn resolve_in_scope(
+        &self,
+        py: Python<'_>,
+        type_: &Bound<'_, PyAny>,
+    ) -> PyResult<Py<PyAny>> {
         self.check_open(py)?;
-        self.container.get().resolve_with(py, type_, Some(&self.state), None)
+        self.container
+            .get()
+            .resolve_with(py, type_, Some(&self.state), None)
     }
 
     fn check_open(&self, py: Python<'_>) -> PyResult<()> {
         if self.closed.load(Ordering::Acquire) {
             return Err(DioxideError::new(ErrorKind::Scope, "this scope is closed")
-                .with_hint("create a new scope with `container.create_scope()` for the next unit of work")
+                .with_hint(
+                    "create a new scope with `container.create_scope()` for the next unit of work",
+                )
                 .into_pyerr(py));
         }
         Ok(())
@@ -97,20 +110,34 @@ impl RustScope {
 
     /// The async providers `type_` needs (see the container's `_async_plan`);
     /// refused once the scope is closed, so `aresolve` builds nothing then.
-    fn _async_plan<'py>(&self, py: Python<'py>, type_: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    fn _async_plan<'py>(
+        &self,
+        py: Python<'py>,
+        type_: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         self.check_open(py)?;
-        self.container.bind(py).call_method1(pyo3::intern!(py, "_async_plan"), (type_,))
+        self.container
+            .bind(py)
+            .call_method1(pyo3::intern!(py, "_async_plan"), (type_,))
     }
 
     /// The cached scoped instance for `type_`, or `None`.
     fn _cached(&self, py: Python<'_>, type_: &Bound<'_, PyAny>) -> Option<Py<PyAny>> {
         let key = super::keys::key_of(type_);
         let cells = self.state.cells.lock().unwrap_or_else(|p| p.into_inner());
-        cells.get(&key).and_then(|c| c.get()).map(|v| v.clone_ref(py))
+        cells
+            .get(&key)
+            .and_then(|c| c.get())
+            .map(|v| v.clone_ref(py))
     }
 
     /// Store an instance built by `aresolve` in this scope.
-    fn _store(&self, py: Python<'_>, type_: &Bound<'_, PyAny>, value: Py<PyAny>) -> PyResult<Py<PyAny>> {
+    fn _store(
+        &self,
+        py: Python<'_>,
+        type_: &Bound<'_, PyAny>,
+        value: Py<PyAny>,
+    ) -> PyResult<Py<PyAny>> {
         self.check_open(py)?;
         let cell = self.state.cell(super::keys::key_of(type_));
         Ok(match cell.get() {
@@ -122,7 +149,12 @@ impl RustScope {
     /// Register an async generator to be finalized when the scope closes.
     /// Refused once the scope has closed (its finalizers have run or are
     /// running): the caller then finalizes the generator itself.
-    fn _push_async_finalizer(&self, py: Python<'_>, type_: Py<PyAny>, handle: Py<PyAny>) -> PyResult<()> {
+    fn _push_async_finalizer(
+        &self,
+        py: Python<'_>,
+        type_: Py<PyAny>,
+        handle: Py<PyAny>,
+    ) -> PyResult<()> {
         self.check_open(py)?;
         self.state.finalizers.push(super::lifecycle::Finalizer {
             kind: super::lifecycle::FinalizerKind::AsyncGenerator,
@@ -181,7 +213,11 @@ impl RustScope {
     /// Run finalizers newest first up to the next async one; see
     /// `lifecycle::finalize_until_async`.
     #[pyo3(signature = (error=None))]
-    fn _finalize<'py>(&self, py: Python<'py>, error: Option<Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyTuple>> {
+    fn _finalize<'py>(
+        &self,
+        py: Python<'py>,
+        error: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyTuple>> {
         finalize_until_async(py, &self.state.finalizers, error.as_ref())
     }
 

@@ -25,7 +25,10 @@ pub enum DomainError {
     Captive { chain: Vec<Key> },
     /// The last key of `chain` is an interface with several unnamed
     /// implementations, `candidates`, and nothing says which one to use.
-    Ambiguous { chain: Vec<Key>, candidates: Vec<Key> },
+    Ambiguous {
+        chain: Vec<Key>,
+        candidates: Vec<Key>,
+    },
     /// The plan needs an async provider (the last key of `chain`) but was
     /// asked to run synchronously.
     AsyncInSync { chain: Vec<Key> },
@@ -44,7 +47,11 @@ impl fmt::Display for DomainError {
                 write!(f, "no provider for {} (chain {})", missing.0, join(chain))
             }
             Self::Pending { chain, unresolved } => {
-                write!(f, "forward reference {unresolved:?} unresolved (chain {})", join(chain))
+                write!(
+                    f,
+                    "forward reference {unresolved:?} unresolved (chain {})",
+                    join(chain)
+                )
             }
             Self::Cycle { cycle } => write!(f, "dependency cycle {}", join(cycle)),
             Self::Captive { chain } => write!(f, "captive dependency {}", join(chain)),

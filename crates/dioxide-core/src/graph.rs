@@ -57,8 +57,16 @@ impl DependencyGraph {
         self.graph.remove_edge(from, to);
         for node in [from, to] {
             if self.graph.contains_node(node)
-                && self.graph.neighbors_directed(node, Direction::Incoming).next().is_none()
-                && self.graph.neighbors_directed(node, Direction::Outgoing).next().is_none()
+                && self
+                    .graph
+                    .neighbors_directed(node, Direction::Incoming)
+                    .next()
+                    .is_none()
+                && self
+                    .graph
+                    .neighbors_directed(node, Direction::Outgoing)
+                    .next()
+                    .is_none()
             {
                 self.graph.remove_node(node);
             }
@@ -67,7 +75,10 @@ impl DependencyGraph {
 
     /// A cycle through `key` as `key -> ... -> key`, if there is one.
     pub(crate) fn cycle_from(&self, key: Key) -> Option<Vec<Key>> {
-        let starts: Vec<Key> = self.graph.neighbors_directed(key, Direction::Outgoing).collect();
+        let starts: Vec<Key> = self
+            .graph
+            .neighbors_directed(key, Direction::Outgoing)
+            .collect();
         starts.into_iter().find_map(|next| {
             if next == key {
                 return Some(vec![key, key]);
@@ -113,7 +124,11 @@ impl DependencyGraph {
     /// The cycle that giving `key` the dependencies `deps` would close, as
     /// `key -> ... -> key`, or `None`. The current edges of `key` are ignored
     /// because they are the ones being replaced.
-    pub(crate) fn cycle_through(&self, key: Key, deps: impl IntoIterator<Item = Key>) -> Option<Vec<Key>> {
+    pub(crate) fn cycle_through(
+        &self,
+        key: Key,
+        deps: impl IntoIterator<Item = Key>,
+    ) -> Option<Vec<Key>> {
         for dep in deps {
             if dep == key {
                 return Some(vec![key, key]);

@@ -65,7 +65,9 @@ impl Plan {
             if index == target {
                 break;
             }
-            let Some(node) = self.nodes.get(index) else { continue };
+            let Some(node) = self.nodes.get(index) else {
+                continue;
+            };
             for arg in node.args.iter().rev() {
                 if let ArgSource::Node(child) = arg.source {
                     if let Some(flag) = seen.get_mut(child) {

@@ -61,11 +61,17 @@ pub struct Exposure {
 
 impl Exposure {
     pub fn alias(key: Key) -> Self {
-        Self { key, collection: false }
+        Self {
+            key,
+            collection: false,
+        }
     }
 
     pub fn collection(key: Key) -> Self {
-        Self { key, collection: true }
+        Self {
+            key,
+            collection: true,
+        }
     }
 }
 
@@ -110,7 +116,12 @@ impl<P> Provider<P> {
     }
 
     /// A provider whose dependencies are not known yet.
-    pub fn pending(key: Key, lifetime: Lifetime, unresolved: impl Into<String>, payload: P) -> Self {
+    pub fn pending(
+        key: Key,
+        lifetime: Lifetime,
+        unresolved: impl Into<String>,
+        payload: P,
+    ) -> Self {
         Self {
             key,
             lifetime,

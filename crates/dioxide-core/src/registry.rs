@@ -76,7 +76,10 @@ impl<P> Registry<P> {
 
     /// The providers behind an exposed key, in registration order.
     pub fn members_of(&self, key: Key) -> &[Key] {
-        self.members.get(&key).map(|(_, m)| m.as_slice()).unwrap_or(&[])
+        self.members
+            .get(&key)
+            .map(|(_, m)| m.as_slice())
+            .unwrap_or(&[])
     }
 
     /// Bumped by every change; callers cache plans against it.
@@ -136,7 +139,10 @@ impl<P> Registry<P> {
     pub fn register(&mut self, provider: Provider<P>) -> Result<Option<Provider<P>>, DomainError> {
         // The path search below sees the current graph: only right when the
         // provider it replaces (if any) has no interface edges to drop.
-        let replaces_exposed = self.providers.get(&provider.key).is_some_and(|old| !old.exposes.is_empty());
+        let replaces_exposed = self
+            .providers
+            .get(&provider.key)
+            .is_some_and(|old| !old.exposes.is_empty());
         if provider.exposes.is_empty() && !replaces_exposed {
             let deps = provider.deps.iter().map(|d| d.key);
             if let Some(cycle) = self.graph.cycle_through(provider.key, deps) {
@@ -167,7 +173,9 @@ impl<P> Registry<P> {
         for (index, provider) in providers.iter().enumerate() {
             self.stage(&mut scratch, provider);
             if let Some(cycle) = scratch.cycle_from(provider.key) {
-                return Err(DomainError::Cycle { cycle: rotate_to(cycle, focus) });
+                return Err(DomainError::Cycle {
+                    cycle: rotate_to(cycle, focus),
+                });
             }
             let batch: Vec<&Provider<P>> = providers.iter().take(index).collect();
             if let Some(chain) = self.captive_chain(provider, &batch) {
@@ -228,7 +236,10 @@ impl<P> Registry<P> {
             }
         }
         for exposure in &provider.exposes {
-            let entry = self.members.entry(exposure.key).or_insert((exposure.collection, Vec::new()));
+            let entry = self
+                .members
+                .entry(exposure.key)
+                .or_insert((exposure.collection, Vec::new()));
             if !entry.1.contains(&key) {
                 entry.1.push(key);
             }
@@ -258,7 +269,8 @@ impl<P> Registry<P> {
     /// of the interface or collection it is.
     fn refresh_edges(&mut self, key: Key) {
         if let Some(provider) = self.providers.get(&key) {
-            self.graph.set_dependencies(key, provider.deps.iter().map(|d| d.key));
+            self.graph
+                .set_dependencies(key, provider.deps.iter().map(|d| d.key));
         } else if let Some((_, members)) = self.members.get(&key) {
             self.graph.set_dependencies(key, members.iter().copied());
         } else {
@@ -306,7 +318,9 @@ impl<P> Registry<P> {
         // this batch's to refuse.
         if scratch.any_cycle().is_some() {
             if let Some(cycle) = providers.iter().find_map(|p| scratch.cycle_from(p.key)) {
-                return Err(DomainError::Cycle { cycle: rotate_to(cycle, focus) });
+                return Err(DomainError::Cycle {
+                    cycle: rotate_to(cycle, focus),
+                });
             }
         }
         for provider in providers {
@@ -342,7 +356,13 @@ impl<P> Registry<P> {
                         .members_of(key)
                         .iter()
                         .copied()
-                        .filter(|m| staged.iter().rev().find(|p| p.key == *m).is_none_or(|p| exposes(p)))
+                        .filter(|m| {
+                            staged
+                                .iter()
+                                .rev()
+                                .find(|p| p.key == *m)
+                                .is_none_or(|p| exposes(p))
+                        })
                         .collect();
                     for p in &staged {
                         if exposes(p) && !members.contains(&p.key) {
@@ -362,7 +382,9 @@ impl<P> Registry<P> {
                 continue;
             };
             *cursor += 1;
-            let Some((lifetime, next_deps)) = lookup(dep) else { continue };
+            let Some((lifetime, next_deps)) = lookup(dep) else {
+                continue;
+            };
             if lifetime == Lifetime::Scoped {
                 let mut chain: Vec<Key> = stack.iter().map(|(k, _, _)| *k).collect();
                 chain.push(dep);
@@ -524,7 +546,11 @@ impl<P> Registry<P> {
             } else if fallback == Fallback::Required {
                 let mut chain: Vec<Key> = stack.iter().map(|f| f.key).collect();
                 chain.push(key);
-                found.push(DomainError::NotRegistered { chain, missing: key, param: Some(param) });
+                found.push(DomainError::NotRegistered {
+                    chain,
+                    missing: key,
+                    param: Some(param),
+                });
             }
         }
     }
@@ -542,11 +568,16 @@ impl<P> Registry<P> {
         let mut chain: Vec<Key> = stack.iter().map(|f| f.key).collect();
         chain.push(key);
         if let Some(start) = stack.iter().position(|f| f.key == key) {
-            found.push(DomainError::Cycle { cycle: chain.split_off(start) });
+            found.push(DomainError::Cycle {
+                cycle: chain.split_off(start),
+            });
             return;
         }
         if let Some(unresolved) = view.pending {
-            found.push(DomainError::Pending { chain, unresolved: unresolved.to_owned() });
+            found.push(DomainError::Pending {
+                chain,
+                unresolved: unresolved.to_owned(),
+            });
             return;
         }
         if let Some(candidates) = view.ambiguous {
@@ -556,11 +587,19 @@ impl<P> Registry<P> {
         // The nearest provider above that keeps its instance: a singleton
         // holding a scoped one is a captive; a scoped one holding another
         // is fine.
-        let holder = stack.iter().rposition(|f| f.lifetime != Lifetime::Transient);
-        let held = holder.is_some_and(|i| stack.get(i).is_some_and(|f| f.lifetime == Lifetime::Singleton));
+        let holder = stack
+            .iter()
+            .rposition(|f| f.lifetime != Lifetime::Transient);
+        let held = holder.is_some_and(|i| {
+            stack
+                .get(i)
+                .is_some_and(|f| f.lifetime == Lifetime::Singleton)
+        });
         if held && view.lifetime == Lifetime::Scoped {
             if let Some(start) = holder {
-                found.push(DomainError::Captive { chain: chain.split_off(start) });
+                found.push(DomainError::Captive {
+                    chain: chain.split_off(start),
+                });
             }
         }
         if !explored.insert((key, held)) {
@@ -588,14 +627,23 @@ struct WalkFrame<'a> {
 fn identity(problem: &DomainError) -> (u8, Key, Key) {
     let last_two = |chain: &[Key]| {
         let last = chain.last().copied().unwrap_or(Key(0));
-        let before = chain.len().checked_sub(2).and_then(|i| chain.get(i)).copied().unwrap_or(last);
+        let before = chain
+            .len()
+            .checked_sub(2)
+            .and_then(|i| chain.get(i))
+            .copied()
+            .unwrap_or(last);
         (before, last)
     };
     match problem {
         DomainError::NotRegistered { chain, missing, .. } => (0, last_two(chain).0, *missing),
         DomainError::Pending { chain, .. } => (1, last_two(chain).1, Key(0)),
         DomainError::Ambiguous { chain, .. } => (2, last_two(chain).1, Key(0)),
-        DomainError::Captive { chain } => (3, chain.first().copied().unwrap_or(Key(0)), last_two(chain).1),
+        DomainError::Captive { chain } => (
+            3,
+            chain.first().copied().unwrap_or(Key(0)),
+            last_two(chain).1,
+        ),
         DomainError::Cycle { cycle } => (4, cycle.first().copied().unwrap_or(Key(0)), Key(0)),
         DomainError::AsyncInSync { chain } => (5, last_two(chain).1, Key(0)),
     }
@@ -608,7 +656,13 @@ fn rotate_to(cycle: Vec<Key>, focus: Option<Key>) -> Vec<Key> {
         return cycle;
     };
     let ring = &cycle[..cycle.len().saturating_sub(1)];
-    let mut rotated: Vec<Key> = ring.iter().cycle().skip(start).take(ring.len()).copied().collect();
+    let mut rotated: Vec<Key> = ring
+        .iter()
+        .cycle()
+        .skip(start)
+        .take(ring.len())
+        .copied()
+        .collect();
     if let Some(first) = rotated.first().copied() {
         rotated.push(first);
     }

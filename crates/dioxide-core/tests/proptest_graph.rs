@@ -21,7 +21,8 @@
 use std::collections::HashSet;
 
 use dioxide_core::{
-    ArgSource, Dependency, DomainError, Exposure, Fallback, Key, Lifetime, Plan, Provider, Registry, Role,
+    ArgSource, Dependency, DomainError, Exposure, Fallback, Key, Lifetime, Plan, Provider,
+    Registry, Role,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{RngSeed, TestCaseError};
@@ -49,7 +50,12 @@ impl Spec {
         let exposes = self
             .implements
             .iter()
-            .flat_map(|i| [Exposure::alias(Key(INTERFACE + i)), Exposure::collection(Key(COLLECTION + i))])
+            .flat_map(|i| {
+                [
+                    Exposure::alias(Key(INTERFACE + i)),
+                    Exposure::collection(Key(COLLECTION + i)),
+                ]
+            })
             .collect();
         let provider = if self.pending {
             Provider::pending(Key(self.key), self.lifetime, "Later", id)
@@ -77,7 +83,11 @@ enum Op {
 }
 
 fn lifetime() -> impl Strategy<Value = Lifetime> {
-    prop_oneof![Just(Lifetime::Transient), Just(Lifetime::Singleton), Just(Lifetime::Scoped)]
+    prop_oneof![
+        Just(Lifetime::Transient),
+        Just(Lifetime::Singleton),
+        Just(Lifetime::Scoped)
+    ]
 }
 
 fn fallback() -> impl Strategy<Value = Fallback> {
@@ -155,7 +165,8 @@ fn has_edge(r: &Registry<u32>, a: Key, b: Key) -> bool {
 }
 
 fn is_path(r: &Registry<u32>, keys: &[Key]) -> bool {
-    keys.windows(2).all(|w| matches!(w, [a, b] if has_edge(r, *a, *b)))
+    keys.windows(2)
+        .all(|w| matches!(w, [a, b] if has_edge(r, *a, *b)))
 }
 
 /// The states a batch goes through while it is staged, one provider at a
@@ -173,23 +184,42 @@ fn staged_states(before: &Registry<u32>, batch: &[Provider<u32>]) -> Vec<(Regist
 
 /// A refusal names a real cycle through, or a captive chain from, a
 /// provider of the batch, in the state the batch was staged to.
-fn check_refusal(err: &DomainError, before: &Registry<u32>, batch: &[Provider<u32>]) -> Result<(), TestCaseError> {
+fn check_refusal(
+    err: &DomainError,
+    before: &Registry<u32>,
+    batch: &[Provider<u32>],
+) -> Result<(), TestCaseError> {
     let states = staged_states(before, batch);
     match err {
         DomainError::Cycle { cycle } => {
             prop_assert!(cycle.len() >= 2, "short cycle {:?}", cycle);
-            prop_assert_eq!(cycle.first(), cycle.last(), "cycle does not close: {:?}", cycle);
-            let real = states.iter().any(|(r, key)| cycle.contains(key) && is_path(r, cycle));
+            prop_assert_eq!(
+                cycle.first(),
+                cycle.last(),
+                "cycle does not close: {:?}",
+                cycle
+            );
+            let real = states
+                .iter()
+                .any(|(r, key)| cycle.contains(key) && is_path(r, cycle));
             prop_assert!(real, "{:?} is not a cycle of the staged graph", cycle);
         }
         DomainError::Captive { chain } => {
             let real = states.iter().any(|(r, key)| {
                 chain.first() == Some(key)
-                    && r.get(*key).is_some_and(|p| p.lifetime == Lifetime::Singleton)
-                    && chain.last().and_then(|k| r.get(*k)).is_some_and(|p| p.lifetime == Lifetime::Scoped)
+                    && r.get(*key)
+                        .is_some_and(|p| p.lifetime == Lifetime::Singleton)
+                    && chain
+                        .last()
+                        .and_then(|k| r.get(*k))
+                        .is_some_and(|p| p.lifetime == Lifetime::Scoped)
                     && is_path(r, chain)
             });
-            prop_assert!(real, "{:?} is not a captive chain of the staged graph", chain);
+            prop_assert!(
+                real,
+                "{:?} is not a captive chain of the staged graph",
+                chain
+            );
         }
         other => prop_assert!(false, "registration refused with {:?}", other),
     }
@@ -201,7 +231,12 @@ fn check_refusal(err: &DomainError, before: &Registry<u32>, batch: &[Provider<u3
 type Expected = Vec<(Key, Lifetime, Vec<Key>, bool)>;
 
 fn summary(p: &Provider<u32>) -> (Key, Lifetime, Vec<Key>, bool) {
-    (p.key, p.lifetime, p.deps.iter().map(|d| d.key).collect(), p.pending.is_some())
+    (
+        p.key,
+        p.lifetime,
+        p.deps.iter().map(|d| d.key).collect(),
+        p.pending.is_some(),
+    )
 }
 
 fn accept(expected: &mut Expected, batch: &[Provider<u32>]) {
@@ -215,7 +250,12 @@ fn accept(expected: &mut Expected, batch: &[Provider<u32>]) {
 }
 
 /// Apply one step; a refused one must leave the registry as it was.
-fn apply(r: &mut Registry<u32>, expected: &mut Expected, op: &Op, id: u32) -> Result<(), TestCaseError> {
+fn apply(
+    r: &mut Registry<u32>,
+    expected: &mut Expected,
+    op: &Op,
+    id: u32,
+) -> Result<(), TestCaseError> {
     let before = r.clone();
     let shown = format!("{r:?}");
     let generation = r.generation();
@@ -234,7 +274,10 @@ fn apply(r: &mut Registry<u32>, expected: &mut Expected, op: &Op, id: u32) -> Re
         }
         Op::Remove(key) => {
             let removed = r.remove(Key(*key));
-            prop_assert_eq!(removed.is_some(), expected.iter().any(|row| row.0 == Key(*key)));
+            prop_assert_eq!(
+                removed.is_some(),
+                expected.iter().any(|row| row.0 == Key(*key))
+            );
             expected.retain(|row| row.0 != Key(*key));
             return Ok(());
         }
@@ -248,7 +291,11 @@ fn apply(r: &mut Registry<u32>, expected: &mut Expected, op: &Op, id: u32) -> Re
     match result {
         Ok(()) => accept(expected, &batch),
         Err(err) => {
-            prop_assert_eq!(format!("{r:?}"), shown, "a refused registration changed the registry");
+            prop_assert_eq!(
+                format!("{r:?}"),
+                shown,
+                "a refused registration changed the registry"
+            );
             prop_assert_eq!(r.generation(), generation);
             check_refusal(&err, &before, &batch)?;
         }
@@ -272,22 +319,33 @@ fn check_plan(r: &Registry<u32>, root: Key, plan: &Plan) -> Result<(), TestCaseE
         if node.role != Role::Build {
             continue;
         }
-        let provider = r.get(node.key).ok_or_else(|| TestCaseError::fail("plan builds an unknown key"))?;
+        let provider = r
+            .get(node.key)
+            .ok_or_else(|| TestCaseError::fail("plan builds an unknown key"))?;
         prop_assert_eq!(node.lifetime, provider.lifetime);
         prop_assert_eq!(node.args.len(), provider.deps.len());
         for (arg, dep) in node.args.iter().zip(&provider.deps) {
             prop_assert_eq!(&arg.param, &dep.param);
             match arg.source {
-                ArgSource::Node(i) => prop_assert_eq!(plan.nodes.get(i).map(|n| n.key), Some(dep.key)),
+                ArgSource::Node(i) => {
+                    prop_assert_eq!(plan.nodes.get(i).map(|n| n.key), Some(dep.key))
+                }
                 other => {
-                    prop_assert!(!r.contains(dep.key), "{:?} is registered but not built", dep.key);
+                    prop_assert!(
+                        !r.contains(dep.key),
+                        "{:?} is registered but not built",
+                        dep.key
+                    );
                     let wanted = match dep.fallback {
                         Fallback::UseNone => ArgSource::None,
                         Fallback::EmptyList => ArgSource::EmptyList,
                         Fallback::UseDefault | Fallback::Required => ArgSource::Default,
                     };
                     prop_assert_eq!(other, wanted);
-                    prop_assert!(dep.fallback != Fallback::Required, "a required dependency was left out");
+                    prop_assert!(
+                        dep.fallback != Fallback::Required,
+                        "a required dependency was left out"
+                    );
                 }
             }
         }
@@ -295,7 +353,11 @@ fn check_plan(r: &Registry<u32>, root: Key, plan: &Plan) -> Result<(), TestCaseE
     Ok(())
 }
 
-fn check_registry(r: &Registry<u32>, expected: &Expected, acyclic: bool) -> Result<(), TestCaseError> {
+fn check_registry(
+    r: &Registry<u32>,
+    expected: &Expected,
+    acyclic: bool,
+) -> Result<(), TestCaseError> {
     let actual: Expected = r.iter().map(summary).collect();
     prop_assert_eq!(&actual, expected);
     prop_assert_eq!(r.len(), expected.len());
@@ -313,7 +375,11 @@ fn check_registry(r: &Registry<u32>, expected: &Expected, acyclic: bool) -> Resu
         }
     }
     if acyclic {
-        let cycles: Vec<_> = r.validate().into_iter().filter(|e| matches!(e, DomainError::Cycle { .. })).collect();
+        let cycles: Vec<_> = r
+            .validate()
+            .into_iter()
+            .filter(|e| matches!(e, DomainError::Cycle { .. }))
+            .collect();
         prop_assert!(cycles.is_empty(), "validate found {:?}", cycles);
     }
     Ok(())

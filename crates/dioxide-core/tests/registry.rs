@@ -1,6 +1,8 @@
 //! The registry's rules, exercised without Python.
 
-use dioxide_core::{ArgSource, Dependency, DomainError, Fallback, Key, Lifetime, Provider, Registry};
+use dioxide_core::{
+    ArgSource, Dependency, DomainError, Fallback, Key, Lifetime, Provider, Registry,
+};
 
 const CONFIG: Key = Key(1);
 const DATABASE: Key = Key(2);
@@ -28,7 +30,8 @@ fn keys_of(registry: &Registry<&'static str>) -> Vec<Key> {
 #[test]
 fn plan_lists_dependencies_before_dependants() {
     let mut r = Registry::new();
-    r.register(provider(CONFIG, Lifetime::Singleton, &[])).unwrap();
+    r.register(provider(CONFIG, Lifetime::Singleton, &[]))
+        .unwrap();
     r.register(transient(DATABASE, &[CONFIG])).unwrap();
     r.register(transient(SERVICE, &[DATABASE, CONFIG])).unwrap();
     let plan = r.plan(SERVICE).unwrap();
@@ -42,10 +45,12 @@ fn plan_lists_dependencies_before_dependants() {
 #[test]
 fn diamond_appears_once_in_the_plan() {
     let mut r = Registry::new();
-    r.register(provider(CONFIG, Lifetime::Singleton, &[])).unwrap();
+    r.register(provider(CONFIG, Lifetime::Singleton, &[]))
+        .unwrap();
     r.register(transient(DATABASE, &[CONFIG])).unwrap();
     r.register(transient(REPOSITORY, &[CONFIG])).unwrap();
-    r.register(transient(SERVICE, &[DATABASE, REPOSITORY])).unwrap();
+    r.register(transient(SERVICE, &[DATABASE, REPOSITORY]))
+        .unwrap();
     let plan = r.plan(SERVICE).unwrap();
     assert_eq!(plan.nodes.len(), 4);
     assert_eq!(plan.chain_to(0), vec![SERVICE, DATABASE, CONFIG]);
@@ -66,7 +71,11 @@ fn missing_dependency_reports_chain_and_parameter() {
     );
     assert_eq!(
         r.plan(REQUEST),
-        Err(DomainError::NotRegistered { chain: vec![REQUEST], missing: REQUEST, param: None })
+        Err(DomainError::NotRegistered {
+            chain: vec![REQUEST],
+            missing: REQUEST,
+            param: None
+        })
     );
 }
 
@@ -77,7 +86,8 @@ fn missing_dependency_with_fallback_uses_default_or_none() {
         Dependency::new("cfg", CONFIG, Fallback::UseDefault),
         Dependency::new("db", DATABASE, Fallback::UseNone),
     ];
-    r.register(Provider::new(SERVICE, Lifetime::Transient, deps, "svc")).unwrap();
+    r.register(Provider::new(SERVICE, Lifetime::Transient, deps, "svc"))
+        .unwrap();
     let plan = r.plan(SERVICE).unwrap();
     let sources: Vec<ArgSource> = plan.nodes[0].args.iter().map(|a| a.source).collect();
     assert_eq!(sources, vec![ArgSource::Default, ArgSource::None]);
@@ -99,7 +109,10 @@ fn cycles_are_refused_and_leave_the_registry_unchanged() {
         assert_eq!(err, DomainError::Cycle { cycle: expected });
         assert_eq!(keys_of(&r), before);
         assert_eq!(r.generation(), generation);
-        assert!(r.plan(Key(1)).is_err(), "the refused provider must not be registered");
+        assert!(
+            r.plan(Key(1)).is_err(),
+            "the refused provider must not be registered"
+        );
     }
 }
 
@@ -108,44 +121,84 @@ fn batch_registration_is_all_or_nothing() {
     let mut r = Registry::new();
     r.register(transient(CONFIG, &[])).unwrap();
     let err = r
-        .register_all(vec![transient(DATABASE, &[SERVICE]), transient(SERVICE, &[DATABASE])])
+        .register_all(vec![
+            transient(DATABASE, &[SERVICE]),
+            transient(SERVICE, &[DATABASE]),
+        ])
         .unwrap_err();
-    assert_eq!(err, DomainError::Cycle { cycle: vec![DATABASE, SERVICE, DATABASE] });
+    assert_eq!(
+        err,
+        DomainError::Cycle {
+            cycle: vec![DATABASE, SERVICE, DATABASE]
+        }
+    );
     assert_eq!(keys_of(&r), vec![CONFIG]);
-    r.register_all(vec![transient(DATABASE, &[CONFIG]), transient(SERVICE, &[DATABASE])])
-        .unwrap();
+    r.register_all(vec![
+        transient(DATABASE, &[CONFIG]),
+        transient(SERVICE, &[DATABASE]),
+    ])
+    .unwrap();
     assert_eq!(keys_of(&r), vec![CONFIG, DATABASE, SERVICE]);
 }
 
 #[test]
 fn replacing_a_pending_provider_wires_and_checks_it() {
     let mut r = Registry::new();
-    r.register(Provider::pending(SERVICE, Lifetime::Transient, "Database", "svc")).unwrap();
+    r.register(Provider::pending(
+        SERVICE,
+        Lifetime::Transient,
+        "Database",
+        "svc",
+    ))
+    .unwrap();
     assert_eq!(
         r.plan(SERVICE),
-        Err(DomainError::Pending { chain: vec![SERVICE], unresolved: "Database".into() })
+        Err(DomainError::Pending {
+            chain: vec![SERVICE],
+            unresolved: "Database".into()
+        })
     );
     r.register(transient(DATABASE, &[SERVICE])).unwrap();
     let err = r.register(transient(SERVICE, &[DATABASE])).unwrap_err();
-    assert_eq!(err, DomainError::Cycle { cycle: vec![SERVICE, DATABASE, SERVICE] });
+    assert_eq!(
+        err,
+        DomainError::Cycle {
+            cycle: vec![SERVICE, DATABASE, SERVICE]
+        }
+    );
 }
 
 #[test]
 fn singleton_capturing_a_scoped_provider_is_refused() {
     let mut r = Registry::new();
-    r.register(provider(REQUEST, Lifetime::Scoped, &[])).unwrap();
+    r.register(provider(REQUEST, Lifetime::Scoped, &[]))
+        .unwrap();
     r.register(transient(REPOSITORY, &[REQUEST])).unwrap();
-    let err = r.register(provider(SERVICE, Lifetime::Singleton, &[REPOSITORY])).unwrap_err();
-    assert_eq!(err, DomainError::Captive { chain: vec![SERVICE, REPOSITORY, REQUEST] });
+    let err = r
+        .register(provider(SERVICE, Lifetime::Singleton, &[REPOSITORY]))
+        .unwrap_err();
+    assert_eq!(
+        err,
+        DomainError::Captive {
+            chain: vec![SERVICE, REPOSITORY, REQUEST]
+        }
+    );
     assert!(!r.contains(SERVICE));
 }
 
 #[test]
 fn captive_dependency_registered_later_is_caught_by_the_plan() {
     let mut r = Registry::new();
-    r.register(provider(SERVICE, Lifetime::Singleton, &[REQUEST])).unwrap();
-    r.register(provider(REQUEST, Lifetime::Scoped, &[])).unwrap();
-    assert_eq!(r.plan(SERVICE), Err(DomainError::Captive { chain: vec![SERVICE, REQUEST] }));
+    r.register(provider(SERVICE, Lifetime::Singleton, &[REQUEST]))
+        .unwrap();
+    r.register(provider(REQUEST, Lifetime::Scoped, &[]))
+        .unwrap();
+    assert_eq!(
+        r.plan(SERVICE),
+        Err(DomainError::Captive {
+            chain: vec![SERVICE, REQUEST]
+        })
+    );
 }
 
 #[test]
@@ -174,7 +227,8 @@ fn batch_cycle_is_reported_from_the_first_provider() {
     let mut r = Registry::new();
     // A waits for D (pending); registering D (-> A) together with the now
     // complete A, B, C closes D -> A -> B -> C -> D.
-    r.register(Provider::pending(Key(1), Lifetime::Transient, "B", "a")).unwrap();
+    r.register(Provider::pending(Key(1), Lifetime::Transient, "B", "a"))
+        .unwrap();
     let err = r
         .register_all(vec![
             transient(Key(4), &[Key(1)]),
@@ -183,7 +237,12 @@ fn batch_cycle_is_reported_from_the_first_provider() {
             transient(Key(3), &[Key(4)]),
         ])
         .unwrap_err();
-    assert_eq!(err, DomainError::Cycle { cycle: vec![Key(4), Key(1), Key(2), Key(3), Key(4)] });
+    assert_eq!(
+        err,
+        DomainError::Cycle {
+            cycle: vec![Key(4), Key(1), Key(2), Key(3), Key(4)]
+        }
+    );
     assert_eq!(keys_of(&r), vec![Key(1)]);
 }
 
@@ -198,23 +257,36 @@ fn implementing(key: Key, exposes: Vec<dioxide_core::Exposure>) -> Provider<&'st
 fn interface_with_one_implementation_aliases_it() {
     use dioxide_core::{Exposure, Role};
     let mut r = Registry::new();
-    r.register(implementing(DATABASE, vec![Exposure::alias(PORT)])).unwrap();
+    r.register(implementing(DATABASE, vec![Exposure::alias(PORT)]))
+        .unwrap();
     r.register(transient(SERVICE, &[PORT])).unwrap();
     let plan = r.plan(SERVICE).unwrap();
     let roles: Vec<(Key, Role)> = plan.nodes.iter().map(|n| (n.key, n.role)).collect();
-    assert_eq!(roles, vec![(DATABASE, Role::Build), (PORT, Role::Alias), (SERVICE, Role::Build)]);
+    assert_eq!(
+        roles,
+        vec![
+            (DATABASE, Role::Build),
+            (PORT, Role::Alias),
+            (SERVICE, Role::Build)
+        ]
+    );
 }
 
 #[test]
 fn interface_with_two_implementations_is_ambiguous() {
     use dioxide_core::Exposure;
     let mut r = Registry::new();
-    r.register(implementing(DATABASE, vec![Exposure::alias(PORT)])).unwrap();
-    r.register(implementing(REPOSITORY, vec![Exposure::alias(PORT)])).unwrap();
+    r.register(implementing(DATABASE, vec![Exposure::alias(PORT)]))
+        .unwrap();
+    r.register(implementing(REPOSITORY, vec![Exposure::alias(PORT)]))
+        .unwrap();
     r.register(transient(SERVICE, &[PORT])).unwrap();
     assert_eq!(
         r.plan(SERVICE),
-        Err(DomainError::Ambiguous { chain: vec![SERVICE, PORT], candidates: vec![DATABASE, REPOSITORY] })
+        Err(DomainError::Ambiguous {
+            chain: vec![SERVICE, PORT],
+            candidates: vec![DATABASE, REPOSITORY]
+        })
     );
 }
 
@@ -223,7 +295,8 @@ fn collection_lists_members_in_registration_order_and_follows_removal() {
     use dioxide_core::{ArgSource, Exposure};
     let mut r = Registry::new();
     for key in [REPOSITORY, CONFIG, DATABASE] {
-        r.register(implementing(key, vec![Exposure::collection(PLUGINS)])).unwrap();
+        r.register(implementing(key, vec![Exposure::collection(PLUGINS)]))
+            .unwrap();
     }
     let members = |r: &Registry<&'static str>| {
         let plan = r.plan(PLUGINS).unwrap();
@@ -247,8 +320,12 @@ fn empty_collection_parameter_gets_an_empty_list() {
     use dioxide_core::ArgSource;
     let mut r = Registry::new();
     let deps = vec![Dependency::new("plugins", PLUGINS, Fallback::EmptyList)];
-    r.register(Provider::new(SERVICE, Lifetime::Transient, deps, "svc")).unwrap();
-    assert_eq!(r.plan(SERVICE).unwrap().nodes[0].args[0].source, ArgSource::EmptyList);
+    r.register(Provider::new(SERVICE, Lifetime::Transient, deps, "svc"))
+        .unwrap();
+    assert_eq!(
+        r.plan(SERVICE).unwrap().nodes[0].args[0].source,
+        ArgSource::EmptyList
+    );
 }
 
 #[test]
@@ -258,7 +335,12 @@ fn depending_on_your_own_interface_is_a_cycle() {
     let err = r
         .register(transient(DATABASE, &[PORT]).with_exposures(vec![Exposure::alias(PORT)]))
         .unwrap_err();
-    assert_eq!(err, DomainError::Cycle { cycle: vec![DATABASE, PORT, DATABASE] });
+    assert_eq!(
+        err,
+        DomainError::Cycle {
+            cycle: vec![DATABASE, PORT, DATABASE]
+        }
+    );
     assert!(!r.contains(PORT));
 }
 
@@ -266,11 +348,15 @@ fn depending_on_your_own_interface_is_a_cycle() {
 fn validate_reports_every_problem_once() {
     use dioxide_core::Exposure;
     let mut r = Registry::new();
-    r.register(implementing(DATABASE, vec![Exposure::alias(PORT)])).unwrap();
-    r.register(implementing(REPOSITORY, vec![Exposure::alias(PORT)])).unwrap();
+    r.register(implementing(DATABASE, vec![Exposure::alias(PORT)]))
+        .unwrap();
+    r.register(implementing(REPOSITORY, vec![Exposure::alias(PORT)]))
+        .unwrap();
     r.register(transient(SERVICE, &[PORT, CONFIG])).unwrap();
-    r.register(provider(Key(20), Lifetime::Singleton, &[REQUEST])).unwrap();
-    r.register(provider(REQUEST, Lifetime::Scoped, &[])).unwrap();
+    r.register(provider(Key(20), Lifetime::Singleton, &[REQUEST]))
+        .unwrap();
+    r.register(provider(REQUEST, Lifetime::Scoped, &[]))
+        .unwrap();
     r.register(transient(Key(21), &[CONFIG])).unwrap();
     let problems = r.validate();
     assert!(problems.contains(&DomainError::Ambiguous {
@@ -287,7 +373,9 @@ fn validate_reports_every_problem_once() {
         missing: CONFIG,
         param: Some("p0".into())
     }));
-    assert!(problems.contains(&DomainError::Captive { chain: vec![Key(20), REQUEST] }));
+    assert!(problems.contains(&DomainError::Captive {
+        chain: vec![Key(20), REQUEST]
+    }));
     assert_eq!(problems.len(), 4, "{problems:?}");
 }
 
@@ -295,7 +383,8 @@ fn validate_reports_every_problem_once() {
 fn dependants_closure_follows_interfaces() {
     use dioxide_core::Exposure;
     let mut r = Registry::new();
-    r.register(implementing(DATABASE, vec![Exposure::alias(PORT)])).unwrap();
+    r.register(implementing(DATABASE, vec![Exposure::alias(PORT)]))
+        .unwrap();
     r.register(transient(REPOSITORY, &[PORT])).unwrap();
     r.register(transient(SERVICE, &[REPOSITORY])).unwrap();
     let mut users = r.dependants_closure(DATABASE);
@@ -337,9 +426,11 @@ fn restore_puts_a_replaced_provider_back_in_place() {
     use dioxide_core::Exposure;
     let mut r = Registry::new();
     for key in [REPOSITORY, CONFIG, DATABASE] {
-        r.register(implementing(key, vec![Exposure::collection(PLUGINS)])).unwrap();
+        r.register(implementing(key, vec![Exposure::collection(PLUGINS)]))
+            .unwrap();
     }
-    let original = r.register(transient(CONFIG, &[]).with_exposures(vec![Exposure::collection(PLUGINS)]));
+    let original =
+        r.register(transient(CONFIG, &[]).with_exposures(vec![Exposure::collection(PLUGINS)]));
     let replacement = r.restore(original.unwrap().unwrap());
     assert!(replacement.is_some());
     assert_eq!(keys_of(&r), vec![REPOSITORY, CONFIG, DATABASE]);
@@ -350,7 +441,8 @@ fn restore_puts_a_replaced_provider_back_in_place() {
 fn a_provider_for_an_interface_shadows_its_members_until_removed() {
     use dioxide_core::{Exposure, Role};
     let mut r = Registry::new();
-    r.register(implementing(DATABASE, vec![Exposure::alias(PORT)])).unwrap();
+    r.register(implementing(DATABASE, vec![Exposure::alias(PORT)]))
+        .unwrap();
     r.register(transient(SERVICE, &[PORT])).unwrap();
     r.register(transient(PORT, &[])).unwrap();
     assert_eq!(r.plan(PORT).unwrap().nodes.len(), 1);
@@ -367,9 +459,11 @@ fn a_provider_for_an_interface_shadows_its_members_until_removed() {
 fn a_provider_for_an_interface_may_depend_on_a_member() {
     use dioxide_core::Exposure;
     let mut r = Registry::new();
-    r.register(implementing(DATABASE, vec![Exposure::alias(PORT)])).unwrap();
+    r.register(implementing(DATABASE, vec![Exposure::alias(PORT)]))
+        .unwrap();
     r.register(transient(PORT, &[DATABASE])).unwrap();
-    r.register(transient(REPOSITORY, &[PORT]).with_exposures(vec![Exposure::alias(PORT)])).unwrap();
+    r.register(transient(REPOSITORY, &[PORT]).with_exposures(vec![Exposure::alias(PORT)]))
+        .unwrap();
     assert_eq!(r.plan(PORT).unwrap().nodes.len(), 2);
 }
 
@@ -381,7 +475,8 @@ fn validate_ignores_an_interface_injected_only_as_a_collection() {
     r.register(implementing(DATABASE, exposes())).unwrap();
     r.register(implementing(REPOSITORY, exposes())).unwrap();
     let deps = vec![Dependency::new("plugins", PLUGINS, Fallback::EmptyList)];
-    r.register(Provider::new(SERVICE, Lifetime::Transient, deps, "svc")).unwrap();
+    r.register(Provider::new(SERVICE, Lifetime::Transient, deps, "svc"))
+        .unwrap();
     assert_eq!(r.validate(), vec![]);
 }
 
@@ -404,14 +499,22 @@ fn validate_reports_a_missing_provider_with_the_chain_from_the_entry_point() {
 #[test]
 fn validate_reports_a_captive_next_to_a_missing_sibling() {
     let mut r = Registry::new();
-    r.register(provider(SERVICE, Lifetime::Singleton, &[CONFIG, REQUEST])).unwrap();
-    r.register(provider(REQUEST, Lifetime::Scoped, &[])).unwrap();
+    r.register(provider(SERVICE, Lifetime::Singleton, &[CONFIG, REQUEST]))
+        .unwrap();
+    r.register(provider(REQUEST, Lifetime::Scoped, &[]))
+        .unwrap();
     let problems = r.validate();
     assert_eq!(
         problems,
         vec![
-            DomainError::NotRegistered { chain: vec![SERVICE, CONFIG], missing: CONFIG, param: Some("p0".into()) },
-            DomainError::Captive { chain: vec![SERVICE, REQUEST] },
+            DomainError::NotRegistered {
+                chain: vec![SERVICE, CONFIG],
+                missing: CONFIG,
+                param: Some("p0".into())
+            },
+            DomainError::Captive {
+                chain: vec![SERVICE, REQUEST]
+            },
         ]
     );
 }
@@ -419,8 +522,10 @@ fn validate_reports_a_captive_next_to_a_missing_sibling() {
 #[test]
 fn validate_accepts_a_scoped_provider_holding_another_below_a_transient() {
     let mut r = Registry::new();
-    r.register(provider(REQUEST, Lifetime::Scoped, &[])).unwrap();
-    r.register(provider(REPOSITORY, Lifetime::Scoped, &[REQUEST])).unwrap();
+    r.register(provider(REQUEST, Lifetime::Scoped, &[]))
+        .unwrap();
+    r.register(provider(REPOSITORY, Lifetime::Scoped, &[REQUEST]))
+        .unwrap();
     r.register(transient(SERVICE, &[REPOSITORY])).unwrap();
     assert_eq!(r.validate(), vec![]);
 }

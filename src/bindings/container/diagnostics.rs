@@ -1,0 +1,270 @@
+//! What a container can tell about itself without building anything:
+//! every wiring problem, its providers for the graph, the async steps of a
+//! plan, and the hints that make a missing-provider error precise.
+
+use std::collections::HashMap;
+
+use dioxide_core::{DomainError, Key, Lifetime};
+use pyo3::prelude::*;
+use pyo3::types::PyList;
+
+use super::RustContainer;
+use crate::bindings::errors::{keys_of, named_only_hint, profile_hint, render, DioxideError};
+use crate::bindings::exec::{ExecArg, Kind};
+use crate::bindings::keys::{display_name, graph_node, key_of, lifetime_name, named_parts};
+
+impl RustContainer {
+    /// Say more about a missing provider when the registries know why it
+    /// is missing: the decorated registry has it only for profiles this
+    /// container is not made for, or the type is an interface whose
+    /// implementations all have names. Takes the locks itself; call it with
+    /// none held.
+    pub(super) fn explain_missing(
+        &self,
+        py: Python<'_>,
+        err: &DomainError,
+        error: DioxideError,
+    ) -> DioxideError {
+        let DomainError::NotRegistered { missing, .. } = err else {
+            return error;
+        };
+        let Some(missing_name) = error.names.last().cloned() else {
+            return error;
+        };
+        let (parent, current, aliases) = {
+            let state = self.read();
+            let aliases: Vec<Key> = state
+                .registry
+                .iter()
+                .flat_map(|p| p.exposes.iter().filter(|e| !e.collection).map(|e| e.key))
+                .collect();
+            (
+                state.parent.as_ref().map(|p| p.clone_ref(py)),
+                state.profile.clone(),
+                aliases,
+            )
+        };
+        let mut profiles: Vec<String> = Vec::new();
+        if let Some(parent) = parent {
+            let theirs = parent.get().read();
+            for provider in theirs.registry.iter() {
+                let answers = provider.key == *missing
+                    || provider
+                        .exposes
+                        .iter()
+                        .any(|e| !e.collection && e.key == *missing);
+                if !answers {
+                    continue;
+                }
+                for profile in provider.payload.profiles.iter().flatten() {
+                    if !profiles.contains(profile) {
+                        profiles.push(profile.clone());
+                    }
+                }
+            }
+        }
+        if !profiles.is_empty() {
+            return error.with_hint(profile_hint(&missing_name, &profiles, current.as_deref()));
+        }
+        let mut names: Vec<String> = Vec::new();
+        for alias in aliases {
+            if let Some((interface, name)) = named_parts(py, alias) {
+                if key_of(interface.bind(py)) == *missing && !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+        }
+        if names.is_empty() {
+            return error;
+        }
+        error.with_hint(named_only_hint(&missing_name, &names))
+    }
+
+    /// Every wiring problem, as dioxide exceptions, without building anything.
+    pub(super) fn validate<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        self.sync(py)?;
+        let (problems, types) = {
+            let state = self.read();
+            let problems = state.registry.validate();
+            let types: HashMap<Key, Py<PyAny>> = problems
+                .iter()
+                .flat_map(keys_of)
+                .filter_map(|k| state.types.get(&k).map(|t| (k, t.clone_ref(py))))
+                .collect();
+            (problems, types)
+        };
+        let errors = PyList::empty(py);
+        for problem in &problems {
+            let error = self.explain_missing(py, problem, render(py, problem, &types));
+            errors.append(error.into_pyerr(py).into_value(py))?;
+        }
+        Ok(errors)
+    }
+
+    /// For every provider, in registration order: `(node, lifetime, kind,
+    /// implementation name or None, [(parameter, node, resolvable)],
+    /// [(node, is a collection)])` where a node is `(key, flavor, name,
+    /// qualifier or None)` and flavor one of "type", "function", "named",
+    /// "value", "list". For `container.graph()`.
+    pub(super) fn providers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        self.sync(py)?;
+        type Row = (
+            Key,
+            Lifetime,
+            Kind,
+            Py<PyAny>,
+            Vec<(String, Key, bool)>,
+            Vec<(Key, bool)>,
+        );
+        // Copied out under the lock and named after it: naming reads
+        // Python attributes, which may run Python code.
+        let (rows, types): (Vec<Row>, HashMap<Key, Py<PyAny>>) = {
+            let state = self.read();
+            let rows = state
+                .registry
+                .iter()
+                .map(|p| {
+                    let deps = p
+                        .deps
+                        .iter()
+                        .map(|d| (d.param.clone(), d.key, state.registry.contains(d.key)))
+                        .collect();
+                    let exposes = p.exposes.iter().map(|e| (e.key, e.collection)).collect();
+                    (
+                        p.key,
+                        p.lifetime,
+                        p.payload.kind,
+                        p.payload.target.clone_ref(py),
+                        deps,
+                        exposes,
+                    )
+                })
+                .collect();
+            let types = state
+                .types
+                .iter()
+                .map(|(k, t)| (*k, t.clone_ref(py)))
+                .collect();
+            (rows, types)
+        };
+        let out = PyList::empty(py);
+        for (key, lifetime, kind, target, dep_rows, exposure_rows) in rows {
+            let provides = types.get(&key);
+            let implementation = (kind != Kind::Instance
+                && provides.is_none_or(|t| !t.is(&target)))
+            .then(|| display_name(target.bind(py)));
+            let deps = PyList::empty(py);
+            for (param, dep, resolvable) in dep_rows {
+                deps.append((param, graph_node(py, dep, &types), resolvable))?;
+            }
+            let exposes = PyList::empty(py);
+            for (interface, collection) in exposure_rows {
+                exposes.append((graph_node(py, interface, &types), collection))?;
+            }
+            out.append((
+                graph_node(py, key, &types),
+                lifetime_name(lifetime),
+                kind.name(),
+                implementation,
+                deps,
+                exposes,
+            ))?;
+        }
+        Ok(out)
+    }
+
+    /// The async providers `type_` needs, dependencies first, as
+    /// `(index, provides, target, kind, lifetime, args, keeper)` with `args`
+    /// a list of `(parameter, node index or None, "node" | "none" | "empty")`
+    /// and `keeper` `"container"` for a transient a singleton holds (it is
+    /// finalized with the container), else `"owner"`.
+    pub(super) fn async_plan<'py>(
+        &self,
+        py: Python<'py>,
+        type_: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let plan = self.plan_for(py, type_)?;
+        // Only what this resolve will build: nothing below a built singleton.
+        let mut needed = vec![false; plan.nodes.len()];
+        let mut stack: Vec<usize> = plan.nodes.len().checked_sub(1).into_iter().collect();
+        while let Some(index) = stack.pop() {
+            let Some(node) = plan.nodes.get(index) else {
+                continue;
+            };
+            match needed.get_mut(index) {
+                Some(flag) if !*flag => *flag = true,
+                _ => continue,
+            }
+            if node.cell.as_ref().is_some_and(|c| c.get().is_some()) {
+                continue;
+            }
+            stack.extend(node.args.iter().filter_map(|(_, a)| match a {
+                ExecArg::Node(i) => Some(*i),
+                _ => None,
+            }));
+        }
+        // Transients a singleton reaches through other transients live as
+        // long as that singleton: their finalizers belong to the container.
+        let mut held_by_singleton = vec![false; plan.nodes.len()];
+        for node in plan
+            .nodes
+            .iter()
+            .filter(|n| n.lifetime == Lifetime::Singleton)
+        {
+            let mut stack: Vec<usize> = node
+                .args
+                .iter()
+                .filter_map(|(_, a)| match a {
+                    ExecArg::Node(i) => Some(*i),
+                    _ => None,
+                })
+                .collect();
+            while let Some(index) = stack.pop() {
+                let Some(child) = plan.nodes.get(index) else {
+                    continue;
+                };
+                if child.lifetime != Lifetime::Transient {
+                    continue;
+                }
+                match held_by_singleton.get_mut(index) {
+                    Some(flag) if !*flag => *flag = true,
+                    _ => continue,
+                }
+                stack.extend(child.args.iter().filter_map(|(_, a)| match a {
+                    ExecArg::Node(i) => Some(*i),
+                    _ => None,
+                }));
+            }
+        }
+        let steps = PyList::empty(py);
+        for (index, node) in plan.nodes.iter().enumerate() {
+            if !node.kind.is_async() || !needed.get(index).copied().unwrap_or(false) {
+                continue;
+            }
+            let args = PyList::empty(py);
+            for (name, source) in &node.args {
+                let (dep, flag) = match source {
+                    ExecArg::Node(i) => (Some(*i), "node"),
+                    ExecArg::None => (None, "none"),
+                    ExecArg::EmptyList => (None, "empty"),
+                };
+                args.append((name.clone_ref(py), dep, flag))?;
+            }
+            let keeper = if held_by_singleton.get(index).copied().unwrap_or(false) {
+                "container"
+            } else {
+                "owner"
+            };
+            steps.append((
+                index,
+                node.provides.clone_ref(py),
+                node.target.clone_ref(py),
+                node.kind.name(),
+                lifetime_name(node.lifetime),
+                args,
+                keeper,
+            ))?;
+        }
+        Ok(steps)
+    }
+}

@@ -1,0 +1,529 @@
+//! `_RustContainer`: a registry of providers, the plans compiled from it and
+//! the container's singletons. The Python `Container` subclasses it, so
+//! `container.resolve(T)` reaches `RustContainer::resolve` with no Python
+//! frame in between.
+
+mod diagnostics;
+mod overrides;
+mod registration;
+mod sync;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use dioxide_core::{ArgSource, DomainError, Key, Lifetime, Provider, Registry, Role};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyTuple};
+
+use crate::bindings::cell::InstanceCell;
+use crate::bindings::errors::{keys_of, render, DioxideError, ErrorKind};
+use crate::bindings::exec::{run, run_at, Ctx, ExecArg, ExecNode, ExecPlan, Kind};
+use crate::bindings::keys::{chain_object, is_type, key_of, KeyMap};
+use overrides::OverrideFrame;
+use registration::{not_a_type, Entry, Payload};
+
+use crate::bindings::lifecycle::{
+    close_sync, finalize_until_async, Finalizer, FinalizerKind, Finalizers,
+};
+use crate::bindings::scope::ScopeState;
+
+#[derive(Default)]
+struct State {
+    registry: Registry<Payload>,
+    /// Keys registered on this container itself (the rest came from the parent).
+    explicit: HashSet<Key>,
+    /// Every type the registry mentions, kept alive so keys stay unique.
+    types: HashMap<Key, Py<PyAny>>,
+    plans: KeyMap<Arc<ExecPlan>>,
+    singletons: KeyMap<Arc<InstanceCell>>,
+    parent: Option<Py<RustContainer>>,
+    parent_generation: u64,
+    /// The profile this container was made for (`Container(profile=...)`).
+    profile: Option<String>,
+    overrides: Vec<OverrideFrame>,
+    closed: bool,
+}
+
+/// Things removed from the state that must be dropped after its lock is
+/// released: dropping a Python object can run arbitrary code (`__del__`),
+/// which may call back into this container.
+#[derive(Default)]
+struct Garbage {
+    plans: Vec<Arc<ExecPlan>>,
+    cells: Vec<Arc<InstanceCell>>,
+    other: Vec<Py<PyAny>>,
+    providers: Vec<Provider<Payload>>,
+}
+
+#[pyclass(
+    name = "_RustContainer",
+    module = "dioxide._dioxide_core",
+    subclass,
+    frozen
+)]
+pub(crate) struct RustContainer {
+    state: RwLock<State>,
+    /// Bumped on every registration; child containers compare against it.
+    generation: AtomicU64,
+    finalizers: Finalizers,
+}
+
+impl RustContainer {
+    fn read(&self) -> RwLockReadGuard<'_, State> {
+        self.state.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, State> {
+        self.state.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.read().closed
+    }
+
+    pub(crate) fn closed_error(py: Python<'_>) -> PyErr {
+        DioxideError::new(ErrorKind::Resolution, "this container is closed")
+            .with_hint("create a new Container(); a closed container has released its singletons")
+            .into_pyerr(py)
+    }
+
+    pub(crate) fn resolve_with(
+        &self,
+        py: Python<'_>,
+        type_: &Bound<'_, PyAny>,
+        scope: Option<&ScopeState>,
+        prebuilt: Option<&HashMap<Key, Py<PyAny>>>,
+    ) -> PyResult<Py<PyAny>> {
+        // Hot path: one read-locked lookup. A built singleton is returned
+        // right there, with no plan to clone and nothing to run (S1 in
+        // benchmarks/); otherwise the plan is taken out of the lock to run.
+        let cached = {
+            let state = self.read();
+            if !state.closed && Self::in_sync(&state) {
+                match state.plans.get(&key_of(type_)) {
+                    Some(plan) => match plan
+                        .nodes
+                        .last()
+                        .and_then(|r| r.cell.as_ref())
+                        .and_then(|c| c.get())
+                    {
+                        Some(value) => return Ok(value.clone_ref(py)),
+                        None => Some(Arc::clone(plan)),
+                    },
+                    None => None,
+                }
+            } else {
+                None
+            }
+        };
+        let plan = match cached {
+            Some(plan) => plan,
+            None => self.plan_for(py, type_)?,
+        };
+        let ctx = Ctx {
+            container_finalizers: &self.finalizers,
+            scope,
+            prebuilt,
+        };
+        run(py, &plan, &ctx)
+    }
+
+    pub(crate) fn resolve_prebuilt_in(
+        &self,
+        py: Python<'_>,
+        type_: &Bound<'_, PyAny>,
+        prebuilt: &Bound<'_, PyDict>,
+        index: Option<usize>,
+        scope: Option<&ScopeState>,
+    ) -> PyResult<Py<PyAny>> {
+        let plan = self.plan_for(py, type_)?;
+        let mut values = HashMap::new();
+        for (i, value) in prebuilt.iter() {
+            let i: usize = i.extract()?;
+            if let Some(node) = plan.nodes.get(i) {
+                values.insert(node.key, value.unbind());
+            }
+        }
+        let ctx = Ctx {
+            container_finalizers: &self.finalizers,
+            scope,
+            prebuilt: Some(&values),
+        };
+        let root = index.unwrap_or(plan.nodes.len().saturating_sub(1));
+        run_at(py, &plan, &ctx, root)
+    }
+
+    fn in_sync(state: &State) -> bool {
+        Self::parent_generation(state).is_none_or(|g| g == state.parent_generation)
+    }
+
+    fn parent_generation(state: &State) -> Option<u64> {
+        state
+            .parent
+            .as_ref()
+            .map(|p| p.get().generation.load(Ordering::Acquire))
+    }
+
+    fn plan_for(&self, py: Python<'_>, type_: &Bound<'_, PyAny>) -> PyResult<Arc<ExecPlan>> {
+        let key = key_of(type_);
+        {
+            let state = self.read();
+            if state.closed {
+                return Err(Self::closed_error(py));
+            }
+            if Self::in_sync(&state) {
+                if let Some(plan) = state.plans.get(&key) {
+                    return Ok(Arc::clone(plan));
+                }
+            }
+        }
+        if !is_type(type_) {
+            return Err(not_a_type(py, "resolve()", type_));
+        }
+        self.sync(py)?;
+        self.compile(py, key, type_)
+    }
+
+    fn compile(
+        &self,
+        py: Python<'_>,
+        key: Key,
+        type_: &Bound<'_, PyAny>,
+    ) -> PyResult<Arc<ExecPlan>> {
+        let mut state = self.write();
+        if let Some(plan) = state.plans.get(&key) {
+            return Ok(Arc::clone(plan));
+        }
+        let plan = match state.registry.plan(key) {
+            Ok(plan) => plan,
+            Err(err) => {
+                let mut types = error_types(py, &state, &err);
+                types.entry(key).or_insert_with(|| type_.clone().unbind());
+                drop(state);
+                return Err(self
+                    .explain_missing(py, &err, render(py, &err, &types))
+                    .into_pyerr(py));
+            }
+        };
+        let State {
+            registry,
+            types,
+            singletons,
+            plans,
+            ..
+        } = &mut *state;
+        let mut nodes = Vec::with_capacity(plan.nodes.len());
+        for node in &plan.nodes {
+            let (target, kind, by_position): (Py<PyAny>, Kind, &[bool]) = match node.role {
+                Role::Alias => (py.None(), Kind::Alias, &[]),
+                Role::Collection => (py.None(), Kind::Collection, &[]),
+                Role::Build => {
+                    let Some(provider) = registry.get(node.key) else {
+                        return Err(DioxideError::new(
+                            ErrorKind::Resolution,
+                            "plan refers to an unknown provider",
+                        )
+                        .into_pyerr(py));
+                    };
+                    (
+                        provider.payload.target.clone_ref(py),
+                        provider.payload.kind,
+                        provider.payload.positional.as_slice(),
+                    )
+                }
+            };
+            let provides = if node.key == key {
+                type_.clone().unbind()
+            } else {
+                chain_object(py, node.key, types)
+            };
+            let cell = (node.lifetime == Lifetime::Singleton && kind != Kind::Instance)
+                .then(|| Arc::clone(singletons.entry(node.key).or_default()));
+            // Arguments go by position while every parameter before them is
+            // passed too (cheaper than a keyword dict), the rest by keyword;
+            // parameters left to their defaults are not passed at all.
+            let mut positional = 0;
+            let mut args = Vec::with_capacity(node.args.len());
+            for (index, arg) in node.args.iter().enumerate() {
+                let source = match arg.source {
+                    ArgSource::Node(index) => ExecArg::Node(index),
+                    ArgSource::None => ExecArg::None,
+                    ArgSource::EmptyList => ExecArg::EmptyList,
+                    ArgSource::Default => continue,
+                };
+                let in_order = matches!(kind, Kind::Alias | Kind::Collection)
+                    || by_position.get(index).copied().unwrap_or(false);
+                if in_order && positional == index {
+                    positional += 1;
+                }
+                args.push((
+                    pyo3::types::PyString::intern(py, &arg.param).unbind(),
+                    source,
+                ));
+            }
+            nodes.push(ExecNode {
+                key: node.key,
+                provides,
+                target,
+                kind,
+                lifetime: node.lifetime,
+                cell,
+                positional,
+                args,
+            });
+        }
+        let compiled = Arc::new(ExecPlan::new(nodes));
+        plans.insert(key, Arc::clone(&compiled));
+        Ok(compiled)
+    }
+}
+
+fn error_types(py: Python<'_>, state: &State, err: &DomainError) -> HashMap<Key, Py<PyAny>> {
+    keys_of(err)
+        .into_iter()
+        .filter_map(|k| state.types.get(&k).map(|t| (k, t.clone_ref(py))))
+        .collect()
+}
+
+#[pymethods]
+impl RustContainer {
+    #[new]
+    #[pyo3(signature = (parent=None, profile=None))]
+    fn new(parent: Option<Py<RustContainer>>, profile: Option<String>) -> Self {
+        let state = State {
+            parent,
+            profile,
+            ..State::default()
+        };
+        Self {
+            state: RwLock::new(state),
+            generation: AtomicU64::new(0),
+            finalizers: Finalizers::default(),
+        }
+    }
+
+    /// Build (or fetch) the instance for `type_`.
+    pub(crate) fn resolve(&self, py: Python<'_>, type_: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        self.resolve_with(py, type_, None, None)
+    }
+
+    /// Register providers as one change: all or none.
+    #[pyo3(signature = (entries, *, explicit=true))]
+    fn _register(&self, py: Python<'_>, entries: Vec<Entry<'_>>, explicit: bool) -> PyResult<()> {
+        self.register_entries(py, entries, explicit)
+    }
+
+    /// Build node `index` of `type_`'s plan, with the values `aresolve`
+    /// already awaited (`{node index: value}`).
+    #[pyo3(signature = (type_, prebuilt, index=None))]
+    fn _resolve_prebuilt(
+        &self,
+        py: Python<'_>,
+        type_: &Bound<'_, PyAny>,
+        prebuilt: &Bound<'_, PyDict>,
+        index: Option<usize>,
+    ) -> PyResult<Py<PyAny>> {
+        self.resolve_prebuilt_in(py, type_, prebuilt, index, None)
+    }
+
+    /// The async providers `type_` needs, dependencies first; see
+    /// `diagnostics.rs`.
+    fn _async_plan<'py>(
+        &self,
+        py: Python<'py>,
+        type_: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        self.async_plan(py, type_)
+    }
+
+    /// Set the configuration value `name`.
+    fn _register_value(&self, py: Python<'_>, name: &str, value: Py<PyAny>) -> PyResult<()> {
+        self.register_value(py, name, value)
+    }
+
+    /// Replace the provider of one type until `_override_pop(token)`; see
+    /// `overrides.rs`.
+    fn _override_push(&self, py: Python<'_>, entry: Entry<'_>) -> PyResult<u64> {
+        self.override_push(py, entry)
+    }
+
+    /// End the override `token`; see `overrides.rs`.
+    fn _override_pop(&self, token: u64) {
+        self.override_pop(token)
+    }
+
+    /// Every wiring problem, as dioxide exceptions, without building anything.
+    fn _validate<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        self.validate(py)
+    }
+
+    /// Every provider, in registration order, for the graph; see
+    /// `diagnostics.rs`.
+    fn _providers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        self.providers(py)
+    }
+
+    /// The built singleton for `type_`, or `None`.
+    fn _cached(&self, py: Python<'_>, type_: &Bound<'_, PyAny>) -> Option<Py<PyAny>> {
+        let state = self.read();
+        state
+            .singletons
+            .get(&key_of(type_))
+            .and_then(|c| c.get())
+            .map(|v| v.clone_ref(py))
+    }
+
+    /// Store a singleton built by `aresolve`; returns the stored instance.
+    fn _store(&self, py: Python<'_>, type_: &Bound<'_, PyAny>, value: Py<PyAny>) -> Py<PyAny> {
+        let cell = Arc::clone(self.write().singletons.entry(key_of(type_)).or_default());
+        match cell.get() {
+            Some(existing) => existing.clone_ref(py),
+            None => cell.fill(py, value),
+        }
+    }
+
+    /// Refused once the container is closed (its finalizers have run or are
+    /// running): the caller then finalizes the generator itself.
+    fn _push_async_finalizer(
+        &self,
+        py: Python<'_>,
+        type_: Py<PyAny>,
+        handle: Py<PyAny>,
+    ) -> PyResult<()> {
+        if self.is_closed() {
+            return Err(Self::closed_error(py));
+        }
+        self.finalizers.push(Finalizer {
+            kind: FinalizerKind::AsyncGenerator,
+            handle,
+            provides: type_,
+        });
+        Ok(())
+    }
+
+    /// Close the container: run every finalizer newest first (`error` is
+    /// thrown into generator providers so they can roll back), then release
+    /// the singletons. Every finalizer runs; failures are raised together.
+    #[pyo3(signature = (error=None))]
+    fn close(&self, py: Python<'_>, error: Option<Bound<'_, PyAny>>) -> PyResult<()> {
+        if !self._begin_close() {
+            return Ok(());
+        }
+        let outcome = close_sync(py, &self.finalizers, error.as_ref(), "container");
+        self._release();
+        outcome
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    /// Leaving the `with` block closes the container, handing its exception
+    /// to generator providers.
+    fn __exit__(
+        &self,
+        py: Python<'_>,
+        _exc_type: &Bound<'_, PyAny>,
+        exc: &Bound<'_, PyAny>,
+        _traceback: &Bound<'_, PyAny>,
+    ) -> PyResult<bool> {
+        self.close(py, (!exc.is_none()).then(|| exc.clone()))?;
+        Ok(false)
+    }
+
+    /// Mark the container closed (no more resolves or registrations);
+    /// `False` when it already was.
+    fn _begin_close(&self) -> bool {
+        let mut state = self.write();
+        !std::mem::replace(&mut state.closed, true)
+    }
+
+    /// Run finalizers newest first up to the next async one; see
+    /// `lifecycle::finalize_until_async`.
+    #[pyo3(signature = (error=None))]
+    fn _finalize<'py>(
+        &self,
+        py: Python<'py>,
+        error: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        finalize_until_async(py, &self.finalizers, error.as_ref())
+    }
+
+    /// Drop the singletons and compiled plans.
+    fn _release(&self) {
+        let mut garbage = Garbage::default();
+        {
+            let mut state = self.write();
+            garbage.plans.extend(state.plans.drain().map(|(_, p)| p));
+            garbage
+                .cells
+                .extend(state.singletons.drain().map(|(_, c)| c));
+        }
+        drop(garbage);
+    }
+
+    /// `True` once the container is closed (`close()`, `aclose()` or the end
+    /// of its `with` block); a closed container refuses to resolve.
+    #[getter]
+    fn closed(&self) -> bool {
+        self.read().closed
+    }
+
+    /// `T in container`: whether `T` has a provider here (registered on the
+    /// container, decorated, or an interface with an implementation).
+    pub(crate) fn __contains__(&self, py: Python<'_>, type_: &Bound<'_, PyAny>) -> PyResult<bool> {
+        self.sync(py)?;
+        Ok(self.read().registry.contains(key_of(type_)))
+    }
+
+    /// The number of providers this container can use.
+    fn __len__(&self, py: Python<'_>) -> PyResult<usize> {
+        self.sync(py)?;
+        Ok(self.read().registry.len())
+    }
+
+    fn __traverse__(&self, visit: pyo3::gc::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
+        if let Ok(state) = self.state.try_read() {
+            for p in state.registry.iter() {
+                visit.call(&p.payload.target)?;
+            }
+            for t in state.types.values() {
+                visit.call(t)?;
+            }
+            for plan in state.plans.values() {
+                plan.visit(&visit)?;
+            }
+            for value in state.singletons.values().filter_map(|c| c.get()) {
+                visit.call(value)?;
+            }
+            if let Some(parent) = &state.parent {
+                visit.call(parent)?;
+            }
+        }
+        self.finalizers.visit(&visit)
+    }
+
+    fn __clear__(&self) {
+        let mut garbage = Garbage::default();
+        if let Ok(mut state) = self.state.try_write() {
+            garbage.plans.extend(state.plans.drain().map(|(_, p)| p));
+            garbage
+                .cells
+                .extend(state.singletons.drain().map(|(_, c)| c));
+            let keys: Vec<Key> = state.registry.iter().map(|p| p.key).collect();
+            for key in keys {
+                if let Some(p) = state.registry.remove(key) {
+                    garbage.providers.push(p);
+                }
+            }
+            garbage.other.extend(state.types.drain().map(|(_, t)| t));
+            if let Some(parent) = state.parent.take() {
+                garbage.other.push(parent.into_any());
+            }
+            state.explicit.clear();
+        }
+        drop(self.finalizers.clear());
+        drop(garbage);
+    }
+}

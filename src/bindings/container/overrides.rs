@@ -1,0 +1,126 @@
+//! Overrides for tests: a provider replaced for the length of a `with`
+//! block, with the singletons built by the old one set aside and restored.
+
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use dioxide_core::{Key, Provider};
+use pyo3::prelude::*;
+
+use super::registration::{parse_entry, Entry, Payload, SEQUENCE};
+use super::{error_types, Garbage, RustContainer};
+use crate::bindings::cell::InstanceCell;
+use crate::bindings::errors::render;
+
+/// What an override replaced, to put back when its block ends.
+pub(super) struct OverrideFrame {
+    /// Handed to the Python side so it ends this override, not another.
+    token: u64,
+    key: Key,
+    previous: Option<Provider<Payload>>,
+    was_explicit: bool,
+    /// Singletons of the key and its dependants, set aside for the block.
+    saved_cells: Vec<(Key, Arc<InstanceCell>)>,
+    affected: Vec<Key>,
+    /// Its block has ended but a newer override is still active.
+    ended: bool,
+}
+
+impl RustContainer {
+    /// Replace the provider of one type until `_override_pop`: singletons of
+    /// the type and of everything depending on it are set aside, so the
+    /// block sees instances built with the override, and come back after.
+    pub(super) fn override_push(&self, py: Python<'_>, entry: Entry<'_>) -> PyResult<u64> {
+        let mut new_types = HashMap::new();
+        let mut provider = parse_entry(py, entry, &mut new_types)?;
+        self.sync(py)?;
+        let key = provider.key;
+        let mut garbage = Garbage::default();
+        let mut state = self.write();
+        if state.closed {
+            drop(state);
+            return Err(Self::closed_error(py));
+        }
+        let mut affected = vec![key];
+        affected.extend(state.registry.dependants_closure(key));
+        let was_explicit = state.explicit.contains(&key);
+        if let Some(replaced) = state.registry.get(key) {
+            // The replacement stands in for the implementation everywhere it
+            // was used, including the interfaces and collections it is in.
+            provider.exposes.clone_from(&replaced.exposes);
+        }
+        let previous = match state.registry.register(provider) {
+            Ok(previous) => previous,
+            Err(err) => {
+                let mut types = error_types(py, &state, &err);
+                types.extend(new_types);
+                drop(state);
+                return Err(render(py, &err, &types).into_pyerr(py));
+            }
+        };
+        let saved_cells = affected
+            .iter()
+            .filter_map(|k| state.singletons.remove(k).map(|c| (*k, c)))
+            .collect();
+        for (k, t) in new_types {
+            if let Some(old) = state.types.insert(k, t) {
+                garbage.other.push(old);
+            }
+        }
+        state.explicit.insert(key);
+        let token = SEQUENCE.fetch_add(1, Ordering::Relaxed);
+        state.overrides.push(OverrideFrame {
+            token,
+            key,
+            previous,
+            was_explicit,
+            saved_cells,
+            affected,
+            ended: false,
+        });
+        garbage.plans.extend(state.plans.drain().map(|(_, p)| p));
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        drop(state);
+        drop(garbage);
+        Ok(token)
+    }
+
+    /// End the override `token`: put back the previous provider and the
+    /// singletons built before the override. Overrides nest like `with`
+    /// blocks; one that ends while a newer one is still active (two threads
+    /// overriding at once) stays in force until the newer one ends, and is
+    /// then undone in its turn, so every restore puts back the state its own
+    /// override replaced.
+    pub(super) fn override_pop(&self, token: u64) {
+        let mut garbage = Garbage::default();
+        let mut state = self.write();
+        match state.overrides.iter_mut().find(|f| f.token == token) {
+            Some(frame) => frame.ended = true,
+            None => return,
+        }
+        while state.overrides.last().is_some_and(|f| f.ended) {
+            let Some(frame) = state.overrides.pop() else {
+                break;
+            };
+            let replacement = match frame.previous {
+                Some(previous) => state.registry.restore(previous),
+                None => state.registry.remove(frame.key),
+            };
+            garbage.providers.extend(replacement);
+            if !frame.was_explicit {
+                state.explicit.remove(&frame.key);
+            }
+            for key in &frame.affected {
+                if let Some(cell) = state.singletons.remove(key) {
+                    garbage.cells.push(cell);
+                }
+            }
+            state.singletons.extend(frame.saved_cells);
+        }
+        garbage.plans.extend(state.plans.drain().map(|(_, p)| p));
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        drop(state);
+        drop(garbage);
+    }
+}

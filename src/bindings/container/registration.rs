@@ -1,0 +1,294 @@
+//! Registrations as the Python layer sends them, turned into domain
+//! providers and added to a container (checked, all or nothing).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use dioxide_core::{Dependency, Exposure, Fallback, Key, Lifetime, Provider};
+use pyo3::prelude::*;
+
+use super::{error_types, Garbage, RustContainer, State};
+use crate::bindings::errors::{render, DioxideError, ErrorKind};
+use crate::bindings::exec::Kind;
+use crate::bindings::keys::{
+    chain_object, display_name, is_type, key_name, key_of, list_key, named_key, parse_lifetime,
+    value_key, value_name,
+};
+
+/// Registration order across all containers, so a container can tell which
+/// of its parent's providers it has already copied.
+pub(super) static SEQUENCE: AtomicU64 = AtomicU64::new(1);
+
+/// What the registry stores for a provider: the Python callable (or the
+/// instance itself) and how to use it.
+pub(crate) struct Payload {
+    pub(super) target: Py<PyAny>,
+    pub(super) kind: Kind,
+    pub(super) seq: u64,
+    /// Profiles the provider is limited to; `None` serves every profile.
+    pub(super) profiles: Option<Vec<String>>,
+    /// Per dependency: may it be passed by position?
+    pub(super) positional: Vec<bool>,
+}
+
+/// One dependency as the Python layer sends it:
+/// `(parameter, type, fallback, flavor, name, positional)`. Fallback: 0 = required,
+/// 1 = keep the default, 2 = pass `None`, 3 = empty list. Flavor: `"type"`,
+/// `"named"` (the type qualified by `name`), `"value"` (the configuration
+/// value `name`) or `"list"` (every implementation of the type).
+/// The last element says the argument may be passed by position.
+type DepEntry<'py> = (String, Bound<'py, PyAny>, u8, String, Option<String>, bool);
+
+/// One registration as the Python layer sends it:
+/// `(provides, target, lifetime, kind, deps, pending, exposes, profiles)`
+/// with `exposes` a list of `(interface, name or None)`.
+pub(super) type Entry<'py> = (
+    Bound<'py, PyAny>,
+    Bound<'py, PyAny>,
+    String,
+    String,
+    Vec<DepEntry<'py>>,
+    Option<String>,
+    Vec<(Bound<'py, PyAny>, Option<String>)>,
+    Option<Vec<String>>,
+);
+
+impl RustContainer {
+    pub(super) fn register_entries(
+        &self,
+        py: Python<'_>,
+        entries: Vec<Entry<'_>>,
+        explicit: bool,
+    ) -> PyResult<()> {
+        let mut providers = Vec::with_capacity(entries.len());
+        let mut new_types: HashMap<Key, Py<PyAny>> = HashMap::new();
+        for entry in entries {
+            providers.push(parse_entry(py, entry, &mut new_types)?);
+        }
+        self.register_providers(py, providers, new_types, explicit)
+    }
+
+    pub(super) fn register_providers(
+        &self,
+        py: Python<'_>,
+        providers: Vec<Provider<Payload>>,
+        new_types: HashMap<Key, Py<PyAny>>,
+        explicit: bool,
+    ) -> PyResult<()> {
+        if explicit {
+            // Check explicit registrations against the decorated providers too.
+            self.sync(py)?;
+        }
+        let keys: Vec<Key> = providers.iter().map(|p| p.key).collect();
+        let mut garbage = Garbage::default();
+        let mut state = self.write();
+        if state.closed {
+            drop(state);
+            return Err(DioxideError::new(
+                ErrorKind::Resolution,
+                "cannot register on a closed container",
+            )
+            .with_hint("create a new Container()")
+            .into_pyerr(py));
+        }
+        if explicit {
+            let mut seen = HashSet::new();
+            if let Some(dup) = keys
+                .iter()
+                .find(|k| state.explicit.contains(k) || !seen.insert(**k))
+                .copied()
+            {
+                // Naming reads Python attributes, which may run Python code
+                // that calls back into this container: not under the lock.
+                drop(state);
+                let name = key_name(py, dup, &new_types);
+                let chain = vec![chain_object(py, dup, &new_types)];
+                let hint = match value_name(py, dup) {
+                    Some(value) => format!(
+                        "set each value once per container; for a test, set {value:?} \
+                         differently on a new Container()"
+                    ),
+                    None => format!(
+                        "register {name} once per container; to swap it in a test, use a new \
+                         Container() or container.override({name}, ...)"
+                    ),
+                };
+                return Err(DioxideError::new(
+                    ErrorKind::Duplicate,
+                    format!("{name} is already registered in this container"),
+                )
+                .with_chain(chain)
+                .with_hint(hint)
+                .into_pyerr(py));
+            }
+        }
+        if let Err(err) = state.registry.register_all(providers) {
+            let mut types = error_types(py, &state, &err);
+            for (k, t) in &new_types {
+                types.entry(*k).or_insert_with(|| t.clone_ref(py));
+            }
+            drop(state);
+            return Err(render(py, &err, &types).into_pyerr(py));
+        }
+        for (key, ty) in new_types {
+            if let Some(old) = state.types.insert(key, ty) {
+                garbage.other.push(old);
+            }
+        }
+        if explicit {
+            state.explicit.extend(keys.iter().copied());
+        }
+        forget_built(&mut state, &keys, &mut garbage);
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        drop(state);
+        drop(garbage);
+        Ok(())
+    }
+
+    /// Set the configuration value `name` (injected into parameters
+    /// annotated `Annotated[T, Value(name)]`).
+    pub(super) fn register_value(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        value: Py<PyAny>,
+    ) -> PyResult<()> {
+        let payload = Payload {
+            target: value,
+            kind: Kind::Instance,
+            seq: SEQUENCE.fetch_add(1, Ordering::Relaxed),
+            profiles: None,
+            positional: Vec::new(),
+        };
+        let provider = Provider::new(value_key(name), Lifetime::Singleton, Vec::new(), payload);
+        self.register_providers(py, vec![provider], HashMap::new(), true)
+    }
+}
+
+/// Turn one registration from Python into a domain provider, collecting the
+/// types it mentions.
+pub(super) fn parse_entry(
+    py: Python<'_>,
+    entry: Entry<'_>,
+    types: &mut HashMap<Key, Py<PyAny>>,
+) -> PyResult<Provider<Payload>> {
+    let (provides, target, lifetime, kind, deps, pending, exposes, profiles) = entry;
+    // A provider function is its own key (it answers for its return type
+    // through an exposure); everything else is registered under a class.
+    if !(is_type(&provides) || provides.is(&target) && provides.is_callable()) {
+        return Err(not_a_type(py, "registration", &provides));
+    }
+    let kind = Kind::parse(&kind).ok_or_else(|| {
+        DioxideError::new(
+            ErrorKind::InvalidInput,
+            format!("unknown provider kind {kind:?}"),
+        )
+        .into_pyerr(py)
+    })?;
+    let lifetime = parse_lifetime(&lifetime)?;
+    let key = key_of(&provides);
+    let mut dependencies = Vec::with_capacity(deps.len());
+    let mut positional = Vec::with_capacity(deps.len());
+    for (param, dep_type, fallback, flavor, name, by_position) in deps {
+        positional.push(by_position);
+        let fallback = match fallback {
+            0 => Fallback::Required,
+            1 => Fallback::UseDefault,
+            2 => Fallback::UseNone,
+            _ => Fallback::EmptyList,
+        };
+        let dep_key = match (flavor.as_str(), name.as_deref()) {
+            ("value", Some(name)) => value_key(name),
+            (_, _) if !is_type(&dep_type) => {
+                return Err(not_a_type(py, "a dependency annotation", &dep_type))
+            }
+            ("named", Some(name)) => named_key(&dep_type, name),
+            ("list", _) => list_key(&dep_type),
+            _ => {
+                let k = key_of(&dep_type);
+                types.entry(k).or_insert_with(|| dep_type.clone().unbind());
+                k
+            }
+        };
+        dependencies.push(Dependency::new(param, dep_key, fallback));
+    }
+    let mut exposures = Vec::with_capacity(exposes.len() * 2);
+    for (interface, name) in exposes {
+        if !is_type(&interface) {
+            return Err(not_a_type(py, "provides=", &interface));
+        }
+        let alias = match name.as_deref() {
+            Some(name) => named_key(&interface, name),
+            None => key_of(&interface),
+        };
+        if alias != key {
+            exposures.push(Exposure::alias(alias));
+        }
+        exposures.push(Exposure::collection(list_key(&interface)));
+        types
+            .entry(key_of(&interface))
+            .or_insert_with(|| interface.clone().unbind());
+    }
+    types
+        .entry(key)
+        .or_insert_with(|| provides.clone().unbind());
+    let payload = Payload {
+        target: target.unbind(),
+        kind,
+        seq: SEQUENCE.fetch_add(1, Ordering::Relaxed),
+        profiles,
+        positional,
+    };
+    let provider = match pending {
+        Some(name) => Provider::pending(key, lifetime, name, payload),
+        None => Provider::new(key, lifetime, dependencies, payload),
+    };
+    Ok(provider
+        .with_async(kind.is_async())
+        .with_exposures(exposures))
+}
+
+pub(super) fn forget_built(state: &mut State, keys: &[Key], garbage: &mut Garbage) {
+    garbage
+        .plans
+        .extend(state.plans.drain().map(|(_, plan)| plan));
+    for key in keys {
+        if let Some(cell) = state.singletons.remove(key) {
+            garbage.cells.push(cell);
+        }
+    }
+}
+
+pub(super) fn copy_provider(py: Python<'_>, p: &Provider<Payload>) -> Provider<Payload> {
+    Provider {
+        key: p.key,
+        lifetime: p.lifetime,
+        deps: p.deps.clone(),
+        pending: p.pending.clone(),
+        asynchronous: p.asynchronous,
+        exposes: p.exposes.clone(),
+        payload: Payload {
+            target: p.payload.target.clone_ref(py),
+            kind: p.payload.kind,
+            seq: p.payload.seq,
+            profiles: p.payload.profiles.clone(),
+            positional: p.payload.positional.clone(),
+        },
+    }
+}
+
+pub(super) fn not_a_type(py: Python<'_>, context: &str, obj: &Bound<'_, PyAny>) -> PyErr {
+    let shown = obj
+        .repr()
+        .map(|r| r.to_string())
+        .unwrap_or_else(|_| "<object>".into());
+    let kind = display_name(&obj.get_type().into_any());
+    DioxideError::new(
+        ErrorKind::InvalidInput,
+        format!("{context} expects a class, got {shown} (an instance of {kind})"),
+    )
+    .with_hint(
+        "pass the class itself, e.g. resolve(UserService), not an instance or a generic alias",
+    )
+    .into_pyerr(py)
+}
