@@ -7,4 +7,5 @@ pub(crate) mod exec;
 pub(crate) mod fast;
 pub(crate) mod keys;
 pub(crate) mod lifecycle;
+pub(crate) mod program;
 pub(crate) mod scope;

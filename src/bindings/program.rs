@@ -1,0 +1,175 @@
+//! Straight-line programs: the fast form of a resolution plan.
+
+use std::sync::Arc;
+
+use dioxide_core::Lifetime;
+use pyo3::prelude::*;
+use pyo3::types::PyList;
+use smallvec::SmallVec;
+
+use super::cell::InstanceCell;
+use super::errors::render_chain;
+use super::exec::{add_note, call, ExecArg, ExecNode, ExecPlan, Kind, Values};
+
+/// One step of a straight-line program; values live on one stack.
+#[derive(Copy, Clone, Debug)]
+enum Op {
+    /// Push the built singleton of this node.
+    Cached(usize),
+    /// Push the registered instance of this node.
+    Instance(usize),
+    /// Call this node's provider with the top `argc` values.
+    Call(usize, usize),
+    /// Replace the top `argc` values with a list of them.
+    List(usize),
+    PushNone,
+    PushEmptyList,
+}
+
+/// The common shape of a plan once its singletons exist: transient
+/// constructor calls over cached singletons and instances. Expanded into
+/// post-order steps (a transient used twice is called twice, as the frame
+/// walker would), it runs as a flat loop with no frames, cell claims or
+/// per-node checks: the fast path of every transient resolve (benchmarks S2
+/// to S5). Plans with scoped, generator, context-manager or async providers,
+/// or too big to expand, have none and use the frame walker.
+pub(crate) struct Program {
+    ops: Vec<Op>,
+    /// Singletons the program reads; all must be built to run it.
+    cells: Vec<Arc<InstanceCell>>,
+}
+
+impl Program {
+    const MAX_OPS: usize = 256;
+
+    pub(crate) fn compile(nodes: &[ExecNode]) -> Option<Self> {
+        let root = nodes.len().checked_sub(1)?;
+        let mut program = Self {
+            ops: Vec::new(),
+            cells: Vec::new(),
+        };
+        program.emit(nodes, root, 0)?;
+        Some(program)
+    }
+
+    fn emit(&mut self, nodes: &[ExecNode], index: usize, depth: usize) -> Option<()> {
+        if self.ops.len() >= Self::MAX_OPS || depth > 64 {
+            return None;
+        }
+        let node = nodes.get(index)?;
+        if node.kind == Kind::Instance {
+            self.ops.push(Op::Instance(index));
+            return Some(());
+        }
+        if let Some(cell) = &node.cell {
+            if !self.cells.iter().any(|c| Arc::ptr_eq(c, cell)) {
+                self.cells.push(Arc::clone(cell));
+            }
+            self.ops.push(Op::Cached(index));
+            return Some(());
+        }
+        if node.lifetime != Lifetime::Transient
+            || !matches!(node.kind, Kind::Call | Kind::Alias | Kind::Collection)
+        {
+            return None;
+        }
+        for (_, arg) in &node.args {
+            match *arg {
+                ExecArg::Node(child) => self.emit(nodes, child, depth + 1)?,
+                ExecArg::None => self.ops.push(Op::PushNone),
+                ExecArg::EmptyList => self.ops.push(Op::PushEmptyList),
+            }
+        }
+        match node.kind {
+            // The single argument already on the stack is the value.
+            Kind::Alias => {}
+            Kind::Collection => self.ops.push(Op::List(node.args.len())),
+            _ => self.ops.push(Op::Call(index, node.args.len())),
+        }
+        Some(())
+    }
+
+    /// Run it, or `None` when a singleton it reads is not built yet.
+    pub(crate) fn run(&self, py: Python<'_>, plan: &ExecPlan) -> Option<PyResult<Py<PyAny>>> {
+        if self.cells.iter().any(|cell| cell.get().is_none()) {
+            return None;
+        }
+        let mut values: Values = SmallVec::new();
+        for op in &self.ops {
+            let pushed = match *op {
+                Op::Cached(index) => plan
+                    .nodes
+                    .get(index)
+                    .and_then(|n| n.cell.as_ref())
+                    .and_then(|c| c.get())
+                    .map(|v| v.clone_ref(py))?,
+                Op::Instance(index) => plan.nodes.get(index)?.target.clone_ref(py),
+                Op::Call(index, argc) => {
+                    let node = plan.nodes.get(index)?;
+                    let base = values.len().saturating_sub(argc);
+                    match call(py, node, &mut values, base) {
+                        Ok(value) => value.unbind(),
+                        Err(err) => {
+                            let chain = plan.chain_to(py, index);
+                            add_note(
+                                py,
+                                &err,
+                                &format!(
+                                    "dioxide: raised while building {}",
+                                    render_chain(py, &chain)
+                                ),
+                            );
+                            return Some(Err(err));
+                        }
+                    }
+                }
+                Op::List(argc) => {
+                    let base = values.len().saturating_sub(argc);
+                    match PyList::new(py, values.drain(base..)) {
+                        Ok(list) => list.into_any().unbind(),
+                        Err(err) => return Some(Err(err)),
+                    }
+                }
+                Op::PushNone => py.None(),
+                Op::PushEmptyList => PyList::empty(py).into_any().unbind(),
+            };
+            values.push(pushed);
+        }
+        values.pop().map(Ok)
+    }
+}
+
+impl ExecPlan {
+    /// The types from the requested one down to node `target`.
+    fn chain_to(&self, py: Python<'_>, target: usize) -> Vec<Py<PyAny>> {
+        let Some(root) = self.nodes.len().checked_sub(1) else {
+            return Vec::new();
+        };
+        // Depth-first from the root, remembering the path.
+        let mut path: Vec<(usize, usize)> = vec![(root, 0)];
+        while let Some((index, cursor)) = path.last().copied() {
+            if index == target {
+                break;
+            }
+            let next = self
+                .nodes
+                .get(index)
+                .and_then(|n| n.args.get(cursor))
+                .map(|(_, a)| *a);
+            if let Some(top) = path.last_mut() {
+                top.1 += 1;
+            }
+            match next {
+                Some(ExecArg::Node(child)) => path.push((child, 0)),
+                Some(_) => {}
+                None => {
+                    path.pop();
+                }
+            }
+        }
+        path.iter()
+            .filter_map(|(i, _)| self.nodes.get(*i))
+            .map(|n| n.provides.clone_ref(py))
+            .collect()
+    }
+}
