@@ -20,66 +20,29 @@ from fastapi.testclient import TestClient
 from dioxide import Container, ContainerScope, DioxideTypeError, ResolutionError, Scope
 from dioxide.fastapi import Inject, attach, request_scope
 
+from web_wiring import (
+    Clock,
+    Database,
+    Events,
+    FixedClock,
+    Repository,
+    Session,
+    record_events,
+    wire,
+)
+
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-
-
-class Database:
-    """A singleton shared by every request."""
-
-
-class Session:
-    """One per request (registered SCOPED)."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
-
-class Repository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-
-class Clock:
-    def now(self) -> str:
-        return "real time"
-
-
-class FixedClock(Clock):
-    def now(self) -> str:
-        return "12:00"
-
-
-class Events:
-    """Records what happens, in order, across a test."""
-
-    def __init__(self) -> None:
-        self.log: list[str] = []
 
 
 @pytest.fixture
 def events(container: Container) -> Events:
-    recorded = Events()
-    container.register_instance(Events, recorded)
-    return recorded
+    return record_events(container)
 
 
 @pytest.fixture
 def app(container: Container, events: Events) -> FastAPI:
     """An app whose Session is scoped and logs when it opens and closes."""
-
-    def session(db: Database) -> Iterator[Session]:
-        events.log.append("session opened")
-        try:
-            yield Session(db)
-        except BaseException as error:
-            events.log.append(f"session rolled back: {type(error).__name__}")
-            raise
-        events.log.append("session closed")
-
-    container.register_class(Database, scope=Scope.SINGLETON)
-    container.register_factory(Session, session, scope=Scope.SCOPED)
-    container.register_class(Repository)
-    container.register_class(Clock, scope=Scope.SINGLETON)
+    wire(container, events)
     application = FastAPI()
     attach(application, container)
     return application

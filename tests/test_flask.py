@@ -7,7 +7,6 @@ into other tests.
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Optional
 
@@ -15,69 +14,31 @@ import pytest
 from flask import Flask, Response, abort
 from flask.testing import FlaskClient
 
-from dioxide import Container, DioxideTypeError, Scope, ScopeError
+from dioxide import Container, DioxideTypeError, ScopeError
 from dioxide.flask import Dioxide, Inject, inject, resolve
+
+from web_wiring import (
+    Clock,
+    Events,
+    FixedClock,
+    Repository,
+    Session,
+    record_events,
+    wire,
+)
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
-class Database:
-    """A singleton shared by every request."""
-
-
-class Session:
-    """One per request (registered SCOPED)."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
-
-class Repository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-
-class Clock:
-    def now(self) -> str:
-        return "real time"
-
-
-class FixedClock(Clock):
-    def now(self) -> str:
-        return "12:00"
-
-
-class Events:
-    """Records what happens, in order, across a test."""
-
-    def __init__(self) -> None:
-        self.log: list[str] = []
-
-
 @pytest.fixture
 def events(container: Container) -> Events:
-    recorded = Events()
-    container.register_instance(Events, recorded)
-    return recorded
+    return record_events(container)
 
 
 @pytest.fixture
 def app(container: Container, events: Events) -> Flask:
     """An app whose Session is scoped and logs when it opens and closes."""
-
-    def session(db: Database) -> Iterator[Session]:
-        events.log.append("session opened")
-        try:
-            yield Session(db)
-        except BaseException as error:
-            events.log.append(f"session rolled back: {type(error).__name__}")
-            raise
-        events.log.append("session closed")
-
-    container.register_class(Database, scope=Scope.SINGLETON)
-    container.register_factory(Session, session, scope=Scope.SCOPED)
-    container.register_class(Repository)
-    container.register_class(Clock, scope=Scope.SINGLETON)
+    wire(container, events)
     application = Flask(__name__)
     Dioxide(application, container)
     return application
