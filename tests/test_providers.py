@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 from typing import Any, Optional
 
 import pytest
@@ -301,3 +301,40 @@ def test_register_factory_refuses_a_non_callable(container: Container) -> None:
         "register_factory(Database, ...) expects a callable, got 'make_database'"
     )
     assert info.value.hint == "pass a function (or method) that returns the instance"
+
+
+def test_contextmanager_provider_is_entered_and_exited(container: Container) -> None:
+    from contextlib import contextmanager
+
+    log: list[str] = []
+
+    class Connection: ...
+
+    @contextmanager
+    def connection() -> Iterator[Connection]:
+        log.append("open")
+        yield Connection()
+        log.append("close")
+
+    container.register_factory(Connection, connection, scope=Scope.SINGLETON)
+
+    assert isinstance(container.resolve(Connection), Connection)
+    assert log == ["open"]
+    container.close()
+    assert log == ["open", "close"]
+
+
+def test_asynccontextmanager_provider_is_refused_with_a_hint(container: Container) -> None:
+    from contextlib import asynccontextmanager
+
+    class Connection: ...
+
+    @asynccontextmanager
+    async def connection() -> AsyncIterator[Connection]:
+        yield Connection()  # pragma: no cover - never entered
+
+    with pytest.raises(DioxideTypeError, match="asynccontextmanager") as info:
+        container.register_factory(Connection, connection)
+
+    assert "hint:" in str(info.value)
+    assert Connection not in container

@@ -34,6 +34,18 @@ def factory_kind(factory: Callable[..., Any]) -> str:
         return "async_call"
     if inspect.isgeneratorfunction(factory):
         return "generator"
+    wrapped = getattr(factory, "__wrapped__", None)
+    if wrapped is not None and inspect.isgeneratorfunction(wrapped):
+        # A @contextlib.contextmanager function: calling it gives a context
+        # manager, which is entered when built and exited on close.
+        return "context_manager"
+    if wrapped is not None and inspect.isasyncgenfunction(wrapped):
+        raise DioxideTypeError(
+            f"{describe(factory)} looks like an @asynccontextmanager, which dioxide "
+            "cannot enter for you",
+            hint="write the provider as an async generator (`yield` the instance) "
+            "without the decorator",
+        )
     return "call"
 
 
