@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use dioxide_core::{Key, Lifetime};
+use dioxide_core::{Key, Lifetime, Plan};
 use pyo3::exceptions::{PyAttributeError, PyStopIteration};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
@@ -95,14 +95,22 @@ pub(crate) struct ExecNode {
 
 pub(crate) struct ExecPlan {
     pub(crate) nodes: Vec<ExecNode>,
+    /// The domain plan these nodes were compiled from (its structure answers
+    /// which chain led to a node).
+    pub(crate) plan: Plan,
     /// The straight-line form of the plan, when it has one (see `Program`).
     program: Option<Program>,
 }
 
 impl ExecPlan {
-    pub(crate) fn new(nodes: Vec<ExecNode>) -> Self {
+    /// `nodes` are the binding's form of `plan`'s nodes, index for index.
+    pub(crate) fn new(plan: Plan, nodes: Vec<ExecNode>) -> Self {
         let program = Program::compile(&nodes);
-        Self { nodes, program }
+        Self {
+            nodes,
+            plan,
+            program,
+        }
     }
 }
 

@@ -140,35 +140,13 @@ impl Program {
 }
 
 impl ExecPlan {
-    /// The types from the requested one down to node `target`.
+    /// The types from the requested one down to node `target`, along the
+    /// path the domain plan reports.
     fn chain_to(&self, py: Python<'_>, target: usize) -> Vec<Py<PyAny>> {
-        let Some(root) = self.nodes.len().checked_sub(1) else {
-            return Vec::new();
-        };
-        // Depth-first from the root, remembering the path.
-        let mut path: Vec<(usize, usize)> = vec![(root, 0)];
-        while let Some((index, cursor)) = path.last().copied() {
-            if index == target {
-                break;
-            }
-            let next = self
-                .nodes
-                .get(index)
-                .and_then(|n| n.args.get(cursor))
-                .map(|(_, a)| *a);
-            if let Some(top) = path.last_mut() {
-                top.1 += 1;
-            }
-            match next {
-                Some(ExecArg::Node(child)) => path.push((child, 0)),
-                Some(_) => {}
-                None => {
-                    path.pop();
-                }
-            }
-        }
-        path.iter()
-            .filter_map(|(i, _)| self.nodes.get(*i))
+        self.plan
+            .chain_to(target)
+            .into_iter()
+            .filter_map(|key| self.nodes.iter().find(|n| n.key == key))
             .map(|n| n.provides.clone_ref(py))
             .collect()
     }

@@ -273,7 +273,7 @@ impl RustContainer {
                 args,
             });
         }
-        let compiled = Arc::new(ExecPlan::new(nodes));
+        let compiled = Arc::new(ExecPlan::new(plan, nodes));
         plans.insert(key, Arc::clone(&compiled));
         Ok(compiled)
     }
