@@ -18,6 +18,7 @@ else:
 
 from dioxide._markers import Named, Value
 from dioxide.exceptions import DioxideTypeError
+from dioxide.exceptions import _describe as describe
 
 __all__ = [
     "EMPTY_LIST",
@@ -65,14 +66,6 @@ class UnresolvedReference(Exception):
     def __init__(self, name: str) -> None:
         super().__init__(name)
         self.name = name
-
-
-def describe(obj: object) -> str:
-    """A short name for messages: the qualified name without ``<locals>``."""
-    name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
-    if isinstance(name, str):
-        return name.rsplit("<locals>.", 1)[-1]
-    return repr(obj)
 
 
 def _own_init(cls: type) -> Optional[Callable[..., Any]]:

@@ -64,7 +64,7 @@ class DioxideError(Exception):
         self.requested = requested
         self.chain: list[Any] = list(chain)
         self.hint = hint
-        self._names = list(names) if names is not None else [_name(t) for t in self.chain]
+        self._names = list(names) if names is not None else [_describe(t) for t in self.chain]
         self.message = _render(message, [] if self._chain_in_reason else self._names, hint)
         super().__init__(self.message)
 
@@ -79,7 +79,8 @@ class DioxideError(Exception):
         )
 
 
-def _name(obj: Any) -> str:
+def _describe(obj: object) -> str:
+    """A short name for messages: the qualified name without ``<locals>``."""
     name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
     if isinstance(name, str):
         return name.rsplit("<locals>.", 1)[-1]
