@@ -12,22 +12,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import dioxide._container as container_module
 import dioxide._registry as registry_module
-from dioxide._dioxide_core import _RustContainer
+from dioxide import Registry
 
 __all__ = ["fresh_decorator_registry"]
 
 
 @contextmanager
-def fresh_decorator_registry() -> Iterator[_RustContainer]:
-    """Decorators register into a new, empty registry until the block ends;
-    containers made inside the block see only what was decorated there."""
-    saved = (registry_module.DECORATED, container_module.DECORATED, registry_module._pending)
-    fresh = _RustContainer()
-    registry_module.DECORATED = container_module.DECORATED = fresh
-    registry_module._pending = {}
+def fresh_decorator_registry() -> Iterator[Registry]:
+    """Decorators register into a new, empty default registry until the
+    block ends; containers made inside the block see only what was
+    decorated there."""
+    saved = registry_module.DEFAULT
+    fresh = registry_module.DEFAULT = Registry()
     try:
         yield fresh
     finally:
-        registry_module.DECORATED, container_module.DECORATED, registry_module._pending = saved
+        registry_module.DEFAULT = saved

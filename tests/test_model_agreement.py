@@ -238,7 +238,7 @@ class Run:
         self.check_registry()
 
     def owner(self) -> Any:
-        return registry_module.DECORATED if self.world.decorated else self.container
+        return registry_module.DEFAULT._core if self.world.decorated else self.container
 
     def check_registry(self) -> None:
         """dioxide's providers are the model's: same order, lifetimes and

@@ -20,6 +20,7 @@ Decorate classes, then resolve::
 from dioxide._container import Container
 from dioxide._decorators import component, provider, singleton
 from dioxide._markers import Named, Value
+from dioxide._registry import Registry
 from dioxide._scope import ContainerScope, Scope
 from dioxide.exceptions import (
     AmbiguousProviderError,
@@ -45,6 +46,7 @@ __all__ = [
     "DioxideTypeError",
     "DuplicateRegistrationError",
     "Named",
+    "Registry",
     "ResolutionError",
     "Scope",
     "ScopeError",

@@ -22,7 +22,8 @@ from dioxide._introspect import (
 )
 from dioxide._kinds import class_kind, factory_kind
 from dioxide._lifecycle import Closing, aresolve_in
-from dioxide._registry import DECORATED, caller_namespace, retry_pending
+import dioxide._registry as _registry
+from dioxide._registry import Registry, caller_namespace
 from dioxide._scope import ContainerScope, Scope
 from dioxide._graph import render_graph
 from dioxide.exceptions import DioxideTypeError, ValidationError
@@ -30,6 +31,10 @@ from dioxide.exceptions import DioxideTypeError, ValidationError
 __all__ = ["Container"]
 
 T = TypeVar("T")
+
+
+def _is_private(name: str) -> bool:
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
 
 
 def _require_class(obj: object, what: str) -> type:
@@ -84,25 +89,44 @@ class Container(_RustContainer, Closing):
     per type into a plan and executed without Python-level overhead.
     """
 
-    def __new__(cls, *, profile: Optional[str] = None) -> Self:
+    def __new__(
+        cls, *, profile: Optional[str] = None, registry: Optional[Registry] = None
+    ) -> Self:
         if profile is not None and not (isinstance(profile, str) and profile):
             raise DioxideTypeError(
                 f"Container(profile=...) takes a profile name, got {profile!r}",
                 hint='e.g. Container(profile="test")',
             )
-        retry_pending()
-        instance: Self = super().__new__(cls, DECORATED, profile)
+        source = _registry.DEFAULT if registry is None else registry
+        if not isinstance(source, Registry):
+            raise DioxideTypeError(
+                f"Container(registry=...) takes a dioxide.Registry, got {registry!r}",
+                hint="make one with dioxide.Registry() and decorate with registry=it",
+            )
+        instance: Self = super().__new__(cls, source._core, profile)
         return instance
 
-    def __init__(self, *, profile: Optional[str] = None) -> None:
+    def __init__(
+        self, *, profile: Optional[str] = None, registry: Optional[Registry] = None
+    ) -> None:
         """``profile`` selects the implementations decorated with that
-        ``profile=`` (unmarked ones serve every profile)::
+        ``profile=`` (unmarked ones serve every profile); ``registry`` is
+        where the decorated providers come from (the decorators' default
+        registry when not given)::
 
             production = Container(profile="prod")
             tests = Container(profile="test")
+            isolated = Container(registry=my_registry)
         """
         self.profile = profile
         """The profile this container was made for (``None``: no profile)."""
+        self.registry = _registry.DEFAULT if registry is None else registry
+        """The registry this container resolves decorated providers from."""
+
+    def __dir__(self) -> list[str]:
+        """The public API only: the Rust core's private methods stay out of
+        ``dir()`` and completion."""
+        return sorted(name for name in super().__dir__() if not _is_private(name))
 
     if TYPE_CHECKING:
 
@@ -290,6 +314,7 @@ class Container(_RustContainer, Closing):
             def test_wiring() -> None:
                 Container(profile="prod").validate()
         """
+        self.registry._retry()
         errors = self._validate()
         if errors:
             raise ValidationError(errors)

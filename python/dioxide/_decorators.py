@@ -17,7 +17,13 @@ from dioxide._introspect import (
     describe,
 )
 from dioxide._kinds import class_kind, factory_kind, provided_type
-from dioxide._registry import Exposure, caller_frame, frame_namespace, register_decorated
+from dioxide._registry import (
+    Exposure,
+    Registry,
+    caller_frame,
+    frame_namespace,
+    register_decorated,
+)
 from dioxide._scope import Scope
 from dioxide.exceptions import DioxideTypeError
 
@@ -116,6 +122,7 @@ def _register_class(
     profile: Profiles,
     where: str,
     depth: int,
+    registry: Optional[Registry] = None,
 ) -> None:
     if not isinstance(cls, type):
         hint = (
@@ -137,6 +144,7 @@ def _register_class(
         caller_frame(depth + 1),
         exposes=_exposures(cls, provides, name, where),
         profiles=_profiles(profile, where),
+        registry=registry,
     )
 
 
@@ -150,6 +158,7 @@ def component(
     provides: Provides = None,
     name: Optional[str] = None,
     profile: Profiles = None,
+    registry: Optional[Registry] = None,
 ) -> Callable[[C], C]: ...
 def component(
     cls: Optional[C] = None,
@@ -160,6 +169,7 @@ def component(
     provides: Provides = None,
     name: Optional[str] = None,
     profile: Profiles = None,
+    registry: Optional[Registry] = None,
 ) -> Union[C, Callable[[C], C]]:
     """Register a class with every :class:`Container`, wired from its
     ``__init__`` type hints. Transient by default: each injection gets a new
@@ -183,14 +193,20 @@ def component(
       implementations of the same interface.
     - ``lifecycle=True``: a context-manager class, entered when built and
       exited when its owner (container or scope) closes.
+    - ``registry``: the :class:`Registry` to register into (default: the
+      process-wide one every ``Container()`` uses).
     """
     checked = _check_scope(scope, "@component")
     if cls is not None:
-        _register_class(cls, checked, lifecycle, provides, name, profile, "@component", depth=1)
+        _register_class(
+            cls, checked, lifecycle, provides, name, profile, "@component", 1, registry
+        )
         return cls
 
     def decorate(target: C) -> C:
-        _register_class(target, checked, lifecycle, provides, name, profile, "@component", depth=1)
+        _register_class(
+            target, checked, lifecycle, provides, name, profile, "@component", 1, registry
+        )
         return target
 
     return decorate
@@ -205,6 +221,7 @@ def singleton(
     provides: Provides = None,
     name: Optional[str] = None,
     profile: Profiles = None,
+    registry: Optional[Registry] = None,
 ) -> Callable[[C], C]: ...
 def singleton(
     cls: Optional[C] = None,
@@ -214,6 +231,7 @@ def singleton(
     provides: Provides = None,
     name: Optional[str] = None,
     profile: Profiles = None,
+    registry: Optional[Registry] = None,
 ) -> Union[C, Callable[[C], C]]:
     """Register a class as a singleton: one instance per container, built on
     first use and shared by every dependant (also across every interface in
@@ -226,13 +244,13 @@ def singleton(
     """
     if cls is not None:
         _register_class(
-            cls, Scope.SINGLETON, lifecycle, provides, name, profile, "@singleton", depth=1
+            cls, Scope.SINGLETON, lifecycle, provides, name, profile, "@singleton", 1, registry
         )
         return cls
 
     def decorate(target: C) -> C:
         _register_class(
-            target, Scope.SINGLETON, lifecycle, provides, name, profile, "@singleton", depth=1
+            target, Scope.SINGLETON, lifecycle, provides, name, profile, "@singleton", 1, registry
         )
         return target
 
@@ -246,6 +264,7 @@ def _register_function(
     name: Optional[str],
     profile: Profiles,
     depth: int,
+    registry: Optional[Registry] = None,
 ) -> None:
     if isinstance(func, type) or not callable(func) or not (
         inspect.isfunction(func) or inspect.ismethod(func)
@@ -285,6 +304,7 @@ def _register_function(
         frame,
         exposes=[(target_type, name)],
         profiles=_profiles(profile, "@provider"),
+        registry=registry,
     )
 
 
@@ -297,6 +317,7 @@ def provider(
     provides: Optional[type] = None,
     name: Optional[str] = None,
     profile: Profiles = None,
+    registry: Optional[Registry] = None,
 ) -> Callable[[F], F]: ...
 def provider(
     func: Optional[F] = None,
@@ -306,6 +327,7 @@ def provider(
     provides: Optional[type] = None,
     name: Optional[str] = None,
     profile: Profiles = None,
+    registry: Optional[Registry] = None,
 ) -> Union[F, Callable[[F], F]]:
     """Register a function as the provider of its return type; its
     parameters are injected like a constructor's. Generators are finalized
@@ -320,11 +342,11 @@ def provider(
     """
     checked = _check_scope(scope, "@provider")
     if func is not None:
-        _register_function(func, checked, provides, name, profile, depth=1)
+        _register_function(func, checked, provides, name, profile, 1, registry)
         return func
 
     def decorate(target: F) -> F:
-        _register_function(target, checked, provides, name, profile, depth=1)
+        _register_function(target, checked, provides, name, profile, 1, registry)
         return target
 
     return decorate

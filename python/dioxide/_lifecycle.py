@@ -71,6 +71,13 @@ async def aclose_owner(owner: _Owner, error: Optional[BaseException]) -> None:
     if not owner._begin_close():
         return
     errors: list[BaseException] = []
+    # A container closes the scopes still open on it first, newest first.
+    open_scopes: Any = getattr(owner, "_open_scopes", None)
+    for scope in open_scopes() if open_scopes is not None else ():
+        try:
+            await scope.aclose(error)
+        except BaseException as failure:  # noqa: BLE001 - every finalizer must run
+            errors.append(failure)
     while True:
         failed, pending = owner._finalize(error)
         errors.extend(failed)

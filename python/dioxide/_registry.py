@@ -1,18 +1,20 @@
-"""The registry of decorated providers, shared by every ``Container()``.
+"""The :class:`Registry`: where decorated providers are kept.
 
-Decorators register here; each container copies what it has not seen yet
-the next time it resolves (the Rust core compares generations, so this costs
-nothing when nothing changed). A class whose constructor annotations name
-something not defined yet (a forward reference to a class further down the
-module) is registered as *pending* and wired, and cycle-checked, by the first
-later decoration that makes its annotations resolvable, or by the next
-decoration or ``Container()`` after a plain class definition did. A
-completion that is refused (it would close a cycle) is reported once, by the
-call that found it, and not retried.
+Decorators register into a registry (the default one unless told
+otherwise); every ``Container`` made from it resolves from an immutable
+snapshot of it, shared between containers, and sees later decorations at
+its next resolve. A class whose constructor annotations name something not
+defined yet (a forward reference to a class further down the module) is
+registered as *pending* and wired, and cycle-checked, by the first later
+decoration that makes its annotations resolvable, or when something asks
+for it. A completion that cannot be made (the name turned out not to be a
+class, or wiring it would close a cycle) is an error about that one class:
+resolving it raises it, and nothing else does.
 """
 
 from __future__ import annotations
 
+import copy
 import sys
 import threading
 from types import FrameType
@@ -20,19 +22,16 @@ from collections.abc import Iterator, Mapping
 from typing import Any, Callable, Optional
 
 from dioxide._dioxide_core import _RustContainer
-from dioxide._introspect import Dependency, UnresolvedReference
-from dioxide.exceptions import DioxideError
+from dioxide._introspect import Dependency, UnresolvedReference, describe
+from dioxide.exceptions import DioxideError, DioxideTypeError
 
 __all__ = [
-    "DECORATED",
+    "DEFAULT",
+    "Registry",
     "caller_frame",
     "caller_namespace",
     "register_decorated",
-    "retry_pending",
 ]
-
-#: The providers of every ``@component`` / ``@singleton`` / ``@provider``.
-DECORATED = _RustContainer()
 
 #: Reads a provider's dependencies given a local namespace for annotations.
 Analyzer = Callable[[Optional[Mapping[str, Any]]], list[Dependency]]
@@ -46,6 +45,9 @@ Exposure = tuple[type, Optional[str]]
 Entry = tuple[
     Any, Any, str, str, list[Dependency], Optional[str], list[Exposure], Optional[list[str]]
 ]
+
+#: The dependency flavors whose annotation must be a class.
+_TYPED_FLAVORS = frozenset({"type", "named", "list"})
 
 
 class _Registration:
@@ -112,10 +114,6 @@ class _Registration:
         )
 
 
-_lock = threading.RLock()
-_pending: dict[Any, _Registration] = {}
-
-
 _CO_NEWLOCALS = 0x02
 
 
@@ -177,6 +175,165 @@ def caller_namespace(depth: int) -> FrameNamespace:
     return frame_namespace(caller_frame(depth + 1))
 
 
+class Registry:
+    """Where ``@component``, ``@singleton`` and ``@provider`` keep what they
+    register; a :class:`Container` resolves from one.
+
+    The decorators use a default registry shared by the process unless given
+    ``registry=``; a registry of your own keeps a test, or a plugin, apart
+    from every other class decorated in the process::
+
+        registry = Registry()
+
+        @component(registry=registry)
+        class Service: ...
+
+        container = Container(registry=registry)
+
+    Containers share an immutable snapshot of their registry, so making one
+    costs the same however many classes are decorated, and each sees what
+    is decorated later at its next resolve.
+    """
+
+    __slots__ = ("__weakref__", "_broken", "_core", "_lock", "_pending")
+
+    def __init__(self) -> None:
+        self._core = _RustContainer()
+        self._lock = threading.RLock()
+        #: Providers waiting for a forward reference, by their key.
+        self._pending: dict[Any, _Registration] = {}
+        #: Pending providers whose completion was refused, with the error
+        #: resolving them raises.
+        self._broken: dict[Any, DioxideError] = {}
+        self._core._set_completer(self._complete)
+
+    def __len__(self) -> int:
+        """The number of providers registered, pending ones included."""
+        return len(self._core)
+
+    def __contains__(self, type_: object) -> bool:
+        """Whether ``type_`` has a provider here (or is an interface one
+        implements)."""
+        return type_ in self._core
+
+    def __repr__(self) -> str:
+        return f"<dioxide.Registry {len(self)} providers>"
+
+    def _register(self, registration: _Registration) -> None:
+        """Register one decorated provider, and every pending one that it
+        completes, as one change: if that change closes a cycle, the
+        decoration is refused and nothing changes."""
+        with self._lock:
+            localns = registration.localns
+            try:
+                entries = [registration.entry(localns)]
+            except UnresolvedReference as unresolved:
+                registration.unresolved = unresolved.name
+                entries = [registration.pending_entry(unresolved.name, [])]
+            completed, renamed = self._complete_pending(skip=registration.provides, extra=localns)
+            self._core._register(
+                entries + [entry for _, entry in completed + renamed], explicit=False
+            )
+            self._settle(completed, renamed)
+            if registration.unresolved is not None:
+                self._pending[registration.provides] = registration
+            else:
+                registration.frame = None
+
+    def _retry(self) -> None:
+        """Register, each on its own, the pending providers whose
+        annotations resolve now. One whose completion is refused leaves the
+        pending list, and resolving it raises why."""
+        if not self._pending:
+            return
+        with self._lock:
+            completed, renamed = self._complete_pending(skip=None, extra={})
+            for registration, entry in completed:
+                try:
+                    self._core._register([entry], explicit=False)
+                except DioxideError as error:
+                    self._refuse(registration, error)
+                else:
+                    self._settle([(registration, entry)], [])
+            if renamed:
+                self._core._register([entry for _, entry in renamed], explicit=False)
+                self._settle([], renamed)
+
+    def _complete(self, provides: Any) -> None:
+        """Called by a container that found ``provides`` pending: complete
+        what can be completed; raise why ``provides`` cannot be."""
+        self._retry()
+        broken = self._broken.get(provides)
+        if broken is not None:
+            # A copy each time: raising one object again would stack tracebacks.
+            raise copy.copy(broken)
+
+    def _refuse(self, registration: _Registration, error: DioxideError) -> None:
+        registration.frame = None
+        self._pending.pop(registration.provides, None)
+        self._broken[registration.provides] = error
+
+    def _complete_pending(
+        self, skip: Any, extra: Mapping[str, Any]
+    ) -> tuple[list[tuple[_Registration, Entry]], list[tuple[_Registration, Entry]]]:
+        """The pending registrations whose annotations now resolve, and those
+        still waiting but for another name than the core was told (so that
+        resolving them names the right one). One whose annotations now name
+        something that is not a class is refused on its own."""
+        completed = []
+        renamed = []
+        for provides, waiting in list(self._pending.items()):
+            if provides is skip:
+                continue
+            try:
+                entry = waiting.entry({**waiting.localns, **extra})
+            except UnresolvedReference as unresolved:
+                if unresolved.name != waiting.unresolved:
+                    renamed.append((waiting, waiting.pending_entry(unresolved.name, [])))
+                continue
+            except DioxideError as error:
+                self._refuse(waiting, error)
+                continue
+            not_a_class = next(
+                (dep for dep in entry[4] if dep[3] in _TYPED_FLAVORS and not isinstance(dep[1], type)),
+                None,
+            )
+            if not_a_class is not None:
+                self._refuse(waiting, _not_a_class(provides, not_a_class))
+                continue
+            completed.append((waiting, entry))
+        return completed, renamed
+
+    def _settle(
+        self,
+        completed: list[tuple[_Registration, Entry]],
+        renamed: list[tuple[_Registration, Entry]],
+    ) -> None:
+        """Forget pending registrations once the core has accepted them, and
+        remember which name the core now has for those still waiting."""
+        for registration, _ in completed:
+            registration.frame = None
+            self._pending.pop(registration.provides, None)
+        for registration, entry in renamed:
+            registration.unresolved = entry[5]
+
+
+def _not_a_class(owner: Any, dep: Dependency) -> DioxideTypeError:
+    param, annotation = dep[0], dep[1]
+    return DioxideTypeError(
+        f"the annotation of parameter '{param}' of {describe(owner)} names "
+        f"{annotation!r}, which is not a class",
+        requested=owner,
+        chain=[owner],
+        hint="annotate the parameter with the class itself (a NewType or an alias of a "
+        "value type cannot be injected); for a value use Annotated[T, Value(name)]",
+    )
+
+
+#: The registry the decorators use when not given one.
+DEFAULT = Registry()
+
+
 def register_decorated(
     provides: Any,
     target: Any,
@@ -187,90 +344,18 @@ def register_decorated(
     *,
     exposes: Optional[list[Exposure]] = None,
     profiles: Optional[list[str]] = None,
+    registry: Optional[Registry] = None,
 ) -> None:
-    """Register one decorated provider, and every pending one that only it
-    completes, as a single change: if any of them closes a cycle, nothing
-    changes. Pending providers that other definitions completed are
-    registered first (see :func:`retry_pending`)."""
-    registration = _Registration(
-        provides, target, lifetime, kind, analyze, exposes or [], profiles, frame
-    )
-    with _lock:
-        _retry()
-        localns = registration.localns
-        try:
-            entries = [registration.entry(localns)]
-        except UnresolvedReference as unresolved:
-            registration.unresolved = unresolved.name
-            entries = [registration.pending_entry(unresolved.name, [])]
-        completed, renamed = _complete_pending(skip=provides, extra=localns)
-        DECORATED._register(
-            entries + [entry for _, entry in completed + renamed], explicit=False
+    """Register one decorated provider into ``registry`` (the default one
+    when ``None``), with every pending one that only it completes."""
+    target_registry = DEFAULT if registry is None else registry
+    if not isinstance(target_registry, Registry):
+        raise DioxideTypeError(
+            f"registry= takes a dioxide.Registry, got {registry!r}",
+            hint="make one with dioxide.Registry() and pass it to the decorators and "
+            "to Container(registry=...)",
         )
-        _settle(completed, renamed)
-        if registration.unresolved is not None:
-            _pending[provides] = registration
-        else:
-            registration.frame = None
-
-
-def retry_pending() -> None:
-    """Wire pending providers whose annotations have become resolvable
-    (a class they name was defined without a decorator since)."""
-    with _lock:
-        _retry()
-
-
-def _retry() -> None:
-    """Register, each on its own, the pending providers whose annotations
-    resolve now. One whose completion is refused (it closes a cycle, or a
-    singleton would hold a scoped provider) leaves the pending list: it
-    would be refused again by every later decoration and ``Container()``.
-    The first refusal is raised once the others are registered."""
-    completed, renamed = _complete_pending(skip=None, extra={})
-    refused: Optional[DioxideError] = None
-    for registration, entry in completed:
-        try:
-            DECORATED._register([entry], explicit=False)
-        except DioxideError as error:
-            refused = error if refused is None else refused
-            registration.frame = None
-            _pending.pop(registration.provides, None)
-        else:
-            _settle([(registration, entry)], [])
-    if renamed:
-        DECORATED._register([entry for _, entry in renamed], explicit=False)
-        _settle([], renamed)
-    if refused is not None:
-        raise refused
-
-
-def _complete_pending(
-    skip: Any, extra: Mapping[str, Any]
-) -> tuple[list[tuple[_Registration, Entry]], list[tuple[_Registration, Entry]]]:
-    """The pending registrations whose annotations now resolve, and those
-    still waiting but for another name than the core was told (so that
-    resolving them names the right one)."""
-    completed = []
-    renamed = []
-    for provides, waiting in _pending.items():
-        if provides is skip:
-            continue
-        try:
-            completed.append((waiting, waiting.entry({**waiting.localns, **extra})))
-        except UnresolvedReference as unresolved:
-            if unresolved.name != waiting.unresolved:
-                renamed.append((waiting, waiting.pending_entry(unresolved.name, [])))
-    return completed, renamed
-
-
-def _settle(
-    completed: list[tuple[_Registration, Entry]], renamed: list[tuple[_Registration, Entry]]
-) -> None:
-    """Forget pending registrations once the core has accepted them, and
-    remember which name the core now has for those still waiting."""
-    for registration, _ in completed:
-        registration.frame = None
-        _pending.pop(registration.provides, None)
-    for registration, entry in renamed:
-        registration.unresolved = entry[5]
+    target_registry._retry()
+    target_registry._register(
+        _Registration(provides, target, lifetime, kind, analyze, exposes or [], profiles, frame)
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from typing_extensions import TypeForm
 
@@ -44,6 +44,10 @@ class ContainerScope(_RustScope, Closing):
 
     Scopes nest (``scope.create_scope()``); each has its own scoped instances.
     """
+
+    def __init__(self, container: Any) -> None:
+        # The container closes its open scopes before itself.
+        container._track_scope(self)
 
     if TYPE_CHECKING:
 

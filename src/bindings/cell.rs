@@ -60,7 +60,13 @@ pub(crate) enum Claim {
     /// Its builder waits, directly or through other threads, for something
     /// this thread is building: waiting would never end.
     Deadlock,
+    /// A signal handler raised (Ctrl-C) while this thread waited.
+    Interrupted(PyErr),
 }
+
+/// How long a waiting thread sleeps between looks at pending signals: a
+/// `KeyboardInterrupt` reaches it within this time.
+const SIGNAL_CHECK: std::time::Duration = std::time::Duration::from_millis(20);
 
 impl InstanceCell {
     pub(crate) fn get(&self) -> Option<&Py<PyAny>> {
@@ -100,16 +106,26 @@ impl InstanceCell {
             if !self.enter_wait(me) {
                 return Claim::Deadlock;
             }
-            py.detach(|| {
+            let settled = py.detach(|| {
                 let mut guard = self.lock();
                 guard.waiters += 1;
-                let mut guard = self
+                let (mut guard, timeout) = self
                     .built
-                    .wait_while(guard, |b| b.owner.is_some() && self.value.get().is_none())
+                    .wait_timeout_while(guard, SIGNAL_CHECK, |b| {
+                        b.owner.is_some() && self.value.get().is_none()
+                    })
                     .unwrap_or_else(|poisoned| poisoned.into_inner());
                 guard.waiters -= 1;
+                !timeout.timed_out()
             });
             waiting().retain(|(thread, _)| *thread != me);
+            if !settled {
+                // Still building: run signal handlers (Ctrl-C raises
+                // `KeyboardInterrupt` here, on the main thread), then wait on.
+                if let Err(err) = py.check_signals() {
+                    return Claim::Interrupted(err);
+                }
+            }
         }
     }
 

@@ -172,7 +172,8 @@ pub(crate) fn keys_of(err: &DomainError) -> Vec<Key> {
         DomainError::NotRegistered { chain, .. }
         | DomainError::Pending { chain, .. }
         | DomainError::Captive { chain }
-        | DomainError::AsyncInSync { chain } => chain.clone(),
+        | DomainError::AsyncInSync { chain }
+        | DomainError::NeedsScope { chain } => chain.clone(),
         DomainError::Cycle { cycle } => cycle.clone(),
         DomainError::Ambiguous { chain, candidates } => {
             chain.iter().chain(candidates).copied().collect()
@@ -261,8 +262,9 @@ pub(crate) fn render(
                 format!("circular dependency: {}", names.join(" -> "))
             };
             with_chain(DioxideError::new(ErrorKind::Circular, message), cycle).with_hint(
-                "no class in a cycle can be built first; remove one of these constructor \
-                 parameters, give it a default, or build that object in a factory",
+                "no class in a cycle can be built first: remove one of these dependencies \
+                 from its constructor (or provider function), and hand that object over after \
+                 construction instead, e.g. set it as an attribute once both exist",
             )
         }
         DomainError::Captive { chain } => {
@@ -282,17 +284,43 @@ pub(crate) fn render(
                 "make {holder} scoped or transient, or make {scoped} a singleton"
             ))
         }
-        DomainError::AsyncInSync { chain } => {
-            let requested = chain.first().map(name).unwrap_or_default();
-            let provider = chain.last().map(name).unwrap_or_default();
+        DomainError::NeedsScope { chain } => {
+            let scoped = chain.last().map(name).unwrap_or_default();
+            let subject = match chain.last().map(|k| chain_object(py, *k, types)) {
+                Some(object) => super::exec::subject_name(object.bind(py)),
+                None => scoped.clone(),
+            };
             with_chain(
                 DioxideError::new(
-                    ErrorKind::Resolution,
-                    format!("cannot resolve {requested} synchronously: {provider} has an async provider"),
+                    ErrorKind::Scope,
+                    format!("{subject} is scoped, so it can only be resolved inside a scope"),
                 ),
                 chain,
             )
-            .with_hint(format!("use `await container.aresolve({requested})`"))
+            .with_hint(format!(
+                "use `with container.create_scope() as scope: scope.resolve(...)`, \
+                 or register {scoped} as a singleton or transient"
+            ))
+        }
+        DomainError::AsyncInSync { chain } => {
+            let what = match chain.last().map(|k| chain_object(py, *k, types)) {
+                Some(object) if super::keys::is_type(object.bind(py)) => {
+                    format!("{} has an async provider", display_name(object.bind(py)))
+                }
+                Some(object) => format!(
+                    "{} is an async provider",
+                    super::exec::subject_name(object.bind(py))
+                ),
+                None => "an async provider".to_owned(),
+            };
+            with_chain(
+                DioxideError::new(
+                    ErrorKind::Resolution,
+                    format!("{what}, so it cannot be built by the synchronous resolve()"),
+                ),
+                chain,
+            )
+            .with_hint("use `await container.aresolve(...)` (or `await scope.aresolve(...)`)")
         }
         DomainError::Ambiguous { chain, candidates } => {
             let requested = chain.first().map(name).unwrap_or_default();

@@ -161,6 +161,9 @@ impl Frame {
 enum Start {
     Done(Py<PyAny>),
     Build(Option<Arc<InstanceCell>>),
+    /// Waiting for another thread's build was interrupted (Ctrl-C): the
+    /// exception propagates as it is.
+    Interrupted(PyErr),
 }
 
 /// Build the plan's last node (the requested type).
@@ -189,6 +192,7 @@ pub(crate) fn run_at(
     {
         return Ok(value.clone_ref(py));
     }
+    refuse_early(py, plan, ctx, root)?;
     // `root` may come from Python (`_resolve_prebuilt`): no `root + 1`.
     if plan.nodes.len().checked_sub(1) == Some(root) && ctx.prebuilt.is_none() {
         if let Some(done) = plan.program.as_ref().and_then(|p| p.run(py, plan)) {
@@ -209,6 +213,35 @@ pub(crate) fn run_at(
         }
     }
     result
+}
+
+/// Refuse before anything is built when the plan needs a scope it runs
+/// without, or an async provider (this executor runs synchronously): the
+/// plan says whether that can happen, so plans without scoped or async
+/// nodes pay nothing here.
+fn refuse_early(py: Python<'_>, plan: &ExecPlan, ctx: &Ctx<'_>, root: usize) -> PyResult<()> {
+    let facts = &plan.plan;
+    if !(facts.awaits || facts.scoped && ctx.scope.is_none()) {
+        return Ok(());
+    }
+    let available = |index: usize| {
+        plan.nodes.get(index).is_some_and(|node| {
+            node.kind == Kind::Instance
+                || node.cell.as_ref().is_some_and(|c| c.get().is_some())
+                || node.lifetime == Lifetime::Scoped
+                    && ctx.scope.is_some_and(|s| s.has_built(node.key))
+                || ctx.prebuilt.is_some_and(|p| p.contains_key(&node.key))
+        })
+    };
+    let Some(refusal) = facts.refusal(root, ctx.scope.is_some(), false, available) else {
+        return Ok(());
+    };
+    let types: HashMap<Key, Py<PyAny>> = plan
+        .nodes
+        .iter()
+        .map(|n| (n.key, n.provides.clone_ref(py)))
+        .collect();
+    Err(super::errors::render(py, &refusal, &types).into_pyerr(py))
 }
 
 fn node_at<'a>(py: Python<'_>, plan: &'a ExecPlan, index: usize) -> PyResult<&'a ExecNode> {
@@ -247,6 +280,7 @@ fn drive(
                     continue;
                 }
                 Ok(Start::Build(cell)) => frame.claimed = cell,
+                Ok(Start::Interrupted(err)) => return Err(err),
                 Err(err) => return Err(err.with_chain(chain(py, plan, frames)).into_pyerr(py)),
             }
         }
@@ -326,6 +360,7 @@ fn start(py: Python<'_>, node: &ExecNode, ctx: &Ctx<'_>) -> Result<Start, Dioxid
     if let Some(cell) = &cell {
         match cell.claim(py) {
             Claim::Ready(value) => return Ok(Start::Done(value)),
+            Claim::Interrupted(err) => return Ok(Start::Interrupted(err)),
             Claim::Build => {}
             Claim::Reentrant => {
                 let name = super::keys::display_name(node.provides.bind(py));
@@ -451,24 +486,54 @@ fn build<'f>(
                 }
                 Err(err) => return Err(err),
             };
-            owner().push(Finalizer {
-                kind: FinalizerKind::Generator,
-                handle: produced.unbind(),
-                provides: node.provides.clone_ref(py),
-            });
+            keep(
+                py,
+                owner(),
+                Finalizer {
+                    kind: FinalizerKind::Generator,
+                    handle: produced.unbind(),
+                    provides: node.provides.clone_ref(py),
+                },
+            )?;
             Ok(value.unbind())
         }
         Kind::ContextManager => {
             let value = produced.call_method0(pyo3::intern!(py, "__enter__"))?;
-            owner().push(Finalizer {
-                kind: FinalizerKind::ContextManager,
-                handle: produced.unbind(),
-                provides: node.provides.clone_ref(py),
-            });
+            keep(
+                py,
+                owner(),
+                Finalizer {
+                    kind: FinalizerKind::ContextManager,
+                    handle: produced.unbind(),
+                    provides: node.provides.clone_ref(py),
+                },
+            )?;
             Ok(value.unbind())
         }
         _ => Ok(produced.unbind()),
     }
+}
+
+/// Hand a built resource's finalizer to its owner. When the owner began
+/// closing while the resource was being built, nobody would finalize it
+/// later: it is finalized now and the resolve fails.
+fn keep(py: Python<'_>, owner: &Finalizers, finalizer: Finalizer) -> PyResult<()> {
+    let Err(refused) = owner.push(finalizer) else {
+        return Ok(());
+    };
+    let subject = subject_name(refused.provides.bind(py));
+    let cleanup = super::lifecycle::finalize_now(py, &refused);
+    let error = DioxideError::new(
+        ErrorKind::Resolution,
+        format!("{subject} was built while its owner was closing; it has been finalized again"),
+    )
+    .with_chain(vec![refused.provides.clone_ref(py)])
+    .with_hint("resolve before closing the container or scope, or from a new one")
+    .into_pyerr(py);
+    if let Err(failed) = cleanup {
+        error.set_cause(py, Some(failed));
+    }
+    Err(error)
 }
 
 /// Call the provider with `values[base..]` (consumed): by position while

@@ -26,30 +26,51 @@ pub(crate) struct Finalizer {
 
 #[derive(Default)]
 pub(crate) struct Finalizers {
-    items: Mutex<Vec<Finalizer>>,
+    items: Mutex<Items>,
+}
+
+#[derive(Default)]
+struct Items {
+    list: Vec<Finalizer>,
+    /// Set when the owner starts closing: a finalizer pushed after that
+    /// would never run, so it is handed back instead.
+    sealed: bool,
 }
 
 impl Finalizers {
-    pub(crate) fn push(&self, finalizer: Finalizer) {
-        self.items
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(finalizer);
+    fn items(&self) -> std::sync::MutexGuard<'_, Items> {
+        self.items.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Keep `finalizer` to run at close; handed back when the owner has
+    /// begun closing (the caller finalizes it at once).
+    pub(crate) fn push(&self, finalizer: Finalizer) -> Result<(), Finalizer> {
+        let mut items = self.items();
+        if items.sealed {
+            return Err(finalizer);
+        }
+        items.list.push(finalizer);
+        Ok(())
+    }
+
+    /// Refuse every later `push`: the owner is closing.
+    pub(crate) fn seal(&self) {
+        self.items().sealed = true;
     }
 
     /// Take the newest finalizer out.
     pub(crate) fn pop(&self) -> Option<Finalizer> {
-        self.items.lock().unwrap_or_else(|p| p.into_inner()).pop()
+        self.items().list.pop()
     }
 
     /// Forget every finalizer without running it (`__clear__`).
     pub(crate) fn clear(&self) -> Vec<Finalizer> {
-        std::mem::take(&mut *self.items.lock().unwrap_or_else(|p| p.into_inner()))
+        std::mem::take(&mut self.items().list)
     }
 
     pub(crate) fn visit(&self, visit: &pyo3::gc::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
         if let Ok(items) = self.items.try_lock() {
-            for f in items.iter() {
+            for f in items.list.iter() {
                 visit.call(&f.handle)?;
                 visit.call(&f.provides)?;
             }
@@ -93,6 +114,17 @@ pub(crate) fn finalize_until_async<'py>(
         }
     }
     PyTuple::new(py, [errors.into_any(), py.None().into_bound(py)])
+}
+
+/// Run one synchronous finalizer now: its owner closed while the instance
+/// was being built, so the owner will not run it.
+pub(crate) fn finalize_now(py: Python<'_>, finalizer: &Finalizer) -> PyResult<()> {
+    let handle = finalizer.handle.bind(py);
+    match finalizer.kind {
+        FinalizerKind::Generator => finish_generator(py, handle, None),
+        FinalizerKind::ContextManager => exit_context(py, handle, None),
+        FinalizerKind::AsyncGenerator => Ok(()),
+    }
 }
 
 fn finish_generator(
@@ -213,6 +245,26 @@ pub(crate) fn raise_together(
         return Ok(());
     };
     let message = format!("{} finalizer(s) failed while closing {what}", errors.len());
+    // Ctrl-C and `sys.exit()` stay what they are once every finalizer ran:
+    // the first of them is raised itself, the other failures noted on it.
+    let interrupt = errors.iter().position(|e| {
+        e.is_instance_of::<pyo3::exceptions::PyKeyboardInterrupt>()
+            || e.is_instance_of::<pyo3::exceptions::PySystemExit>()
+    });
+    if let Some(index) = interrupt {
+        let raised = PyErr::from_value(errors[index].clone());
+        for (i, other) in errors.iter().enumerate() {
+            if i != index {
+                let shown = other.repr().map(|r| r.to_string()).unwrap_or_default();
+                super::exec::add_note(
+                    py,
+                    &raised,
+                    &format!("dioxide: another finalizer failed while closing {what}: {shown}"),
+                );
+            }
+        }
+        return Err(raised);
+    }
     if group {
         let group = py
             .import(pyo3::intern!(py, "builtins"))?

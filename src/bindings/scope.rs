@@ -27,6 +27,12 @@ impl ScopeState {
         Arc::clone(cells.entry(key).or_default())
     }
 
+    /// Whether this scope holds a built instance for `key`.
+    pub(crate) fn has_built(&self, key: Key) -> bool {
+        let cells = self.cells.lock().unwrap_or_else(|p| p.into_inner());
+        cells.get(&key).is_some_and(|c| c.get().is_some())
+    }
+
     fn take_cells(&self) -> KeyMap<Arc<InstanceCell>> {
         std::mem::take(&mut *self.cells.lock().unwrap_or_else(|p| p.into_inner()))
     }
@@ -156,11 +162,14 @@ impl RustScope {
         handle: Py<PyAny>,
     ) -> PyResult<()> {
         self.check_open(py)?;
-        self.state.finalizers.push(super::lifecycle::Finalizer {
+        let finalizer = super::lifecycle::Finalizer {
             kind: super::lifecycle::FinalizerKind::AsyncGenerator,
             handle,
             provides: type_,
-        });
+        };
+        if self.state.finalizers.push(finalizer).is_err() {
+            self.check_open(py)?;
+        }
         Ok(())
     }
 
@@ -180,7 +189,7 @@ impl RustScope {
     /// instances. Every finalizer runs; failures are raised together.
     #[pyo3(signature = (error=None))]
     fn close(&self, py: Python<'_>, error: Option<Bound<'_, PyAny>>) -> PyResult<()> {
-        if self.closed.swap(true, Ordering::AcqRel) {
+        if !self._begin_close() {
             return Ok(());
         }
         let outcome = close_sync(py, &self.state.finalizers, error.as_ref(), "scope");
@@ -207,7 +216,9 @@ impl RustScope {
 
     /// Mark the scope closed; `False` when it already was.
     fn _begin_close(&self) -> bool {
-        !self.closed.swap(true, Ordering::AcqRel)
+        let first = !self.closed.swap(true, Ordering::AcqRel);
+        self.state.finalizers.seal();
+        first
     }
 
     /// Run finalizers newest first up to the next async one; see

@@ -32,6 +32,9 @@ pub enum DomainError {
     /// The plan needs an async provider (the last key of `chain`) but was
     /// asked to run synchronously.
     AsyncInSync { chain: Vec<Key> },
+    /// The plan needs a scoped provider (the last key of `chain`) but runs
+    /// outside a scope.
+    NeedsScope { chain: Vec<Key> },
 }
 
 impl fmt::Display for DomainError {
@@ -56,6 +59,9 @@ impl fmt::Display for DomainError {
             Self::Cycle { cycle } => write!(f, "dependency cycle {}", join(cycle)),
             Self::Captive { chain } => write!(f, "captive dependency {}", join(chain)),
             Self::AsyncInSync { chain } => write!(f, "async provider in sync plan {}", join(chain)),
+            Self::NeedsScope { chain } => {
+                write!(f, "scoped provider outside a scope {}", join(chain))
+            }
             Self::Ambiguous { chain, candidates } => {
                 write!(f, "ambiguous {} among {}", join(chain), join(candidates))
             }

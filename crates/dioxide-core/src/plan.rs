@@ -1,7 +1,7 @@
 //! Resolution plans: the constructor chain for one requested type, compiled
 //! once from the registry and executed many times by the binding layer.
 
-use crate::{Key, Lifetime, Role};
+use crate::{DomainError, Key, Lifetime, Role};
 
 /// Where one constructor argument comes from.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -40,9 +40,71 @@ pub struct PlanNode {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Plan {
     pub nodes: Vec<PlanNode>,
+    /// Some node is scoped: outside a scope the plan may be refused.
+    pub scoped: bool,
+    /// Some node must be awaited: a synchronous run may be refused.
+    pub awaits: bool,
 }
 
 impl Plan {
+    pub fn new(nodes: Vec<PlanNode>) -> Self {
+        let scoped = nodes.iter().any(|n| n.lifetime == Lifetime::Scoped);
+        let awaits = nodes.iter().any(|n| n.asynchronous);
+        Self {
+            nodes,
+            scoped,
+            awaits,
+        }
+    }
+
+    /// Why building node `root` (the requested type is the last node) would
+    /// be refused, found before anything is built: a scoped node it needs while `in_scope` is false, or a node
+    /// to await while `awaiting` is false. `available(index)` says a node's
+    /// value exists already (a built singleton): what only it needs is not
+    /// needed, so a built async singleton serves a synchronous resolve.
+    pub fn refusal(
+        &self,
+        root: usize,
+        in_scope: bool,
+        awaiting: bool,
+        available: impl Fn(usize) -> bool,
+    ) -> Option<DomainError> {
+        if (in_scope || !self.scoped) && (awaiting || !self.awaits) {
+            return None;
+        }
+        let mut seen = vec![false; self.nodes.len()];
+        let mut stack = vec![root];
+        while let Some(index) = stack.pop() {
+            match seen.get_mut(index) {
+                Some(flag) if !*flag => *flag = true,
+                _ => continue,
+            }
+            let Some(node) = self.nodes.get(index) else {
+                continue;
+            };
+            if available(index) {
+                continue;
+            }
+            if node.lifetime == Lifetime::Scoped && !in_scope {
+                return Some(DomainError::NeedsScope {
+                    chain: self.chain_to(index),
+                });
+            }
+            if node.asynchronous && !awaiting {
+                return Some(DomainError::AsyncInSync {
+                    chain: self.chain_to(index),
+                });
+            }
+            // Pushed last-first so the first parameters are looked at first.
+            for arg in node.args.iter().rev() {
+                if let ArgSource::Node(child) = arg.source {
+                    stack.push(child);
+                }
+            }
+        }
+        None
+    }
+
     pub fn root(&self) -> Option<&PlanNode> {
         self.nodes.last()
     }

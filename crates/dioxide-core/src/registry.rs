@@ -278,6 +278,52 @@ impl<P> Registry<P> {
         }
     }
 
+    /// The keys whose instances built from `old` may differ from those this
+    /// registry would build: providers added, removed or changed, interfaces
+    /// and collections whose members changed, and everything depending on
+    /// any of them (in either registry). A provider that only answers for
+    /// other interfaces now builds the same instances: the interfaces it
+    /// joined or left are what changed. Singletons cached for these keys
+    /// are stale.
+    pub fn stale_since(&self, old: &Self) -> Vec<Key>
+    where
+        P: PartialEq,
+    {
+        let same = |a: &Provider<P>, b: &Provider<P>| {
+            a.lifetime == b.lifetime
+                && a.deps == b.deps
+                && a.pending == b.pending
+                && a.payload == b.payload
+        };
+        let mut changed: Vec<Key> = Vec::new();
+        for (key, provider) in &self.providers {
+            if !old.providers.get(key).is_some_and(|o| same(provider, o)) {
+                changed.push(*key);
+            }
+        }
+        for key in old.providers.keys() {
+            if !self.providers.contains_key(key) {
+                changed.push(*key);
+            }
+        }
+        for (key, members) in &self.members {
+            if old.members.get(key) != Some(members) {
+                changed.push(*key);
+            }
+        }
+        for key in old.members.keys() {
+            if !self.members.contains_key(key) {
+                changed.push(*key);
+            }
+        }
+        let mut stale: HashSet<Key> = changed.iter().copied().collect();
+        for key in &changed {
+            stale.extend(self.graph.dependants_closure(*key));
+            stale.extend(old.graph.dependants_closure(*key));
+        }
+        stale.into_iter().collect()
+    }
+
     /// Remove the provider for `key`, keeping the order of the others.
     pub fn remove(&mut self, key: Key) -> Option<Provider<P>> {
         let removed = self.providers.shift_remove(&key)?;
@@ -459,7 +505,7 @@ impl<P> Registry<P> {
                 args,
             });
         }
-        let plan = Plan { nodes };
+        let plan = Plan::new(nodes);
         check_captive(&plan)?;
         Ok(plan)
     }
@@ -646,6 +692,7 @@ fn identity(problem: &DomainError) -> (u8, Key, Key) {
         ),
         DomainError::Cycle { cycle } => (4, cycle.first().copied().unwrap_or(Key(0)), Key(0)),
         DomainError::AsyncInSync { chain } => (5, last_two(chain).1, Key(0)),
+        DomainError::NeedsScope { chain } => (6, last_two(chain).1, Key(0)),
     }
 }
 

@@ -8,7 +8,7 @@ use dioxide_core::{DomainError, Key, Lifetime};
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 
-use super::RustContainer;
+use super::{types_for, RustContainer};
 use crate::bindings::errors::{keys_of, named_only_hint, profile_hint, render, DioxideError};
 use crate::bindings::exec::{ExecArg, Kind};
 use crate::bindings::keys::{display_name, graph_node, key_of, lifetime_name, named_parts};
@@ -86,11 +86,7 @@ impl RustContainer {
         let (problems, types) = {
             let state = self.read();
             let problems = state.registry.validate();
-            let types: HashMap<Key, Py<PyAny>> = problems
-                .iter()
-                .flat_map(keys_of)
-                .filter_map(|k| state.types.get(&k).map(|t| (k, t.clone_ref(py))))
-                .collect();
+            let types = types_for(py, &state, problems.iter().flat_map(keys_of));
             (problems, types)
         };
         let errors = PyList::empty(py);
@@ -120,7 +116,7 @@ impl RustContainer {
         // Python attributes, which may run Python code.
         let (rows, types): (Vec<Row>, HashMap<Key, Py<PyAny>>) = {
             let state = self.read();
-            let rows = state
+            let rows: Vec<Row> = state
                 .registry
                 .iter()
                 .map(|p| {
@@ -140,11 +136,15 @@ impl RustContainer {
                     )
                 })
                 .collect();
-            let types = state
-                .types
+            let keys: Vec<Key> = rows
                 .iter()
-                .map(|(k, t)| (*k, t.clone_ref(py)))
+                .flat_map(|row: &Row| {
+                    std::iter::once(row.0)
+                        .chain(row.4.iter().map(|d| d.1))
+                        .chain(row.5.iter().map(|e| e.0))
+                })
                 .collect();
+            let types = types_for(py, &state, keys);
             (rows, types)
         };
         let out = PyList::empty(py);

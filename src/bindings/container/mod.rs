@@ -24,17 +24,35 @@ use overrides::OverrideFrame;
 use registration::{not_a_type, Entry, Payload};
 
 use crate::bindings::lifecycle::{
-    close_sync, finalize_until_async, Finalizer, FinalizerKind, Finalizers,
+    close_sync, finalize_until_async, raise_together, Finalizer, FinalizerKind, Finalizers,
 };
 use crate::bindings::scope::ScopeState;
 
 #[derive(Default)]
 struct State {
-    registry: Registry<Payload>,
+    /// What this container resolves from: the parent registry's snapshot for
+    /// this container's profile (`base`, shared with every container made
+    /// from the same snapshot), plus this container's own registrations and
+    /// active overrides, copied on the first write.
+    registry: Arc<Registry<Payload>>,
+    base: Arc<Registry<Payload>>,
+    /// This container's own registrations, in order, replayed on a newer
+    /// snapshot when the parent registry changes.
+    own: Vec<Provider<Payload>>,
     /// Keys registered on this container itself (the rest came from the parent).
     explicit: HashSet<Key>,
-    /// Every type the registry mentions, kept alive so keys stay unique.
+    /// The types this container's own registrations mention, kept alive so
+    /// keys stay unique (the parent keeps those of its providers).
     types: HashMap<Key, Py<PyAny>>,
+    /// In a registry: the snapshot served to containers, per profile, with
+    /// the generation it was taken at.
+    views: HashMap<Option<String>, (u64, Arc<Registry<Payload>>)>,
+    /// In a registry: called with a type whose provider still waits for a
+    /// forward reference, to complete what can be completed now.
+    completer: Option<Py<PyAny>>,
+    /// Weak references to the scopes opened on this container, oldest
+    /// first: closing the container closes those still open, newest first.
+    scopes: Vec<Py<PyAny>>,
     plans: KeyMap<Arc<ExecPlan>>,
     singletons: KeyMap<Arc<InstanceCell>>,
     parent: Option<Py<RustContainer>>,
@@ -50,6 +68,7 @@ struct State {
 /// which may call back into this container.
 #[derive(Default)]
 struct Garbage {
+    registries: Vec<Arc<Registry<Payload>>>,
     plans: Vec<Arc<ExecPlan>>,
     cells: Vec<Arc<InstanceCell>>,
     other: Vec<Py<PyAny>>,
@@ -169,20 +188,56 @@ impl RustContainer {
         let key = key_of(type_);
         {
             let state = self.read();
-            if state.closed {
-                return Err(Self::closed_error(py));
-            }
-            if Self::in_sync(&state) {
+            if !state.closed && Self::in_sync(&state) {
                 if let Some(plan) = state.plans.get(&key) {
                     return Ok(Arc::clone(plan));
                 }
             }
         }
+        // Errors are built with no lock held: building one runs Python code,
+        // which may switch threads to one that waits for this lock.
+        if self.is_closed() {
+            return Err(Self::closed_error(py));
+        }
         if !is_type(type_) {
             return Err(not_a_type(py, "resolve()", type_));
         }
         self.sync(py)?;
-        self.compile(py, key, type_)
+        match self.compile(py, key, type_, true) {
+            Err(Refused::Pending(pending)) => {
+                // A forward reference may have become resolvable since the
+                // registry last looked (a class defined without a
+                // decorator): let it complete what it can, then try again.
+                self.complete_pending(py, pending.bind(py))?;
+                self.sync(py)?;
+                self.compile(py, key, type_, false)
+                    .map_err(|r| r.into_pyerr(py))
+            }
+            other => other.map_err(|r| r.into_pyerr(py)),
+        }
+    }
+
+    /// Ask the parent registry to complete the forward references it waits
+    /// for. Its error (the completion of `pending` is refused) is the
+    /// resolve's.
+    fn complete_pending(&self, py: Python<'_>, pending: &Bound<'_, PyAny>) -> PyResult<()> {
+        let completer = {
+            let state = self.read();
+            let owner = match state.parent.as_ref() {
+                Some(parent) => parent
+                    .get()
+                    .read()
+                    .completer
+                    .as_ref()
+                    .map(|c| c.clone_ref(py)),
+                None => state.completer.as_ref().map(|c| c.clone_ref(py)),
+            };
+            owner
+        };
+        if let Some(completer) = completer {
+            completer.call1(py, (pending,))?;
+        }
+        Ok(())
     }
 
     fn compile(
@@ -190,7 +245,8 @@ impl RustContainer {
         py: Python<'_>,
         key: Key,
         type_: &Bound<'_, PyAny>,
-    ) -> PyResult<Arc<ExecPlan>> {
+        complete: bool,
+    ) -> Result<Arc<ExecPlan>, Refused> {
         let mut state = self.write();
         if let Some(plan) = state.plans.get(&key) {
             return Ok(Arc::clone(plan));
@@ -201,14 +257,22 @@ impl RustContainer {
                 let mut types = error_types(py, &state, &err);
                 types.entry(key).or_insert_with(|| type_.clone().unbind());
                 drop(state);
-                return Err(self
-                    .explain_missing(py, &err, render(py, &err, &types))
-                    .into_pyerr(py));
+                if let (DomainError::Pending { chain, .. }, true) = (&err, complete) {
+                    if let Some(last) = chain.last() {
+                        let pending = chain_object(py, *last, &types);
+                        return Err(Refused::Pending(pending));
+                    }
+                }
+                return Err(Refused::Error(
+                    self.explain_missing(py, &err, render(py, &err, &types))
+                        .into_pyerr(py),
+                ));
             }
         };
+        let types = types_for(py, &state, plan.nodes.iter().map(|n| n.key));
+        let types = &types;
         let State {
             registry,
-            types,
             singletons,
             plans,
             ..
@@ -220,11 +284,13 @@ impl RustContainer {
                 Role::Collection => (py.None(), Kind::Collection, &[]),
                 Role::Build => {
                     let Some(provider) = registry.get(node.key) else {
-                        return Err(DioxideError::new(
-                            ErrorKind::Resolution,
-                            "plan refers to an unknown provider",
-                        )
-                        .into_pyerr(py));
+                        return Err(Refused::Error(
+                            DioxideError::new(
+                                ErrorKind::Resolution,
+                                "plan refers to an unknown provider",
+                            )
+                            .into_pyerr(py),
+                        ));
                     };
                     (
                         provider.payload.target.clone_ref(py),
@@ -279,10 +345,57 @@ impl RustContainer {
     }
 }
 
+/// Why `compile` made no plan.
+enum Refused {
+    /// The provider of this type waits for a forward reference.
+    Pending(Py<PyAny>),
+    Error(PyErr),
+}
+
+impl Refused {
+    fn into_pyerr(self, py: Python<'_>) -> PyErr {
+        match self {
+            Self::Error(err) => err,
+            // Only made when the caller asked to complete pending providers.
+            Self::Pending(pending) => DioxideError::new(
+                ErrorKind::Resolution,
+                format!(
+                    "{} waits for a forward reference",
+                    crate::bindings::keys::display_name(pending.bind(py))
+                ),
+            )
+            .into_pyerr(py),
+        }
+    }
+}
+
+fn is_closed_scope(scope: &Bound<'_, PyAny>) -> bool {
+    scope
+        .getattr(pyo3::intern!(scope.py(), "closed"))
+        .and_then(|c| c.is_truthy())
+        .unwrap_or(true)
+}
+
 fn error_types(py: Python<'_>, state: &State, err: &DomainError) -> HashMap<Key, Py<PyAny>> {
-    keys_of(err)
-        .into_iter()
-        .filter_map(|k| state.types.get(&k).map(|t| (k, t.clone_ref(py))))
+    types_for(py, state, keys_of(err))
+}
+
+/// The type objects behind `keys`, from this container's own types or its
+/// parent registry's, for naming them.
+fn types_for(
+    py: Python<'_>,
+    state: &State,
+    keys: impl IntoIterator<Item = Key>,
+) -> HashMap<Key, Py<PyAny>> {
+    let parent = state.parent.as_ref().map(|p| p.get().read());
+    keys.into_iter()
+        .filter_map(|k| {
+            state
+                .types
+                .get(&k)
+                .or_else(|| parent.as_ref().and_then(|p| p.types.get(&k)))
+                .map(|t| (k, t.clone_ref(py)))
+        })
         .collect()
 }
 
@@ -349,8 +462,8 @@ impl RustContainer {
     }
 
     /// End the override `token`; see `overrides.rs`.
-    fn _override_pop(&self, token: u64) {
-        self.override_pop(token)
+    fn _override_pop(&self, py: Python<'_>, token: u64) -> PyResult<()> {
+        self.override_pop(py, token)
     }
 
     /// Every wiring problem, as dioxide exceptions, without building anything.
@@ -391,14 +504,14 @@ impl RustContainer {
         type_: Py<PyAny>,
         handle: Py<PyAny>,
     ) -> PyResult<()> {
-        if self.is_closed() {
-            return Err(Self::closed_error(py));
-        }
-        self.finalizers.push(Finalizer {
+        let finalizer = Finalizer {
             kind: FinalizerKind::AsyncGenerator,
             handle,
             provides: type_,
-        });
+        };
+        if self.finalizers.push(finalizer).is_err() {
+            return Err(Self::closed_error(py));
+        }
         Ok(())
     }
 
@@ -410,9 +523,87 @@ impl RustContainer {
         if !self._begin_close() {
             return Ok(());
         }
+        // Scopes still open hold instances built on the singletons: they
+        // close first, newest first, and their failures are raised with
+        // the container's.
+        let mut failures: Vec<PyErr> = Vec::new();
+        for scope in self._open_scopes(py) {
+            if let Err(err) = scope.call_method1(pyo3::intern!(py, "close"), (error.as_ref(),)) {
+                failures.push(err);
+            }
+        }
         let outcome = close_sync(py, &self.finalizers, error.as_ref(), "container");
         self._release();
-        outcome
+        if failures.is_empty() {
+            return outcome;
+        }
+        let mut errors: Vec<Bound<'_, PyAny>> = failures
+            .into_iter()
+            .map(|e| e.into_value(py).into_bound(py).into_any())
+            .collect();
+        if let Err(err) = outcome {
+            errors.push(err.into_value(py).into_bound(py).into_any());
+        }
+        raise_together(py, errors, "the container", true)
+    }
+
+    /// The scopes opened on this container that are still open, newest
+    /// first; the container forgets them (it is closing).
+    fn _open_scopes<'py>(&self, py: Python<'py>) -> Vec<Bound<'py, PyAny>> {
+        let weak = std::mem::take(&mut self.write().scopes);
+        let scopes: Vec<Bound<'py, PyAny>> = weak
+            .iter()
+            .rev()
+            .filter_map(|w| w.bind(py).call0().ok())
+            .filter(|s| !s.is_none() && !is_closed_scope(s))
+            .collect();
+        drop(weak);
+        scopes
+    }
+
+    /// Remember a scope opened on this container (weakly), so closing the
+    /// container closes it first.
+    fn _track_scope(&self, py: Python<'_>, scope: &Bound<'_, PyAny>) -> PyResult<()> {
+        let weak = pyo3::types::PyWeakrefReference::new(scope)?
+            .into_any()
+            .unbind();
+        let mut dropped: Vec<Py<PyAny>> = Vec::new();
+        {
+            let mut state = self.write();
+            if state.closed {
+                drop(state);
+                return Err(Self::closed_error(py));
+            }
+            state.scopes.push(weak);
+            // Forget closed and collected scopes now and then, so a
+            // long-lived container does not accumulate them.
+            let count = state.scopes.len();
+            if count >= 64 && count.is_power_of_two() {
+                dropped = std::mem::take(&mut state.scopes);
+            }
+        }
+        if !dropped.is_empty() {
+            let live: Vec<Py<PyAny>> = dropped
+                .into_iter()
+                .filter(|w| {
+                    w.bind(py)
+                        .call0()
+                        .is_ok_and(|s| !s.is_none() && !is_closed_scope(&s))
+                })
+                .collect();
+            let mut state = self.write();
+            let newer = std::mem::take(&mut state.scopes);
+            state.scopes = live;
+            state.scopes.extend(newer);
+        }
+        Ok(())
+    }
+
+    /// Set the function called with a type whose provider waits for a
+    /// forward reference (see `plan_for`); for registries.
+    fn _set_completer(&self, completer: Py<PyAny>) {
+        let old = self.write().completer.replace(completer);
+        drop(old);
     }
 
     fn __enter__(slf: Py<Self>) -> Py<Self> {
@@ -435,8 +626,12 @@ impl RustContainer {
     /// Mark the container closed (no more resolves or registrations);
     /// `False` when it already was.
     fn _begin_close(&self) -> bool {
-        let mut state = self.write();
-        !std::mem::replace(&mut state.closed, true)
+        let first = {
+            let mut state = self.write();
+            !std::mem::replace(&mut state.closed, true)
+        };
+        self.finalizers.seal();
+        first
     }
 
     /// Run finalizers newest first up to the next async one; see
@@ -485,8 +680,24 @@ impl RustContainer {
 
     fn __traverse__(&self, visit: pyo3::gc::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
         if let Ok(state) = self.state.try_read() {
-            for p in state.registry.iter() {
-                visit.call(&p.payload.target)?;
+            // A parent registry reports its providers; a container only its
+            // own registrations (the snapshot it shares is its parent's).
+            if state.parent.is_none() {
+                for p in state.registry.iter() {
+                    visit.call(&*p.payload.target)?;
+                }
+            }
+            for p in &state.own {
+                visit.call(&*p.payload.target)?;
+            }
+            for frame in &state.overrides {
+                frame.visit(&visit)?;
+            }
+            if let Some(completer) = &state.completer {
+                visit.call(completer)?;
+            }
+            for scope in &state.scopes {
+                visit.call(scope)?;
             }
             for t in state.types.values() {
                 visit.call(t)?;
@@ -511,12 +722,14 @@ impl RustContainer {
             garbage
                 .cells
                 .extend(state.singletons.drain().map(|(_, c)| c));
-            let keys: Vec<Key> = state.registry.iter().map(|p| p.key).collect();
-            for key in keys {
-                if let Some(p) = state.registry.remove(key) {
-                    garbage.providers.push(p);
-                }
-            }
+            garbage.registries.push(std::mem::take(&mut state.registry));
+            garbage.registries.push(std::mem::take(&mut state.base));
+            garbage
+                .registries
+                .extend(state.views.drain().map(|(_, (_, v))| v));
+            garbage.providers.append(&mut state.own);
+            garbage.other.extend(state.completer.take());
+            garbage.other.append(&mut state.scopes);
             garbage.other.extend(state.types.drain().map(|(_, t)| t));
             if let Some(parent) = state.parent.take() {
                 garbage.other.push(parent.into_any());

@@ -16,15 +16,22 @@ use crate::bindings::errors::render;
 /// What an override replaced, to put back when its block ends.
 pub(super) struct OverrideFrame {
     /// Handed to the Python side so it ends this override, not another.
-    token: u64,
+    pub(super) token: u64,
     key: Key,
-    previous: Option<Provider<Payload>>,
+    /// The replacement, replayed when the registry is rebuilt.
+    pub(super) provider: Provider<Payload>,
     was_explicit: bool,
     /// Singletons of the key and its dependants, set aside for the block.
     saved_cells: Vec<(Key, Arc<InstanceCell>)>,
     affected: Vec<Key>,
     /// Its block has ended but a newer override is still active.
     ended: bool,
+}
+
+impl OverrideFrame {
+    pub(super) fn visit(&self, visit: &pyo3::gc::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
+        visit.call(&*self.provider.payload.target)
+    }
 }
 
 impl RustContainer {
@@ -50,8 +57,9 @@ impl RustContainer {
             // was used, including the interfaces and collections it is in.
             provider.exposes.clone_from(&replaced.exposes);
         }
-        let previous = match state.registry.register(provider) {
-            Ok(previous) => previous,
+        let copy = provider.clone();
+        match Arc::make_mut(&mut state.registry).register(provider) {
+            Ok(previous) => garbage.providers.extend(previous),
             Err(err) => {
                 let mut types = error_types(py, &state, &err);
                 types.extend(new_types);
@@ -73,7 +81,7 @@ impl RustContainer {
         state.overrides.push(OverrideFrame {
             token,
             key,
-            previous,
+            provider: copy,
             was_explicit,
             saved_cells,
             affected,
@@ -92,35 +100,36 @@ impl RustContainer {
     /// overriding at once) stays in force until the newer one ends, and is
     /// then undone in its turn, so every restore puts back the state its own
     /// override replaced.
-    pub(super) fn override_pop(&self, token: u64) {
+    pub(super) fn override_pop(&self, py: Python<'_>, token: u64) -> PyResult<()> {
         let mut garbage = Garbage::default();
-        let mut state = self.write();
-        match state.overrides.iter_mut().find(|f| f.token == token) {
-            Some(frame) => frame.ended = true,
-            None => return,
-        }
-        while state.overrides.last().is_some_and(|f| f.ended) {
-            let Some(frame) = state.overrides.pop() else {
-                break;
-            };
-            let replacement = match frame.previous {
-                Some(previous) => state.registry.restore(previous),
-                None => state.registry.remove(frame.key),
-            };
-            garbage.providers.extend(replacement);
-            if !frame.was_explicit {
-                state.explicit.remove(&frame.key);
+        {
+            let mut state = self.write();
+            match state.overrides.iter_mut().find(|f| f.token == token) {
+                Some(frame) => frame.ended = true,
+                None => return Ok(()),
             }
-            for key in &frame.affected {
-                if let Some(cell) = state.singletons.remove(key) {
-                    garbage.cells.push(cell);
+            while state.overrides.last().is_some_and(|f| f.ended) {
+                let Some(frame) = state.overrides.pop() else {
+                    break;
+                };
+                garbage.providers.push(frame.provider);
+                if !frame.was_explicit {
+                    state.explicit.remove(&frame.key);
                 }
+                for key in &frame.affected {
+                    if let Some(cell) = state.singletons.remove(key) {
+                        garbage.cells.push(cell);
+                    }
+                }
+                state.singletons.extend(frame.saved_cells);
             }
-            state.singletons.extend(frame.saved_cells);
+            garbage.plans.extend(state.plans.drain().map(|(_, p)| p));
         }
-        garbage.plans.extend(state.plans.drain().map(|(_, p)| p));
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        drop(state);
         drop(garbage);
+        // The registry without the ended overrides: the snapshot, this
+        // container's own registrations and the overrides still active.
+        let outcome = self.rebuild(py, None, false);
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        outcome
     }
 }

@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use dioxide_core::{Dependency, Exposure, Fallback, Key, Lifetime, Provider};
 use pyo3::prelude::*;
@@ -15,14 +16,26 @@ use crate::bindings::keys::{
     value_key, value_name,
 };
 
+/// Two payloads are the same registration when their sequence numbers are.
+impl PartialEq for Payload {
+    fn eq(&self, other: &Self) -> bool {
+        self.seq == other.seq
+    }
+}
+
 /// Registration order across all containers, so a container can tell which
 /// of its parent's providers it has already copied.
 pub(super) static SEQUENCE: AtomicU64 = AtomicU64::new(1);
 
 /// What the registry stores for a provider: the Python callable (or the
 /// instance itself) and how to use it.
+///
+/// Cloning shares the Python reference (an `Arc`, no reference count
+/// change), so containers can share a registry snapshot; the registry that
+/// made the payload is the one that reports it to the garbage collector.
+#[derive(Clone)]
 pub(crate) struct Payload {
-    pub(super) target: Py<PyAny>,
+    pub(super) target: Arc<Py<PyAny>>,
     pub(super) kind: Kind,
     pub(super) seq: u64,
     /// Profiles the provider is limited to; `None` serves every profile.
@@ -122,7 +135,13 @@ impl RustContainer {
                 .into_pyerr(py));
             }
         }
-        if let Err(err) = state.registry.register_all(providers) {
+        // Kept to replay on top of a newer snapshot of the registry.
+        let copies = if explicit {
+            providers.clone()
+        } else {
+            Vec::new()
+        };
+        if let Err(err) = Arc::make_mut(&mut state.registry).register_all(providers) {
             let mut types = error_types(py, &state, &err);
             for (k, t) in &new_types {
                 types.entry(*k).or_insert_with(|| t.clone_ref(py));
@@ -137,8 +156,17 @@ impl RustContainer {
         }
         if explicit {
             state.explicit.extend(keys.iter().copied());
+            state.own.extend(copies);
         }
-        forget_built(&mut state, &keys, &mut garbage);
+        // Singletons built with a provider this one replaces, and those
+        // built on them, are stale.
+        let mut stale = keys.clone();
+        if !state.singletons.is_empty() {
+            for key in &keys {
+                stale.extend(state.registry.dependants_closure(*key));
+            }
+        }
+        forget_built(&mut state, &stale, &mut garbage);
         self.generation.fetch_add(1, Ordering::AcqRel);
         drop(state);
         drop(garbage);
@@ -154,7 +182,7 @@ impl RustContainer {
         value: Py<PyAny>,
     ) -> PyResult<()> {
         let payload = Payload {
-            target: value,
+            target: Arc::new(value),
             kind: Kind::Instance,
             seq: SEQUENCE.fetch_add(1, Ordering::Relaxed),
             profiles: None,
@@ -233,7 +261,7 @@ pub(super) fn parse_entry(
         .entry(key)
         .or_insert_with(|| provides.clone().unbind());
     let payload = Payload {
-        target: target.unbind(),
+        target: Arc::new(target.unbind()),
         kind,
         seq: SEQUENCE.fetch_add(1, Ordering::Relaxed),
         profiles,
@@ -256,24 +284,6 @@ pub(super) fn forget_built(state: &mut State, keys: &[Key], garbage: &mut Garbag
         if let Some(cell) = state.singletons.remove(key) {
             garbage.cells.push(cell);
         }
-    }
-}
-
-pub(super) fn copy_provider(py: Python<'_>, p: &Provider<Payload>) -> Provider<Payload> {
-    Provider {
-        key: p.key,
-        lifetime: p.lifetime,
-        deps: p.deps.clone(),
-        pending: p.pending.clone(),
-        asynchronous: p.asynchronous,
-        exposes: p.exposes.clone(),
-        payload: Payload {
-            target: p.payload.target.clone_ref(py),
-            kind: p.payload.kind,
-            seq: p.payload.seq,
-            profiles: p.payload.profiles.clone(),
-            positional: p.payload.positional.clone(),
-        },
     }
 }
 

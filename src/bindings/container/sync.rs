@@ -1,113 +1,167 @@
-//! Keeping a container in step with its parent, the registry of decorated
-//! providers: what the parent gained since the last look is copied in,
-//! filtered by the container's profile.
+//! Keeping a container in step with its parent registry.
+//!
+//! A registry serves each profile one immutable snapshot per generation,
+//! shared by every container made for that profile: a new container costs
+//! the same whatever the number of decorated providers. A container copies
+//! the snapshot only when it registers something itself (copy on write),
+//! and replays its own registrations on a newer snapshot when the registry
+//! changes.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
-use dioxide_core::{Exposure, Key, Provider};
+use dioxide_core::{DomainError, Key, Provider, Registry};
 use pyo3::prelude::*;
 
-use super::registration::{copy_provider, forget_built, Payload};
-use super::{Garbage, RustContainer};
+use super::registration::{forget_built, Payload};
+use super::{error_types, Garbage, RustContainer};
 use crate::bindings::errors::render;
 
 impl RustContainer {
-    /// Copy providers the parent (the decorator registry) gained since the
-    /// last sync, unless this container registered the same type itself.
+    /// Take the parent registry's current snapshot for this container's
+    /// profile if it changed since the last look. Singletons built with a
+    /// provider that changed (and their dependants) are set aside.
     pub(super) fn sync(&self, py: Python<'_>) -> PyResult<()> {
-        // What this container holds of the parent's providers: their
-        // registration sequence and exposures, to tell which changed.
-        type Copied = HashMap<Key, (u64, Vec<Exposure>)>;
-        let (parent, seen, mine): (Py<RustContainer>, u64, Copied) = {
+        let (parent, seen, profile) = {
             let state = self.read();
             let Some(parent) = state.parent.as_ref() else {
                 return Ok(());
             };
-            let mine = state
-                .registry
-                .iter()
-                .map(|p| (p.key, (p.payload.seq, p.exposes.clone())))
-                .collect();
-            (parent.clone_ref(py), state.parent_generation, mine)
+            (
+                parent.clone_ref(py),
+                state.parent_generation,
+                state.profile.clone(),
+            )
         };
         let parent = parent.get();
         let generation = parent.generation.load(Ordering::Acquire);
         if generation == seen {
             return Ok(());
         }
-        let (explicit, profile) = {
-            let state = self.read();
-            (state.explicit.clone(), state.profile.clone())
-        };
-        // Providers that are new or changed: the singletons they built are stale.
-        let mut changed: Vec<Key> = Vec::new();
-        let (batch, types) = {
-            let theirs = parent.read();
-            let serves = |p: &Provider<Payload>| match (&p.payload.profiles, &profile) {
-                (None, _) => true,
-                (Some(list), Some(mine)) => list.contains(mine),
-                (Some(_), None) => false,
-            };
-            // An implementation marked for this profile takes an interface
-            // over unmarked ones (collections keep them all).
-            let claimed: HashSet<Key> = theirs
-                .registry
-                .iter()
-                .filter(|p| p.payload.profiles.is_some() && serves(p))
-                .flat_map(|p| p.exposes.iter().filter(|e| !e.collection).map(|e| e.key))
-                .collect();
-            // An unmarked provider copied before an implementation for this
-            // profile was decorated is copied again, without the interface
-            // it has lost; its singleton is the same and stays built.
-            let batch: Vec<Provider<Payload>> = theirs
-                .registry
-                .iter()
-                .filter(|p| serves(p) && !explicit.contains(&p.key))
-                .filter_map(|p| {
-                    let mut exposes = p.exposes.clone();
-                    if p.payload.profiles.is_none() {
-                        exposes.retain(|e| e.collection || !claimed.contains(&e.key));
-                    }
-                    match mine.get(&p.key) {
-                        Some((seq, copied)) if *seq == p.payload.seq && *copied == exposes => {
-                            return None
-                        }
-                        Some((seq, _)) if *seq == p.payload.seq => {}
-                        _ => changed.push(p.key),
-                    }
-                    let mut copy = copy_provider(py, p);
-                    copy.exposes = exposes;
-                    Some(copy)
-                })
-                .collect();
-            let types: Vec<(Key, Py<PyAny>)> = theirs
-                .types
-                .iter()
-                .map(|(k, t)| (*k, t.clone_ref(py)))
-                .collect();
-            (batch, types)
-        };
+        let view = parent.view(py, profile, generation)?;
+        self.rebuild(py, Some((view, generation)), true)
+    }
+
+    /// Recompute the registry this container resolves from: the snapshot
+    /// (`base`, or the current one when `None`), then its own registrations,
+    /// then its active overrides. With `invalidate`, singletons whose
+    /// providers changed are set aside.
+    pub(super) fn rebuild(
+        &self,
+        py: Python<'_>,
+        base: Option<(Arc<Registry<Payload>>, u64)>,
+        invalidate: bool,
+    ) -> PyResult<()> {
         let mut garbage = Garbage::default();
         let mut state = self.write();
-        for (key, ty) in types {
-            if let Some(old) = state.types.insert(key, ty) {
-                garbage.other.push(old);
+        let (view, generation) = match base {
+            Some(base) => base,
+            None => (Arc::clone(&state.base), state.parent_generation),
+        };
+        let replay: Vec<Provider<Payload>> = state
+            .own
+            .iter()
+            .cloned()
+            .chain(state.overrides.iter().map(|f| f.provider.clone()))
+            .collect();
+        let mut registry = Arc::clone(&view);
+        if !replay.is_empty() {
+            // Checked when registered; only a cycle with providers decorated
+            // since can refuse them now.
+            if let Err(err) = Arc::make_mut(&mut registry).adopt_all(replay) {
+                let types = error_types(py, &state, &err);
+                garbage.registries.push(registry);
+                garbage.registries.push(view);
+                drop(state);
+                drop(garbage);
+                return Err(render(py, &err, &types).into_pyerr(py));
             }
         }
-        if let Err(err) = state.registry.adopt_all(batch) {
-            let types = state
-                .types
-                .iter()
-                .map(|(k, t)| (*k, t.clone_ref(py)))
-                .collect();
-            drop(state);
-            return Err(render(py, &err, &types).into_pyerr(py));
-        }
+        let stale = if invalidate && !state.singletons.is_empty() {
+            registry.stale_since(&state.registry)
+        } else {
+            Vec::new()
+        };
+        garbage
+            .registries
+            .push(std::mem::replace(&mut state.registry, registry));
+        garbage
+            .registries
+            .push(std::mem::replace(&mut state.base, view));
         state.parent_generation = generation;
-        forget_built(&mut state, &changed, &mut garbage);
+        forget_built(&mut state, &stale, &mut garbage);
         drop(state);
         drop(garbage);
         Ok(())
     }
+
+    /// The snapshot of this registry that a container for `profile` sees at
+    /// `generation`: providers marked for other profiles left out, and an
+    /// implementation marked for the profile taking its interfaces over from
+    /// unmarked ones (collections keep them all). Made once per profile and
+    /// generation, then shared.
+    fn view(
+        &self,
+        py: Python<'_>,
+        profile: Option<String>,
+        generation: u64,
+    ) -> PyResult<Arc<Registry<Payload>>> {
+        let mut garbage = Garbage::default();
+        let mut state = self.write();
+        if let Some((made, view)) = state.views.get(&profile) {
+            if *made == generation {
+                return Ok(Arc::clone(view));
+            }
+        }
+        let view = if state.registry.iter().all(|p| p.payload.profiles.is_none()) {
+            Arc::clone(&state.registry)
+        } else {
+            match profile_view(&state.registry, profile.as_deref()) {
+                Ok(view) => Arc::new(view),
+                Err(err) => {
+                    let types = error_types(py, &state, &err);
+                    drop(state);
+                    return Err(render(py, &err, &types).into_pyerr(py));
+                }
+            }
+        };
+        if let Some((_, old)) = state.views.insert(profile, (generation, Arc::clone(&view))) {
+            garbage.registries.push(old);
+        }
+        drop(state);
+        drop(garbage);
+        Ok(view)
+    }
+}
+
+fn profile_view(
+    registry: &Registry<Payload>,
+    profile: Option<&str>,
+) -> Result<Registry<Payload>, DomainError> {
+    let serves = |p: &Provider<Payload>| match (&p.payload.profiles, profile) {
+        (None, _) => true,
+        (Some(list), Some(mine)) => list.iter().any(|p| p == mine),
+        (Some(_), None) => false,
+    };
+    let claimed: HashSet<Key> = registry
+        .iter()
+        .filter(|p| p.payload.profiles.is_some() && serves(p))
+        .flat_map(|p| p.exposes.iter().filter(|e| !e.collection).map(|e| e.key))
+        .collect();
+    let batch: Vec<Provider<Payload>> = registry
+        .iter()
+        .filter(|p| serves(p))
+        .map(|p| {
+            let mut copy = p.clone();
+            if p.payload.profiles.is_none() {
+                copy.exposes
+                    .retain(|e| e.collection || !claimed.contains(&e.key));
+            }
+            copy
+        })
+        .collect();
+    let mut view = Registry::new();
+    view.adopt_all(batch)?;
+    Ok(view)
 }
