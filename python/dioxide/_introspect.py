@@ -68,10 +68,32 @@ class UnresolvedReference(Exception):
         self.name = name
 
 
+#: The ``__init__`` that ``typing.Protocol`` gives a class implementing a
+#: protocol without one; its first call swaps in the next real ``__init__``
+#: of the MRO. ``typing_extensions``' stand-in (``_no_init``) never does:
+#: it takes anything and does nothing, like ``object.__init__``.
+_PROTOCOL_INIT = ("typing", "_no_init_or_replace_init")
+_PROTOCOL_NO_INIT = ("typing_extensions", "_no_init")
+
+
+def _init_id(init: Any) -> tuple[str, str]:
+    return (getattr(init, "__module__", ""), getattr(init, "__name__", ""))
+
+
 def _own_init(cls: type) -> Optional[Callable[..., Any]]:
     """The ``__init__`` that builds ``cls``, or None when it is ``object``'s."""
     init = getattr(cls, "__init__", None)
-    if init is None or init is object.__init__:
+    if init is not None and _init_id(init) == _PROTOCOL_INIT:
+        init = next(
+            (
+                base.__dict__["__init__"]
+                for base in cls.__mro__
+                if "__init__" in base.__dict__
+                and _init_id(base.__dict__["__init__"]) != _PROTOCOL_INIT
+            ),
+            None,
+        )
+    if init is None or init is object.__init__ or _init_id(init) == _PROTOCOL_NO_INIT:
         return None
     if not (inspect.isfunction(init) or inspect.ismethod(init)):
         # A C-level __init__ (e.g. a builtin base class) has no hints to read.
