@@ -20,7 +20,7 @@ from dioxide._introspect import (
     class_dependencies,
     describe,
 )
-from dioxide._kinds import class_kind, factory_kind
+from dioxide._kinds import check_shape, class_kind, factory_kind
 from dioxide._lifecycle import Closing, aresolve_in
 import dioxide._registry as _registry
 from dioxide._registry import Registry, caller_namespace
@@ -178,6 +178,7 @@ class Container(_RustContainer, Closing):
         """
         provides = _require_class(type_, "register_class()")
         implementation = _require_class(provides if cls is None else cls, "register_class()")
+        check_shape(implementation, "register_class()")
         checked = _check_scope(scope, "register_class()")
         if _is_subclass(implementation, provides) is False:
             raise DioxideTypeError(

@@ -16,7 +16,7 @@ from dioxide._introspect import (
     class_dependencies,
     describe,
 )
-from dioxide._kinds import class_kind, factory_kind, provided_type
+from dioxide._kinds import check_shape, class_kind, factory_kind, provided_type
 from dioxide._registry import (
     Exposure,
     Registry,
@@ -124,6 +124,7 @@ def _register_class(
     depth: int,
     registry: Optional[Registry] = None,
 ) -> None:
+    check_shape(cls, where)
     if not isinstance(cls, type):
         hint = (
             "decorate the class itself; for a factory function use @provider"

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import builtins
 import collections.abc
 import re
+import sys
 import types
 import typing
+from keyword import kwlist
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Optional, Union
 
+import typing_extensions
 from typing_extensions import Annotated, get_args, get_origin
 
 if TYPE_CHECKING:
@@ -68,15 +72,34 @@ class UnresolvedReference(Exception):
         self.name = name
 
 
+#: The ``__init__`` that ``typing.Protocol`` gives a class implementing a
+#: protocol without one; its first call swaps in the next real ``__init__``
+#: of the MRO. ``typing_extensions``' stand-in (``_no_init``, before Python
+#: 3.12) never does: it takes anything and does nothing, like
+#: ``object.__init__``. Private names, hence looked up with a default.
+_PROTOCOL_INIT: Any = getattr(typing, "_no_init_or_replace_init", None)
+_PROTOCOL_NO_INIT: Any = getattr(typing_extensions, "_no_init", None)
+
+
 def _own_init(cls: type) -> Optional[Callable[..., Any]]:
     """The ``__init__`` that builds ``cls``, or None when it is ``object``'s."""
     init = getattr(cls, "__init__", None)
-    if init is None or init is object.__init__:
+    if init is _PROTOCOL_INIT and init is not None:
+        init = next(
+            (
+                base.__dict__["__init__"]
+                for base in cls.__mro__
+                if "__init__" in base.__dict__ and base.__dict__["__init__"] is not _PROTOCOL_INIT
+            ),
+            None,
+        )
+    if init is None or init is object.__init__ or init is _PROTOCOL_NO_INIT:
         return None
     if not (inspect.isfunction(init) or inspect.ismethod(init)):
         # A C-level __init__ (e.g. a builtin base class) has no hints to read.
         return None
-    return typing.cast(Callable[..., Any], init)
+    found: Callable[..., Any] = init
+    return found
 
 
 def class_dependencies(
@@ -86,17 +109,29 @@ def class_dependencies(
     init = _own_init(cls)
     if init is None:
         return []
-    return _dependencies(init, f"{describe(cls)}.__init__", localns, skip_first=True)
+    return _dependencies(init, cls, localns, skip_first=True)
 
 
 def callable_dependencies(
     func: Callable[..., Any], localns: Optional[Mapping[str, Any]] = None
 ) -> list[Dependency]:
     """The dependencies of a factory function's parameters."""
-    return _dependencies(func, describe(func), localns, skip_first=False)
+    return _dependencies(func, func, localns, skip_first=False)
 
 
 def resolve_hints(
+    func: Callable[..., Any], localns: Optional[Mapping[str, Any]]
+) -> dict[str, Any]:
+    """``typing.get_type_hints`` that reports undefined names as data
+    (by direct lookups when every annotation is a class or names one)."""
+    if _FAST_HINTS and type(func) is types.FunctionType:
+        hints = _plain_hints(func, localns)
+        if hints is not None:
+            return hints
+    return _evaluated_hints(func, localns)
+
+
+def _evaluated_hints(
     func: Callable[..., Any], localns: Optional[Mapping[str, Any]]
 ) -> dict[str, Any]:
     """``typing.get_type_hints`` that reports undefined names as data."""
@@ -112,13 +147,196 @@ def resolve_hints(
         raise UnresolvedReference(name) from error
 
 
+#: Whether :func:`_plain_hints` may stand in for ``typing.get_type_hints``:
+#: it mirrors the ``typing`` of Python 3.9 to 3.13. (From 3.14 annotations
+#: are evaluated lazily, through ``annotationlib``.)
+_FAST_HINTS = sys.version_info < (3, 14)
+#: Before 3.11, ``get_type_hints`` turned ``x: C = None`` into ``Optional[C]``.
+_NONE_DEFAULT_IS_OPTIONAL = sys.version_info < (3, 11)
+_NONE_TYPE = type(None)
+_MISSING: Any = object()
+
+
+def _plain_hints(
+    func: types.FunctionType, localns: Optional[Mapping[str, Any]]
+) -> Optional[dict[str, Any]]:
+    """The type hints of ``func`` when every annotation is a class, ``None``,
+    or a string naming a class (``"Name"`` or ``"module.Name"``); None when
+    any is something else, for ``typing.get_type_hints`` to evaluate.
+
+    A name is looked up as ``eval`` (which ``get_type_hints`` calls) would:
+    in ``localns`` (the function's globals when None), then its globals,
+    then the builtins. These annotations are what nearly every constructor
+    has, and the lookups cost a fraction of ``get_type_hints`` (which
+    compiles and ``eval``-s each string). A plain name found nowhere is
+    reported as ``get_type_hints`` would: it raises ``UnresolvedReference``
+    with that name (the annotations before it all evaluated, so it is the
+    first error ``get_type_hints`` meets too)."""
+    if func.__dict__ or getattr(func, "__type_params__", None):
+        # ``__wrapped__`` (another function's globals), ``__no_type_check__``,
+        # or type parameters (names that are in no namespace): the slow way.
+        return None
+    annotations = func.__annotations__
+    if _NONE_DEFAULT_IS_OPTIONAL and _has_none_default(func):
+        return None
+    globalns = func.__globals__
+    hints: dict[str, Any] = {}
+    for key, value in annotations.items():
+        if type(value) is str:
+            value = _lookup(value, globalns, localns)
+            if value is _MISSING:
+                return None
+        elif value is None:
+            value = _NONE_TYPE
+        elif not _is_plain_class(value):
+            return None
+        hints[key] = value
+    return hints
+
+
+def _has_none_default(func: types.FunctionType) -> bool:
+    return any(d is None for d in func.__defaults__ or ()) or any(
+        d is None for d in (func.__kwdefaults__ or {}).values()
+    )
+
+
+def _is_plain_class(value: Any) -> bool:
+    """A class that ``get_type_hints`` returns as it is (``list[int]``
+    passes for a class on some versions; ``Generic`` and ``Protocol`` are
+    refused as annotations)."""
+    return (
+        isinstance(value, type)
+        and not isinstance(value, types.GenericAlias)
+        and value is not typing.Generic
+        and value is not typing.Protocol
+    )
+
+
+#: Identifiers that are not names to look up: ``eval`` gives them meaning.
+_NOT_NAMES = frozenset(kwlist) | {"__debug__"}
+
+
+def _lookup(text: str, globalns: dict[str, Any], localns: Optional[Mapping[str, Any]]) -> Any:
+    """What the string annotation ``text`` evaluates to, if it is the name
+    (or dotted name) of a class; ``_MISSING`` for ``get_type_hints`` to
+    work out. A first name found nowhere raises ``UnresolvedReference``."""
+    if text.isidentifier() and text.isascii():
+        # (eval() normalizes non-ASCII identifiers, NFKC: leave those to it.)
+        if text in _NOT_NAMES:
+            return _NONE_TYPE if text == "None" else _MISSING
+        first, rest = text, None
+    else:
+        first, dot, tail = text.partition(".")
+        if not dot or not text.isascii():
+            return _MISSING
+        rest = tail.split(".")
+        if not all(p.isidentifier() and p not in _NOT_NAMES for p in (first, *rest)):
+            return _MISSING
+    value: Any = _MISSING
+    if localns is not None:
+        if type(localns) is dict:
+            value = localns.get(first, _MISSING)
+        else:
+            try:
+                value = localns[first]
+            except KeyError:
+                pass
+    if value is _MISSING:
+        value = dict.get(globalns, first, _MISSING)
+        if value is _MISSING:
+            value = _builtin(globalns, first)
+            if value is _MISSING:
+                raise UnresolvedReference(first)
+    if rest is not None:
+        for part in rest:
+            try:
+                value = getattr(value, part)
+            except Exception:
+                # eval() raises it again, or it was a one-off: its call.
+                return _MISSING
+    return value if _is_plain_class(value) else _MISSING
+
+
+def _builtin(globalns: dict[str, Any], name: str) -> Any:
+    """``name`` from the builtins ``eval`` would use with ``globalns``."""
+    found = dict.get(globalns, "__builtins__", builtins)
+    if isinstance(found, types.ModuleType):
+        found = found.__dict__
+    if not isinstance(found, dict):
+        return _MISSING
+    return dict.get(found, name, _MISSING)
+
+
 def _dependencies(
     func: Callable[..., Any],
-    where: str,
+    owner: Any,
     localns: Optional[Mapping[str, Any]],
     *,
     skip_first: bool,
 ) -> list[Dependency]:
+    """The dependencies of ``func``: ``owner.__init__`` with ``skip_first``
+    (``owner`` names it in messages), else the factory ``owner``."""
+    hints: Optional[Mapping[str, Any]] = None
+    if type(func) is types.FunctionType and not func.__dict__:
+        hints = resolve_hints(func, localns)
+        plain = _plain_dependencies(func, hints, skip_first)
+        if plain is not None:
+            return plain
+    where = f"{describe(owner)}.__init__" if skip_first else describe(owner)
+    return _read_dependencies(func, where, hints, skip_first, localns)
+
+
+def _plain_dependencies(
+    func: types.FunctionType, hints: Mapping[str, Any], skip_first: bool
+) -> Optional[list[Dependency]]:
+    """The dependencies of a plain function whose parameters (no ``*args``,
+    ``**kwargs`` or ``/``) are all annotated with classes to inject by type,
+    read straight from its code object; None when any is something else.
+    What :func:`_read_dependencies` would make of them, several times
+    faster: this is what nearly every constructor looks like."""
+    code = func.__code__
+    if code.co_flags & (_CO_VARARGS | _CO_VARKEYWORDS) or code.co_posonlyargcount:
+        return None
+    names = code.co_varnames
+    positional = code.co_argcount
+    first_default = positional - len(func.__defaults__ or ())
+    keyword_defaults = func.__kwdefaults__ or {}
+    found: list[Dependency] = []
+    for index in range(1 if skip_first else 0, positional + code.co_kwonlyargcount):
+        name = names[index]
+        annotation = hints.get(name)
+        if (
+            not isinstance(annotation, type)
+            or annotation in _PRIMITIVES
+            or isinstance(annotation, types.GenericAlias)
+        ):
+            return None
+        if index < positional:
+            has_default = index >= first_default
+        else:
+            has_default = name in keyword_defaults
+        found.append(
+            (
+                name,
+                annotation,
+                KEEP_DEFAULT if has_default else REQUIRED,
+                "type",
+                None,
+                index < positional,
+            )
+        )
+    return found
+
+
+def _read_dependencies(
+    func: Callable[..., Any],
+    where: str,
+    hints: Optional[Mapping[str, Any]],
+    skip_first: bool,
+    localns: Optional[Mapping[str, Any]] = None,
+) -> list[Dependency]:
+    """The dependencies of any callable, each parameter checked (``hints``
+    are read when not given)."""
     try:
         parameters = _parameters(func)
     except (TypeError, ValueError) as error:
@@ -126,7 +344,8 @@ def _dependencies(
             f"cannot read the signature of {where}: {error}",
             hint="register a plain Python class or function",
         ) from error
-    hints = resolve_hints(func, localns)
+    if hints is None:
+        hints = resolve_hints(func, localns)
     if skip_first:
         parameters = parameters[1:]
     found: list[Dependency] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from typing_extensions import get_args, get_origin
@@ -14,7 +15,7 @@ else:
 from dioxide._introspect import describe, resolve_hints
 from dioxide.exceptions import DioxideTypeError
 
-__all__ = ["class_kind", "factory_kind", "provided_type"]
+__all__ = ["check_shape", "class_kind", "factory_kind", "provided_type"]
 
 _GENERATOR_ORIGINS = {
     "Iterator",
@@ -75,3 +76,97 @@ def provided_type(factory: Callable[..., Any], localns: Any = None) -> Optional[
         args = get_args(annotation)
         annotation = args[0] if args else None
     return annotation if isinstance(annotation, type) else None
+
+
+#: ``Py_TPFLAGS_HEAPTYPE``: set on every class a ``class`` statement makes,
+#: unset on builtin types. (A class made by ``exec`` without ``__name__`` in
+#: its globals also reports ``__module__ == "builtins"``.)
+_HEAP_TYPE = 1 << 9
+
+
+def check_shape(cls: type, where: str) -> None:
+    """Refuse, when it is registered to be built, a class dioxide cannot
+    build by calling it with its ``__init__`` dependencies: a builtin, an
+    Enum, a Protocol, an abstract class, a NamedTuple, or a class built
+    only by a ``__new__`` that takes parameters. ``where`` names the entry
+    point in the message (``"@component"``, ``"register_class()"``).
+    Anything that is not a class is left to the caller's own check."""
+    if not isinstance(cls, type):
+        return
+    name = describe(cls)
+    if cls.__module__ == "builtins" and not cls.__flags__ & _HEAP_TYPE:
+        raise _shape_error(
+            cls,
+            f"{where}: {name} is a builtin type; dioxide builds classes by calling "
+            "their constructor with injected dependencies, not values like this",
+            hint=f"register a value instead: container.register_instance({name}, ...) "
+            f"for one object, or container.register_value(\"name\", ...) injected into "
+            f"parameters annotated Annotated[{name}, Value(\"name\")]",
+        )
+    if isinstance(cls, enum.EnumMeta):
+        members = list(cls.__members__)
+        example = f"{name}.{members[0]}" if members else f"{name}(...)"
+        raise _shape_error(
+            cls,
+            f"{where}: {name} is an Enum; its members are fixed and calling "
+            f"{name}() without a value fails",
+            hint=f"register the member to inject: container.register_instance({name}, "
+            f"{example})",
+        )
+    if cls.__dict__.get("_is_protocol", False) is True:
+        raise _shape_error(
+            cls,
+            f"{where}: {name} is a Protocol, an interface that cannot be instantiated",
+            hint=f"register the class implementing it with provides={name}: "
+            f"@component(provides={name}) on that class, or "
+            f"container.register_class({name}, TheImplementation)",
+        )
+    abstract = getattr(cls, "__abstractmethods__", None)
+    if abstract:
+        raise _shape_error(
+            cls,
+            f"{where}: {name} is abstract (it does not implement "
+            f"{', '.join(sorted(abstract))}) and cannot be instantiated",
+            hint=f"register the concrete class implementing it with provides={name}: "
+            f"@component(provides={name}) on that class, or "
+            f"container.register_class({name}, TheImplementation)",
+        )
+    if issubclass(cls, tuple) and hasattr(cls, "_fields"):
+        raise _shape_error(
+            cls,
+            f"{where}: {name} is a NamedTuple; its fields are arguments of __new__, "
+            "which dioxide does not inject",
+            hint=f"register a factory: @provider def make(...) -> {name}: "
+            f"return {name}(...), or container.register_instance({name}, {name}(...))",
+        )
+    if getattr(cls, "__init__", None) is object.__init__:
+        parameters = _new_parameters(cls)
+        if parameters:
+            raise _shape_error(
+                cls,
+                f"{where}: {name} is built by __new__(cls, {', '.join(parameters)}) "
+                "and has no __init__; dioxide injects __init__ parameters only",
+                hint="give it an __init__ with the parameters, or register a factory: "
+                f"@provider def make(...) -> {name}",
+            )
+
+
+def _new_parameters(cls: type) -> list[str]:
+    """The named parameters after ``cls`` of a ``__new__`` written in Python
+    (``*args``/``**kwargs`` alone do not count: they need no arguments)."""
+    new: Any = cls.__new__
+    if new is object.__new__ or not inspect.isfunction(new):
+        return []
+    try:
+        parameters = list(inspect.signature(new).parameters.values())[1:]
+    except (TypeError, ValueError):
+        return []
+    return [
+        p.name
+        for p in parameters
+        if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
+
+
+def _shape_error(cls: type, reason: str, hint: str) -> DioxideTypeError:
+    return DioxideTypeError(reason, requested=cls, chain=[cls], hint=hint)
