@@ -1,0 +1,216 @@
+"""``aresolve`` and ``aclose``: lifetimes, threads and event loops.
+
+Each test registers its own classes on its own ``Container()``. Threads are
+lined up with ``threading.Barrier``/``threading.Event``, never with sleeps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+import pytest
+
+from dioxide import Container, Scope
+from dioxide.exceptions import CircularDependencyError
+
+THREADS = 8
+
+
+def in_threads(count: int, work: Any) -> list[Any]:
+    """Run ``work()`` in ``count`` threads released together; their results
+    (or exceptions) in thread order."""
+    start = threading.Barrier(count)
+    results: list[Any] = [None] * count
+
+    def thread(slot: int) -> None:
+        start.wait()
+        try:
+            results[slot] = work()
+        except BaseException as error:  # noqa: BLE001 - reported to the test
+            results[slot] = error
+
+    threads = [threading.Thread(target=thread, args=(slot,)) for slot in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+class Arrivals:
+    """Counts threads that reached a point; ``all_here`` is set by the last."""
+
+    def __init__(self, expected: int) -> None:
+        self.expected = expected
+        self.count = 0
+        self.lock = threading.Lock()
+        self.all_here = threading.Event()
+
+    def arrive(self) -> None:
+        with self.lock:
+            self.count += 1
+            if self.count == self.expected:
+                self.all_here.set()
+
+
+# 2. An async singleton is built once, whatever the threads and event loops
+
+
+def test_an_async_singleton_is_built_once_by_threads_each_running_its_own_loop() -> None:
+    class Pool: ...
+
+    built: list[Pool] = []
+    arrivals = Arrivals(THREADS)
+
+    async def pool() -> Pool:
+        built.append(Pool())
+        # Every thread is inside aresolve before this build can finish.
+        await asyncio.to_thread(arrivals.all_here.wait)
+        for _ in range(5):
+            await asyncio.sleep(0)
+        return built[-1]
+
+    container = Container()
+    container.register_factory(Pool, pool, scope=Scope.SINGLETON)
+
+    async def resolve() -> Pool:
+        arrivals.arrive()
+        return await container.aresolve(Pool)
+
+    pools = in_threads(THREADS, lambda: asyncio.run(resolve()))
+
+    assert len(built) == 1
+    assert all(p is built[0] for p in pools)
+
+
+def test_a_failed_build_in_one_thread_is_retried_by_the_next_caller() -> None:
+    class Pool: ...
+
+    attempts: list[int] = []
+    arrivals = Arrivals(THREADS)
+
+    async def pool() -> Pool:
+        attempts.append(len(attempts))
+        if len(attempts) == 1:
+            await asyncio.to_thread(arrivals.all_here.wait)
+            raise ConnectionError("database is down")
+        return Pool()
+
+    container = Container()
+    container.register_factory(Pool, pool, scope=Scope.SINGLETON)
+
+    async def resolve() -> Pool:
+        arrivals.arrive()
+        return await container.aresolve(Pool)
+
+    results = in_threads(THREADS, lambda: asyncio.run(resolve()))
+
+    failures = [r for r in results if isinstance(r, ConnectionError)]
+    pools = [r for r in results if not isinstance(r, BaseException)]
+    assert len(failures) == 1
+    assert len(pools) == THREADS - 1
+    assert all(p is pools[0] for p in pools)
+    assert len(attempts) == 2
+
+
+def test_an_async_singleton_is_built_once_by_many_tasks_of_one_loop() -> None:
+    class Pool: ...
+
+    built: list[Pool] = []
+
+    async def pool() -> Pool:
+        built.append(Pool())
+        for _ in range(5):
+            await asyncio.sleep(0)
+        return built[-1]
+
+    container = Container()
+    container.register_factory(Pool, pool, scope=Scope.SINGLETON)
+
+    async def main() -> None:
+        pools = await asyncio.gather(*(container.aresolve(Pool) for _ in range(50)))
+        assert len(built) == 1
+        assert all(p is built[0] for p in pools)
+
+    asyncio.run(main())
+
+
+def test_cancelling_a_waiting_caller_does_not_cancel_the_build() -> None:
+    class Pool: ...
+
+    built: list[Pool] = []
+
+    async def main() -> None:
+        started, proceed = asyncio.Event(), asyncio.Event()
+
+        async def pool() -> Pool:
+            built.append(Pool())
+            started.set()
+            await proceed.wait()
+            return built[-1]
+
+        container = Container()
+        container.register_factory(Pool, pool, scope=Scope.SINGLETON)
+        building = asyncio.ensure_future(container.aresolve(Pool))
+        waiting = asyncio.ensure_future(container.aresolve(Pool))
+        await started.wait()  # the first caller builds; the second waits for it
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        proceed.set()
+
+        assert await building is built[0]
+        assert await container.aresolve(Pool) is built[0]
+        assert len(built) == 1
+
+    asyncio.run(main())
+
+
+def test_a_cancelled_build_is_taken_over_by_a_waiting_caller() -> None:
+    class Pool: ...
+
+    async def main() -> None:
+        first_started = asyncio.Event()
+        attempts: list[int] = []
+
+        async def pool() -> Pool:
+            attempts.append(len(attempts))
+            if len(attempts) == 1:
+                first_started.set()
+                await asyncio.Event().wait()  # until cancelled
+            return Pool()
+
+        container = Container()
+        container.register_factory(Pool, pool, scope=Scope.SINGLETON)
+        building = asyncio.ensure_future(container.aresolve(Pool))
+        await first_started.wait()
+        # The second caller starts waiting for the first build before the
+        # cancellation reaches it (tasks run in the order they were woken).
+        waiting = asyncio.ensure_future(container.aresolve(Pool))
+        building.cancel()
+
+        assert isinstance(await waiting, Pool)
+        assert len(attempts) == 2
+
+    asyncio.run(main())
+
+
+def test_an_async_provider_awaiting_its_own_type_is_a_circular_dependency() -> None:
+    class Pool: ...
+
+    container = Container()
+
+    async def pool() -> Pool:
+        return await container.aresolve(Pool)
+
+    container.register_factory(Pool, pool, scope=Scope.SINGLETON)
+
+    async def main() -> None:
+        with pytest.raises(CircularDependencyError) as info:
+            await container.aresolve(Pool)
+        assert info.value.hint is not None
+        assert "inject what it needs" in info.value.hint
+
+    asyncio.run(main())
