@@ -7,13 +7,18 @@ lined up with ``threading.Barrier``/``threading.Event``, never with sleeps.
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
 
 from dioxide import Container, Scope
-from dioxide.exceptions import CircularDependencyError
+from dioxide.exceptions import CircularDependencyError, ResolutionError
+
+#: Finalizer errors are raised as an ``ExceptionGroup`` from Python 3.11.
+groups = pytest.mark.skipif(sys.version_info < (3, 11), reason="ExceptionGroup is new in 3.11")
 
 THREADS = 8
 
@@ -214,3 +219,137 @@ def test_an_async_provider_awaiting_its_own_type_is_a_circular_dependency() -> N
         assert "inject what it needs" in info.value.hint
 
     asyncio.run(main())
+
+
+# 3. Async generator providers are finalized by the container, not the loop
+
+
+def test_an_async_generator_singleton_outlives_the_event_loop_that_built_it() -> None:
+    events: list[str] = []
+
+    class Connection:
+        open = True
+
+    async def connection() -> AsyncIterator[Connection]:
+        resource = Connection()
+        events.append("open")
+        yield resource
+        resource.open = False
+        events.append("close")
+
+    container = Container()
+    container.register_factory(Connection, connection, scope=Scope.SINGLETON)
+
+    built = asyncio.run(container.aresolve(Connection))
+
+    assert events == ["open"]
+    assert built.open
+    assert asyncio.run(container.aresolve(Connection)) is built
+
+    asyncio.run(container.aclose())
+
+    assert events == ["open", "close"]
+    assert not built.open
+
+
+def test_an_async_generator_with_try_finally_is_finalized_by_aclose_only() -> None:
+    events: list[str] = []
+
+    class Connection: ...
+
+    async def connection() -> AsyncIterator[Connection]:
+        try:
+            yield Connection()
+        finally:
+            await asyncio.sleep(0)
+            events.append("close")
+
+    container = Container()
+    container.register_factory(Connection, connection, scope=Scope.SINGLETON)
+
+    asyncio.run(container.aresolve(Connection))
+    assert events == []
+
+    asyncio.run(container.aclose())
+    assert events == ["close"]
+
+
+def test_aresolve_leaves_the_loops_async_generator_hooks_in_place() -> None:
+    class Connection: ...
+
+    async def connection() -> AsyncIterator[Connection]:
+        yield Connection()
+
+    container = Container()
+    container.register_factory(Connection, connection, scope=Scope.SINGLETON)
+    closed_by_the_loop: list[str] = []
+
+    async def users_own() -> AsyncIterator[int]:
+        try:
+            yield 1
+        finally:
+            closed_by_the_loop.append("users_own")
+
+    async def main() -> None:
+        hooks = sys.get_asyncgen_hooks()
+        await container.aresolve(Connection)
+        assert sys.get_asyncgen_hooks() == hooks
+        # An async generator of the application still belongs to the loop.
+        await users_own().__anext__()
+
+    asyncio.run(main())
+    assert closed_by_the_loop == ["users_own"]
+    asyncio.run(container.aclose())
+
+
+def test_an_async_generator_in_a_scope_is_finalized_when_the_scope_closes() -> None:
+    events: list[str] = []
+
+    class Session: ...
+
+    async def session() -> AsyncIterator[Session]:
+        yield Session()
+        events.append("close")
+
+    container = Container()
+    container.register_factory(Session, session, scope=Scope.SCOPED)
+
+    async def main() -> None:
+        async with container.create_scope() as scope:
+            await scope.aresolve(Session)
+            assert events == []
+        assert events == ["close"]
+
+    asyncio.run(main())
+
+
+@groups
+def test_sync_close_refuses_an_async_generator_and_still_runs_the_others() -> None:
+    events: list[str] = []
+
+    class Connection: ...
+
+    class Cache: ...
+
+    async def connection() -> AsyncIterator[Connection]:
+        yield Connection()
+        events.append("close connection")  # pragma: no cover - needs aclose
+
+    def cache() -> Iterator[Cache]:
+        yield Cache()
+        events.append("close cache")
+
+    container = Container()
+    container.register_factory(Connection, connection, scope=Scope.SINGLETON)
+    container.register_factory(Cache, cache, scope=Scope.SINGLETON)
+    asyncio.run(container.aresolve(Connection))
+    container.resolve(Cache)
+
+    with pytest.raises(ExceptionGroup) as info:
+        container.close()
+
+    (error,) = info.value.exceptions
+    assert isinstance(error, ResolutionError)
+    assert error.hint is not None
+    assert "aclose()" in error.hint
+    assert events == ["close cache"]

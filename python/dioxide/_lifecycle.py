@@ -8,6 +8,7 @@ provider functions) and raises collected errors together.
 from __future__ import annotations
 
 import functools
+import sys
 import threading
 from types import TracebackType
 from collections.abc import Awaitable, Callable
@@ -107,6 +108,23 @@ async def _finish_async_generator(generator: Any, error: Optional[BaseException]
     raise RuntimeError(
         "an async generator provider yielded more than once; it must yield exactly one instance"
     )
+
+
+def _first_step(generator: Any) -> Awaitable[Any]:
+    """``generator.__anext__()``, kept from the running event loop.
+
+    An async generator registers with the loop's async generator hooks when
+    it is first stepped (the call, not the await), and the loop then closes it
+    when it shuts down: ``asyncio.run`` would close a singleton it built as it
+    returns. Generators dioxide starts are finalized by their container or
+    scope instead, so they are started with no hooks installed."""
+    hooks = sys.get_asyncgen_hooks()
+    sys.set_asyncgen_hooks(firstiter=None, finalizer=None)
+    try:
+        step: Awaitable[Any] = generator.__anext__()
+    finally:
+        sys.set_asyncgen_hooks(firstiter=hooks.firstiter, finalizer=hooks.finalizer)
+    return step
 
 
 def _argument(
@@ -257,7 +275,7 @@ async def _build(
         return await target(**kwargs)
     generator = target(**kwargs)
     try:
-        value = await generator.__anext__()
+        value = await _first_step(generator)
     except StopAsyncIteration:
         raise ResolutionError(
             f"the async generator provider {'of ' if isinstance(provides, type) else ''}"
