@@ -10,8 +10,8 @@ from __future__ import annotations
 import functools
 import sys
 import threading
-from types import TracebackType
 from collections.abc import Awaitable, Callable
+from types import TracebackType
 from typing import TYPE_CHECKING, Any, Optional, Protocol
 
 from typing_extensions import Self
