@@ -7,7 +7,10 @@ provider functions) and raises collected errors together.
 
 from __future__ import annotations
 
-import weakref
+import functools
+import sys
+import threading
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Optional, Protocol
 
@@ -20,7 +23,7 @@ else:
 
 from dioxide._introspect import describe
 from dioxide._dioxide_core import _raise_together
-from dioxide.exceptions import ResolutionError, ScopeError
+from dioxide.exceptions import CircularDependencyError, ResolutionError, ScopeError
 
 __all__ = ["Closing", "aclose_owner", "aresolve_in"]
 
@@ -114,6 +117,23 @@ async def _finish_async_generator(generator: Any, error: Optional[BaseException]
     )
 
 
+def _first_step(generator: Any) -> Awaitable[Any]:
+    """``generator.__anext__()``, kept from the running event loop.
+
+    An async generator registers with the loop's async generator hooks when
+    it is first stepped (the call, not the await), and the loop then closes it
+    when it shuts down: ``asyncio.run`` would close a singleton it built as it
+    returns. Generators dioxide starts are finalized by their container or
+    scope instead, so they are started with no hooks installed."""
+    hooks = sys.get_asyncgen_hooks()
+    sys.set_asyncgen_hooks(firstiter=None, finalizer=None)
+    try:
+        step: Awaitable[Any] = generator.__anext__()
+    finally:
+        sys.set_asyncgen_hooks(firstiter=hooks.firstiter, finalizer=hooks.finalizer)
+    return step
+
+
 def _argument(
     keeper: Any, requested: Any, dep: Optional[int], flag: str, prebuilt: dict[int, Any]
 ) -> Any:
@@ -164,12 +184,11 @@ async def aresolve_in(container: Any, scope: Any, type_: Any) -> Any:
             prebuilt[index] = await _build(keeper, type_, provides, target, kind, args, prebuilt)
             continue
         holder = container if lifetime == "singleton" else scope
-        if holder._cached(provides) is not None:
-            continue
-        async with _construction_lock(holder, provides):
-            if holder._cached(provides) is None:
-                value = await _build(holder, type_, provides, target, kind, args, prebuilt)
-                holder._store(provides, value)
+        await _build_once(
+            holder,
+            provides,
+            functools.partial(_build, holder, type_, provides, target, kind, args, prebuilt),
+        )
     return owner._resolve_prebuilt(type_, prebuilt)
 
 
@@ -179,18 +198,71 @@ async def aresolve_in(container: Any, scope: Any, type_: Any) -> Any:
 _Step = tuple[int, Any, Any, str, str, list[tuple[str, Optional[int], str]], str]
 
 
-def _construction_lock(holder: Any, provides: Any) -> asyncio.Lock:
-    """One lock per (container or scope, event loop, type): concurrent
-    ``aresolve`` calls build a shared async instance once. Keyed by loop too
-    because an ``asyncio.Lock`` that has been waited on is bound to its loop,
-    and a container may outlive one ``asyncio.run``."""
-    per_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Any, asyncio.Lock]]
-    per_loop = holder.__dict__.setdefault("_dioxide_async_locks", weakref.WeakKeyDictionary())
-    locks = per_loop.setdefault(asyncio.get_running_loop(), {})
-    lock = locks.get(provides)
-    if lock is None:
-        lock = locks[provides] = asyncio.Lock()
-    return lock
+class _Claim:
+    """One build of a shared async instance in progress. ``done`` is a
+    ``concurrent.futures.Future`` so that callers in any thread and any event
+    loop can wait for it without blocking their loop; it carries no value
+    (waiters read the built instance from its holder, and find nothing there
+    when the build failed, so one of them builds it again)."""
+
+    __slots__ = ("done", "task")
+
+    def __init__(self, task: Optional[asyncio.Task[Any]]) -> None:
+        import concurrent.futures  # already imported by asyncio
+
+        self.done: concurrent.futures.Future[None] = concurrent.futures.Future()
+        # Running, so that a waiter's cancellation (which cancels the future
+        # it waits on through asyncio.wrap_future) cannot cancel it.
+        self.done.set_running_or_notify_cancel()
+        self.task = task
+
+
+#: Guards every holder's table of claims; held only to look up or change it.
+_claims_lock = threading.Lock()
+
+
+async def _build_once(holder: Any, provides: Any, build: Callable[[], Awaitable[Any]]) -> None:
+    """Build the shared (singleton or scoped) instance of ``provides`` into
+    ``holder`` unless it is there: concurrent callers, whatever their thread
+    or event loop, wait for the one that builds it. A failed build leaves
+    nothing behind, so the next caller builds it again."""
+    while holder._cached(provides) is None:
+        with _claims_lock:
+            claims: dict[Any, _Claim] = holder.__dict__.setdefault("_dioxide_async_claims", {})
+            claim = claims.get(provides)
+            mine = claim is None
+            if claim is None:
+                claim = claims[provides] = _Claim(_current_task())
+        if not mine:
+            if claim.task is not None and claim.task is _current_task():
+                raise CircularDependencyError(
+                    f"{_subject(provides)} was requested again while its own "
+                    "async provider was running",
+                    requested=provides,
+                    chain=[provides, provides],
+                    hint=f"an async provider awaits `aresolve({describe(provides)})` "
+                    "(directly or through another provider) while building it; "
+                    "inject what it needs as a parameter instead",
+                )
+            await asyncio.wrap_future(claim.done)
+            continue
+        try:
+            # Built meanwhile by a caller that released its claim between
+            # our look at the holder and our claim.
+            if holder._cached(provides) is None:
+                holder._store(provides, await build())
+        finally:
+            with _claims_lock:
+                del claims[provides]
+            claim.done.set_result(None)
+        return
+
+
+def _current_task() -> Optional[asyncio.Task[Any]]:
+    try:
+        return asyncio.current_task()
+    except RuntimeError:  # no running loop
+        return None
 
 
 async def _build(
@@ -210,7 +282,7 @@ async def _build(
         return await target(**kwargs)
     generator = target(**kwargs)
     try:
-        value = await generator.__anext__()
+        value = await _first_step(generator)
     except StopAsyncIteration:
         raise ResolutionError(
             f"the async generator provider {'of ' if isinstance(provides, type) else ''}"
