@@ -330,7 +330,8 @@ class Model:
                     "CaptiveDependencyError", built_nothing=True, lifetimes=lifetimes, graph=graph
                 )
         if not in_scope and any(lifetimes[name] == "scoped" for name in order):
-            return Expected("ScopeError")
+            # Refused from the plan, before any constructor runs.
+            return Expected("ScopeError", built_nothing=True)
         return Expected()
 
     @staticmethod
@@ -353,6 +354,10 @@ class Model:
         return self.providers[name].deps
 
 
+#: The exception a refused completion raises when its provider is resolved.
+REFUSALS = {"cycle": "CircularDependencyError", "captive": "CaptiveDependencyError"}
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What a decoration or ``Container()`` does: the refusal it raises, if
@@ -365,11 +370,12 @@ class Outcome:
 class Decorators:
     """The decorators' registry, with forward references.
 
-    - Every decoration and ``Container()`` first *retries*: each pending
-      provider whose annotations now resolve (a class it names was defined
-      without a decorator) is completed on its own. A refused completion
-      leaves the pending list, since every later retry would refuse it
-      again; the first refusal is raised after the others are in.
+    - Every decoration, and every resolve that reaches a pending provider,
+      first *retries*: each pending provider whose annotations now resolve
+      (a class it names was defined without a decorator) is completed on its
+      own. A refused completion leaves the pending list and stays
+      registered as pending: resolving it raises the refusal, and nothing
+      else does. ``Container()`` completes nothing (it takes a snapshot).
     - A decoration then registers the class (pending if an annotation names
       something undefined) together with the pending providers that only
       it completes, as one batch refused as a whole. The class's own name
@@ -384,6 +390,8 @@ class Decorators:
         self.pending: dict[str, Provider] = {}
         #: Names defined in the module so far.
         self.bound: set[str] = set()
+        #: Pending providers whose completion was refused, with the refusal.
+        self.broken: dict[str, Refused] = {}
 
     def _renamed(self, known: set[str], skip: Iterable[str]) -> list[Provider]:
         skipped = set(skip)
@@ -395,24 +403,41 @@ class Decorators:
         return out
 
     def _retry(self) -> Outcome:
-        first: Optional[Refused] = None
         changed = False
         for name, provider in list(self.pending.items()):
             if provider.spec.unresolved(self.bound) is not None:
                 continue
             del self.pending[name]
             refused = self.model.register([Provider(provider.spec)], explicit=False)
-            changed = changed or refused is None
-            first = first or refused
+            if refused is None:
+                changed = True
+            else:
+                # It stays registered as pending; resolving it raises why.
+                self.broken[name] = refused
         renamed = self._renamed(self.bound, ())
         if renamed:
             assert self.model.register(renamed, explicit=False) is None
             self.pending.update((p.name, p) for p in renamed)
             changed = True
-        return Outcome(first, not changed)
+        return Outcome(None, not changed)
 
     def new_container(self) -> Outcome:
-        return self._retry()
+        """``Container()`` takes a snapshot: it completes nothing, refuses nothing."""
+        return Outcome()
+
+    def resolve(self, root: str, in_scope: bool) -> Expected:
+        """A resolve that reaches a pending provider first lets the registry
+        complete what it can; a provider whose completion was refused fails
+        with that refusal."""
+        error, _ = self.model.plan(root)
+        waiting = error.chain[-1] if error is not None and error.chain else None
+        provider = self.model.providers.get(waiting) if waiting is not None else None
+        if provider is not None and provider.pending is not None:
+            self._retry()
+            refused = self.broken.get(provider.name)
+            if refused is not None:
+                return Expected(REFUSALS[refused.kind], detail="refused", built_nothing=True)
+        return self.model.resolve(root, in_scope)
 
     def define(self, name: str) -> None:
         """A plain class statement: the name is bound, nothing registered."""

@@ -135,6 +135,12 @@ impl RustContainer {
                 .into_pyerr(py));
             }
         }
+        // Keys that had a provider: what was built with it is stale.
+        let replaced: Vec<Key> = keys
+            .iter()
+            .copied()
+            .filter(|k| state.registry.contains(*k))
+            .collect();
         // Kept to replay on top of a newer snapshot of the registry.
         let copies = if explicit {
             providers.clone()
@@ -162,7 +168,7 @@ impl RustContainer {
         // built on them, are stale.
         let mut stale = keys.clone();
         if !state.singletons.is_empty() {
-            for key in &keys {
+            for key in &replaced {
                 stale.extend(state.registry.dependants_closure(*key));
             }
         }
