@@ -96,11 +96,6 @@ def injection_counts(factory_is_async: bool) -> tuple[int, bool]:
     return len(calls), a.x is a.y.t
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs the Rust core: one prebuilt value per node is shared by every "
-    "injection (see the async branch's report)",
-)
 def test_an_async_transient_is_built_once_per_injection_like_a_sync_transient() -> None:
     assert injection_counts(factory_is_async=False) == (2, False)
 
@@ -454,11 +449,6 @@ def test_aresolve_outside_a_scope_refuses_before_building_an_async_singleton() -
     assert built == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs the Rust core: aresolve cannot see synchronous scoped nodes "
-    "(see the async branch's report)",
-)
 def test_aresolve_outside_a_scope_refuses_before_building_when_the_scoped_type_is_sync() -> None:
     built: list[str] = []
 

@@ -21,7 +21,7 @@ from dioxide._introspect import (
     describe,
 )
 from dioxide._kinds import check_shape, class_kind, factory_kind
-from dioxide._lifecycle import Closing, aresolve_in
+from dioxide._lifecycle import Closing, task_token
 import dioxide._registry as _registry
 from dioxide._registry import Registry, caller_namespace
 from dioxide._scope import ContainerScope, Scope
@@ -144,7 +144,7 @@ class Container(_RustContainer, Closing):
 
             client = await container.aresolve(HttpClient)
         """
-        result: T = await aresolve_in(self, None, type_)
+        result: T = await self._aresolve(type_, task_token())
         return result
 
     def register_instance(self, type_: TypeForm[T], instance: T) -> None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from typing_extensions import TypeForm
 
 from dioxide._dioxide_core import _RustScope
-from dioxide._lifecycle import Closing, aresolve_in
+from dioxide._lifecycle import Closing, task_token
 from dioxide.exceptions import ScopeError
 
 __all__ = ["ContainerScope", "Scope"]
@@ -61,7 +61,7 @@ class ContainerScope(_RustScope, Closing):
         async with container.create_scope() as scope:
             session = await scope.aresolve(AsyncSession)
         """
-        result: T = await aresolve_in(self._container, self, type_)
+        result: T = await self._aresolve(type_, task_token())
         return result
 
     def create_scope(self) -> ContainerScope:

@@ -18,13 +18,25 @@ pub(crate) struct InstanceCell {
     built: Condvar,
 }
 
-/// Who builds the instance, and how many threads wait for it.
+/// Who builds an instance: a thread (a synchronous resolve), or an async
+/// task (`aresolve`, identified by the task), several of which may take
+/// turns on one thread.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Owner {
+    Thread(ThreadId),
+    Task(u64),
+}
+
+/// Who builds the instance, and who waits for it.
 #[derive(Default)]
 struct Builder {
-    owner: Option<ThreadId>,
+    owner: Option<Owner>,
     /// Waking waiters is a system call; counting them lets the common case
     /// (nobody waits) skip it.
     waiters: usize,
+    /// Async waiters: callables that wake their task (thread-safely), called
+    /// once the build ends either way.
+    wakers: Vec<Py<PyAny>>,
 }
 
 thread_local! {
@@ -62,6 +74,9 @@ pub(crate) enum Claim {
     Deadlock,
     /// A signal handler raised (Ctrl-C) while this thread waited.
     Interrupted(PyErr),
+    /// (Async claims only.) Another task or thread is building it: wait with
+    /// `subscribe` and claim again.
+    Busy,
 }
 
 /// How long a waiting thread sleeps between looks at pending signals: a
@@ -94,10 +109,10 @@ impl InstanceCell {
                 }
                 match builder.owner {
                     None => {
-                        builder.owner = Some(me);
+                        builder.owner = Some(Owner::Thread(me));
                         return Claim::Build;
                     }
-                    Some(owner) if owner == me => return Claim::Reentrant,
+                    Some(Owner::Thread(owner)) if owner == me => return Claim::Reentrant,
                     Some(_) => {}
                 }
             }
@@ -139,7 +154,7 @@ impl InstanceCell {
         // Every step goes through another waiting thread; a longer walk is
         // going round a circle that does not pass through `me`.
         for _ in 0..=waits.len() {
-            let Some(owner) = slot.lock().owner else {
+            let Some(Owner::Thread(owner)) = slot.lock().owner else {
                 break;
             };
             if owner == me {
@@ -154,25 +169,61 @@ impl InstanceCell {
         true
     }
 
+    /// Claim the slot for the async task `task`, never blocking: `Busy`
+    /// when another task or thread builds it.
+    pub(crate) fn claim_async(&self, py: Python<'_>, task: u64) -> Claim {
+        if let Some(value) = self.value.get() {
+            return Claim::Ready(value.clone_ref(py));
+        }
+        let mut builder = self.lock();
+        if let Some(value) = self.value.get() {
+            return Claim::Ready(value.clone_ref(py));
+        }
+        match builder.owner {
+            None => {
+                builder.owner = Some(Owner::Task(task));
+                Claim::Build
+            }
+            Some(Owner::Task(owner)) if owner == task => Claim::Reentrant,
+            Some(_) => Claim::Busy,
+        }
+    }
+
+    /// Call `waker` once the current build ends; handed back when it has
+    /// ended already (claim again at once).
+    pub(crate) fn subscribe(&self, waker: Py<PyAny>) -> Result<(), Py<PyAny>> {
+        let mut builder = self.lock();
+        if builder.owner.is_none() || self.value.get().is_some() {
+            return Err(waker);
+        }
+        builder.wakers.push(waker);
+        Ok(())
+    }
+
     /// Store the built instance and wake the waiters.
     pub(crate) fn fill(&self, py: Python<'_>, value: Py<PyAny>) -> Py<PyAny> {
         let stored = match self.value.set(value) {
             Ok(()) => self.value.get().map(|v| v.clone_ref(py)),
             Err(rejected) => Some(rejected),
         };
-        self.release();
+        self.release(py);
         stored.unwrap_or_else(|| py.None())
     }
 
     /// Give up a claim (the build failed); a waiter will try again.
-    pub(crate) fn release(&self) {
-        let waiting = {
+    pub(crate) fn release(&self, py: Python<'_>) {
+        let (waiting, wakers) = {
             let mut builder = self.lock();
             builder.owner = None;
-            builder.waiters > 0
+            (builder.waiters > 0, std::mem::take(&mut builder.wakers))
         };
         if waiting {
             self.built.notify_all();
+        }
+        // Python code runs only now, with no lock held. A waker whose event
+        // loop is gone cannot be woken; its task went with the loop.
+        for waker in wakers {
+            let _ = waker.call0(py);
         }
     }
 }

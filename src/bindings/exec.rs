@@ -130,24 +130,22 @@ impl ExecPlan {
     }
 }
 
-/// Where a resolution runs: the container's finalizers, the active scope,
-/// and values already built by `aresolve`.
+/// Where a resolution runs: the container's finalizers and the active scope.
 pub(crate) struct Ctx<'a> {
     pub(crate) container_finalizers: &'a Finalizers,
     pub(crate) scope: Option<&'a ScopeState>,
-    pub(crate) prebuilt: Option<&'a HashMap<Key, Py<PyAny>>>,
 }
 
-struct Frame {
-    node: usize,
+pub(crate) struct Frame {
+    pub(crate) node: usize,
     next: usize,
     base: usize,
     started: bool,
-    claimed: Option<Arc<InstanceCell>>,
+    pub(crate) claimed: Option<Arc<InstanceCell>>,
 }
 
 impl Frame {
-    fn new(node: usize, base: usize) -> Self {
+    pub(crate) fn new(node: usize, base: usize) -> Self {
         Self {
             node,
             next: 0,
@@ -164,6 +162,25 @@ enum Start {
     /// Waiting for another thread's build was interrupted (Ctrl-C): the
     /// exception propagates as it is.
     Interrupted(PyErr),
+    /// (Async runs.) Another task or thread is building this shared
+    /// instance: wait for it, then start the node again.
+    Busy(Arc<InstanceCell>),
+}
+
+/// Where a run stopped.
+pub(crate) enum Drive {
+    /// The requested value.
+    Done(Py<PyAny>),
+    /// (Async runs.) The top frame's provider returned `awaitable`; its
+    /// result finishes the frame (`finish`). `generator` is set for an
+    /// async generator provider, which its owner finalizes.
+    Await {
+        awaitable: Py<PyAny>,
+        generator: Option<Py<PyAny>>,
+    },
+    /// (Async runs.) The top frame's shared instance is being built
+    /// elsewhere: wait for `cell`, then drive again.
+    Busy(Arc<InstanceCell>),
 }
 
 /// Build the plan's last node (the requested type).
@@ -192,9 +209,8 @@ pub(crate) fn run_at(
     {
         return Ok(value.clone_ref(py));
     }
-    refuse_early(py, plan, ctx, root)?;
-    // `root` may come from Python (`_resolve_prebuilt`): no `root + 1`.
-    if plan.nodes.len().checked_sub(1) == Some(root) && ctx.prebuilt.is_none() {
+    refuse_early(py, plan, ctx, root, false)?;
+    if plan.nodes.len().checked_sub(1) == Some(root) {
         if let Some(done) = plan.program.as_ref().and_then(|p| p.run(py, plan)) {
             return done;
         }
@@ -202,26 +218,45 @@ pub(crate) fn run_at(
     let mut frames: Frames = SmallVec::new();
     frames.push(Frame::new(root, 0));
     let mut values: Values = SmallVec::new();
-    let result = drive(py, plan, ctx, &mut frames, &mut values);
+    let result = match drive(py, plan, ctx, &mut frames, &mut values, None) {
+        Ok(Drive::Done(value)) => Ok(value),
+        Ok(_) => Err(DioxideError::new(
+            ErrorKind::Resolution,
+            "a synchronous resolve reached an async provider",
+        )
+        .with_hint("use `await container.aresolve(...)`")
+        .into_pyerr(py)),
+        Err(err) => Err(err),
+    };
     if result.is_err() {
-        // Whatever was half-built is dropped; release the slots this call
-        // claimed so the next resolve (here or in another thread) retries.
-        for frame in &frames {
-            if let Some(cell) = &frame.claimed {
-                cell.release();
-            }
-        }
+        release_claims(py, &frames);
     }
     result
+}
+
+/// Whatever was half-built is dropped; release the slots a run claimed so
+/// the next resolve (here or in another thread or task) retries.
+pub(crate) fn release_claims(py: Python<'_>, frames: &[Frame]) {
+    for frame in frames {
+        if let Some(cell) = &frame.claimed {
+            cell.release(py);
+        }
+    }
 }
 
 /// Refuse before anything is built when the plan needs a scope it runs
 /// without, or an async provider (this executor runs synchronously): the
 /// plan says whether that can happen, so plans without scoped or async
 /// nodes pay nothing here.
-fn refuse_early(py: Python<'_>, plan: &ExecPlan, ctx: &Ctx<'_>, root: usize) -> PyResult<()> {
+pub(crate) fn refuse_early(
+    py: Python<'_>,
+    plan: &ExecPlan,
+    ctx: &Ctx<'_>,
+    root: usize,
+    awaiting: bool,
+) -> PyResult<()> {
     let facts = &plan.plan;
-    if !(facts.awaits || facts.scoped && ctx.scope.is_none()) {
+    if !(facts.awaits && !awaiting || facts.scoped && ctx.scope.is_none()) {
         return Ok(());
     }
     let available = |index: usize| {
@@ -230,10 +265,9 @@ fn refuse_early(py: Python<'_>, plan: &ExecPlan, ctx: &Ctx<'_>, root: usize) -> 
                 || node.cell.as_ref().is_some_and(|c| c.get().is_some())
                 || node.lifetime == Lifetime::Scoped
                     && ctx.scope.is_some_and(|s| s.has_built(node.key))
-                || ctx.prebuilt.is_some_and(|p| p.contains_key(&node.key))
         })
     };
-    let Some(refusal) = facts.refusal(root, ctx.scope.is_some(), false, available) else {
+    let Some(refusal) = facts.refusal(root, ctx.scope.is_some(), awaiting, available) else {
         return Ok(());
     };
     let types: HashMap<Key, Py<PyAny>> = plan
@@ -241,7 +275,15 @@ fn refuse_early(py: Python<'_>, plan: &ExecPlan, ctx: &Ctx<'_>, root: usize) -> 
         .iter()
         .map(|n| (n.key, n.provides.clone_ref(py)))
         .collect();
-    Err(super::errors::render(py, &refusal, &types).into_pyerr(py))
+    let mut error = super::errors::render(py, &refusal, &types);
+    if awaiting && matches!(refusal, dioxide_core::DomainError::NeedsScope { .. }) {
+        let scoped = error.names.last().cloned().unwrap_or_default();
+        error = error.with_hint(format!(
+            "use `async with container.create_scope() as scope: await scope.aresolve(...)`, \
+             or register {scoped} as a singleton or transient"
+        ));
+    }
+    Err(error.into_pyerr(py))
 }
 
 fn node_at<'a>(py: Python<'_>, plan: &'a ExecPlan, index: usize) -> PyResult<&'a ExecNode> {
@@ -259,21 +301,26 @@ fn chain(py: Python<'_>, plan: &ExecPlan, frames: &[Frame]) -> Vec<Py<PyAny>> {
 }
 
 /// Inline capacities chosen so typical graphs never touch the heap.
-type Frames = SmallVec<[Frame; 16]>;
+pub(crate) type Frames = SmallVec<[Frame; 16]>;
 pub(crate) type Values = SmallVec<[Py<PyAny>; 16]>;
 
-fn drive(
+/// Run the plan from the frames on the stack until the requested value is
+/// built or, in an async run (`task` is the running task), until a
+/// provider's awaitable must be awaited or a shared instance is being built
+/// elsewhere: the same executor for `resolve` and `aresolve`.
+pub(crate) fn drive(
     py: Python<'_>,
     plan: &ExecPlan,
     ctx: &Ctx<'_>,
     frames: &mut Frames,
     values: &mut Values,
-) -> PyResult<Py<PyAny>> {
+    task: Option<u64>,
+) -> PyResult<Drive> {
     while let Some(frame) = frames.last_mut() {
         let node = node_at(py, plan, frame.node)?;
         if !frame.started {
             frame.started = true;
-            match start(py, node, ctx) {
+            match start(py, node, ctx, task) {
                 Ok(Start::Done(value)) => {
                     frames.pop();
                     values.push(value);
@@ -281,6 +328,10 @@ fn drive(
                 }
                 Ok(Start::Build(cell)) => frame.claimed = cell,
                 Ok(Start::Interrupted(err)) => return Err(err),
+                Ok(Start::Busy(cell)) => {
+                    frame.started = false;
+                    return Ok(Drive::Busy(cell));
+                }
                 Err(err) => return Err(err.with_chain(chain(py, plan, frames)).into_pyerr(py)),
             }
         }
@@ -297,42 +348,117 @@ fn drive(
             continue;
         }
         let base = frame.base.min(values.len());
+        if task.is_some() && node.kind.is_async() {
+            return match call(py, node, values, base) {
+                Ok(produced) => Ok(awaiting(py, node, produced)?),
+                Err(err) => Err(building_failed(py, plan, frames, err)),
+            };
+        }
         let owner = || finalizer_owner(plan, frames, node, ctx);
         let built = match build(py, node, values, base, owner) {
             Ok(value) => value,
-            Err(err) => {
-                add_note(
-                    py,
-                    &err,
-                    &format!(
-                        "dioxide: raised while building {}",
-                        render_chain(py, &chain(py, plan, frames))
-                    ),
-                );
-                return Err(err);
-            }
+            Err(err) => return Err(building_failed(py, plan, frames, err)),
         };
-        let claimed = frames.last_mut().and_then(|f| f.claimed.take());
-        let value = match claimed {
-            Some(cell) => cell.fill(py, built),
-            None => built,
-        };
-        frames.pop();
-        values.push(value);
+        settle(py, frames, values, built);
     }
-    values.pop().ok_or_else(|| {
-        DioxideError::new(ErrorKind::Resolution, "resolution produced no value").into_pyerr(py)
+    match values.pop() {
+        Some(value) => Ok(Drive::Done(value)),
+        None => Err(
+            DioxideError::new(ErrorKind::Resolution, "resolution produced no value").into_pyerr(py),
+        ),
+    }
+}
+
+/// The top frame's value is built: store it where its lifetime says and
+/// hand it to the frame below.
+fn settle(py: Python<'_>, frames: &mut Frames, values: &mut Values, built: Py<PyAny>) {
+    let claimed = frames.last_mut().and_then(|f| f.claimed.take());
+    let value = match claimed {
+        Some(cell) => cell.fill(py, built),
+        None => built,
+    };
+    frames.pop();
+    values.push(value);
+}
+
+/// A provider raised: its exception goes on, with a note naming the chain.
+pub(crate) fn building_failed(
+    py: Python<'_>,
+    plan: &ExecPlan,
+    frames: &[Frame],
+    err: PyErr,
+) -> PyErr {
+    add_note(
+        py,
+        &err,
+        &format!(
+            "dioxide: raised while building {}",
+            render_chain(py, &chain(py, plan, frames))
+        ),
+    );
+    err
+}
+
+/// What an async provider's call returned, as something to await: the
+/// coroutine itself, or an async generator's first step.
+fn awaiting(py: Python<'_>, node: &ExecNode, produced: Bound<'_, PyAny>) -> PyResult<Drive> {
+    if node.kind == Kind::AsyncGenerator {
+        let step = py
+            .import(pyo3::intern!(py, "dioxide._lifecycle"))?
+            .getattr(pyo3::intern!(py, "_first_step"))?
+            .call1((&produced,))?;
+        return Ok(Drive::Await {
+            awaitable: step.unbind(),
+            generator: Some(produced.unbind()),
+        });
+    }
+    Ok(Drive::Await {
+        awaitable: produced.unbind(),
+        generator: None,
     })
+}
+
+/// The awaited value of the top frame's async provider: hand an async
+/// generator to its owner to finalize, then settle the frame. When the
+/// owner began closing meanwhile, the generator is handed back: nobody
+/// would finalize it later.
+pub(crate) fn finish(
+    py: Python<'_>,
+    plan: &ExecPlan,
+    ctx: &Ctx<'_>,
+    frames: &mut Frames,
+    values: &mut Values,
+    value: Py<PyAny>,
+    generator: Option<Py<PyAny>>,
+) -> Result<(), (Finalizer, PyErr)> {
+    if let (Some(generator), Some(frame)) = (generator, frames.last()) {
+        if let Some(node) = plan.nodes.get(frame.node) {
+            let finalizer = Finalizer {
+                kind: FinalizerKind::AsyncGenerator,
+                handle: generator,
+                provides: node.provides.clone_ref(py),
+            };
+            let owner = finalizer_owner(plan, frames, node, ctx);
+            if let Err(refused) = owner.push(finalizer) {
+                let error = owner.closing_error(py, &refused.provides);
+                return Err((refused, error));
+            }
+        }
+    }
+    settle(py, frames, values, value);
+    Ok(())
 }
 
 /// Decide whether a node needs building: cached and prebuilt values end here.
 // The error is large next to `Start`, but rare and turned into a Python
 // exception at once; boxing it would only add an allocation to that path.
 #[allow(clippy::result_large_err)]
-fn start(py: Python<'_>, node: &ExecNode, ctx: &Ctx<'_>) -> Result<Start, DioxideError> {
-    if let Some(value) = ctx.prebuilt.and_then(|p| p.get(&node.key)) {
-        return Ok(Start::Done(value.clone_ref(py)));
-    }
+fn start(
+    py: Python<'_>,
+    node: &ExecNode,
+    ctx: &Ctx<'_>,
+    task: Option<u64>,
+) -> Result<Start, DioxideError> {
     if node.kind == Kind::Instance {
         return Ok(Start::Done(node.target.clone_ref(py)));
     }
@@ -358,9 +484,14 @@ fn start(py: Python<'_>, node: &ExecNode, ctx: &Ctx<'_>) -> Result<Start, Dioxid
         }
     };
     if let Some(cell) = &cell {
-        match cell.claim(py) {
+        let claim = match task {
+            Some(task) => cell.claim_async(py, task),
+            None => cell.claim(py),
+        };
+        match claim {
             Claim::Ready(value) => return Ok(Start::Done(value)),
             Claim::Interrupted(err) => return Ok(Start::Interrupted(err)),
+            Claim::Busy => return Ok(Start::Busy(Arc::clone(cell))),
             Claim::Build => {}
             Claim::Reentrant => {
                 let name = super::keys::display_name(node.provides.bind(py));
@@ -389,9 +520,9 @@ fn start(py: Python<'_>, node: &ExecNode, ctx: &Ctx<'_>) -> Result<Start, Dioxid
             }
         }
     }
-    if node.kind.is_async() {
+    if node.kind.is_async() && task.is_none() {
         if let Some(cell) = &cell {
-            cell.release();
+            cell.release(py);
         }
         let what = if super::keys::is_type(node.provides.bind(py)) {
             format!("{} has an async provider", subject(py, node))
@@ -521,15 +652,8 @@ fn keep(py: Python<'_>, owner: &Finalizers, finalizer: Finalizer) -> PyResult<()
     let Err(refused) = owner.push(finalizer) else {
         return Ok(());
     };
-    let subject = subject_name(refused.provides.bind(py));
     let cleanup = super::lifecycle::finalize_now(py, &refused);
-    let error = DioxideError::new(
-        ErrorKind::Resolution,
-        format!("{subject} was built while its owner was closing; it has been finalized again"),
-    )
-    .with_chain(vec![refused.provides.clone_ref(py)])
-    .with_hint("resolve before closing the container or scope, or from a new one")
-    .into_pyerr(py);
+    let error = owner.closing_error(py, &refused.provides);
     if let Err(failed) = cleanup {
         error.set_cause(py, Some(failed));
     }

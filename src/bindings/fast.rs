@@ -42,10 +42,7 @@ unsafe fn container_resolve(
         )
     };
     let container = slf.cast::<RustContainer>()?;
-    Ok(container
-        .get()
-        .resolve_with(py, &arg, None, None)?
-        .into_ptr())
+    Ok(container.get().resolve_with(py, &arg, None)?.into_ptr())
 }
 
 /// SAFETY: as for `container_resolve`.

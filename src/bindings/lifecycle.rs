@@ -27,6 +27,8 @@ pub(crate) struct Finalizer {
 #[derive(Default)]
 pub(crate) struct Finalizers {
     items: Mutex<Items>,
+    /// A scope's (else the container's): errors name the owner.
+    pub(crate) in_scope: bool,
 }
 
 #[derive(Default)]
@@ -38,6 +40,39 @@ struct Items {
 }
 
 impl Finalizers {
+    pub(crate) fn for_scope() -> Self {
+        Self {
+            items: Mutex::default(),
+            in_scope: true,
+        }
+    }
+
+    /// The error for a resource built while this owner was closing (it has
+    /// been finalized, or is being).
+    pub(crate) fn closing_error(&self, py: Python<'_>, provides: &Py<PyAny>) -> PyErr {
+        let subject = super::exec::subject_name(provides.bind(py));
+        let (kind, owner, hint) = if self.in_scope {
+            (
+                super::errors::ErrorKind::Scope,
+                "its scope",
+                "resolve inside the scope's block, before it closes, or in a new scope",
+            )
+        } else {
+            (
+                super::errors::ErrorKind::Resolution,
+                "the container",
+                "resolve before closing the container, or from a new one",
+            )
+        };
+        super::errors::DioxideError::new(
+            kind,
+            format!("{subject} was built while {owner} was closing; it has been finalized"),
+        )
+        .with_chain(vec![provides.clone_ref(py)])
+        .with_hint(hint)
+        .into_pyerr(py)
+    }
+
     fn items(&self) -> std::sync::MutexGuard<'_, Items> {
         self.items.lock().unwrap_or_else(|p| p.into_inner())
     }

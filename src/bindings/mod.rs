@@ -8,4 +8,5 @@ pub(crate) mod fast;
 pub(crate) mod keys;
 pub(crate) mod lifecycle;
 pub(crate) mod program;
+pub(crate) mod resume;
 pub(crate) mod scope;

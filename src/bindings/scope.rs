@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use dioxide_core::Key;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyTuple};
+use pyo3::types::PyTuple;
 
 use super::cell::InstanceCell;
 use super::container::RustContainer;
@@ -14,10 +14,18 @@ use super::errors::{DioxideError, ErrorKind};
 use super::keys::KeyMap;
 use super::lifecycle::{close_sync, finalize_until_async, Finalizers};
 
-#[derive(Default)]
 pub(crate) struct ScopeState {
     cells: Mutex<KeyMap<Arc<InstanceCell>>>,
     pub(crate) finalizers: Finalizers,
+}
+
+impl Default for ScopeState {
+    fn default() -> Self {
+        Self {
+            cells: Mutex::default(),
+            finalizers: Finalizers::for_scope(),
+        }
+    }
 }
 
 impl ScopeState {
@@ -67,7 +75,11 @@ impl RustScope {
         self.check_open(py)?;
         self.container
             .get()
-            .resolve_with(py, type_, Some(&self.state), None)
+            .resolve_with(py, type_, Some(&self.state))
+    }
+
+    pub(crate) fn state(&self) -> &ScopeState {
+        &self.state
     }
 
     fn check_open(&self, py: Python<'_>) -> PyResult<()> {
@@ -92,64 +104,27 @@ impl RustScope {
         Ok(Self::new(container))
     }
 
+    /// The awaitable behind `ContainerScope.aresolve` (see the container's).
+    fn _aresolve(
+        slf: &Bound<'_, Self>,
+        type_: &Bound<'_, PyAny>,
+        task: u64,
+    ) -> PyResult<crate::bindings::resume::Resolution> {
+        let py = slf.py();
+        let this = slf.get();
+        this.check_open(py)?;
+        RustContainer::aresolve_with(
+            this.container.bind(py),
+            type_,
+            Some(slf.clone().unbind()),
+            task,
+        )
+    }
+
     /// Resolve `type_` in this scope: scoped instances are cached here,
     /// singletons come from the container.
     fn resolve(&self, py: Python<'_>, type_: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         self.resolve_in_scope(py, type_)
-    }
-
-    /// Build node `index` of `type_`'s plan in this scope, with the values
-    /// `aresolve` already awaited (`{node index: value}`).
-    #[pyo3(signature = (type_, prebuilt, index=None))]
-    fn _resolve_prebuilt(
-        &self,
-        py: Python<'_>,
-        type_: &Bound<'_, PyAny>,
-        prebuilt: &Bound<'_, PyDict>,
-        index: Option<usize>,
-    ) -> PyResult<Py<PyAny>> {
-        self.check_open(py)?;
-        self.container
-            .get()
-            .resolve_prebuilt_in(py, type_, prebuilt, index, Some(&self.state))
-    }
-
-    /// The async providers `type_` needs (see the container's `_async_plan`);
-    /// refused once the scope is closed, so `aresolve` builds nothing then.
-    fn _async_plan<'py>(
-        &self,
-        py: Python<'py>,
-        type_: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.check_open(py)?;
-        self.container
-            .bind(py)
-            .call_method1(pyo3::intern!(py, "_async_plan"), (type_,))
-    }
-
-    /// The cached scoped instance for `type_`, or `None`.
-    fn _cached(&self, py: Python<'_>, type_: &Bound<'_, PyAny>) -> Option<Py<PyAny>> {
-        let key = super::keys::key_of(type_);
-        let cells = self.state.cells.lock().unwrap_or_else(|p| p.into_inner());
-        cells
-            .get(&key)
-            .and_then(|c| c.get())
-            .map(|v| v.clone_ref(py))
-    }
-
-    /// Store an instance built by `aresolve` in this scope.
-    fn _store(
-        &self,
-        py: Python<'_>,
-        type_: &Bound<'_, PyAny>,
-        value: Py<PyAny>,
-    ) -> PyResult<Py<PyAny>> {
-        self.check_open(py)?;
-        let cell = self.state.cell(super::keys::key_of(type_));
-        Ok(match cell.get() {
-            Some(existing) => existing.clone_ref(py),
-            None => cell.fill(py, value),
-        })
     }
 
     /// Register an async generator to be finalized when the scope closes.

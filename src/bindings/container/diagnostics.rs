@@ -10,7 +10,7 @@ use pyo3::types::PyList;
 
 use super::{types_for, RustContainer};
 use crate::bindings::errors::{keys_of, named_only_hint, profile_hint, render, DioxideError};
-use crate::bindings::exec::{ExecArg, Kind};
+use crate::bindings::exec::Kind;
 use crate::bindings::keys::{display_name, graph_node, key_of, lifetime_name, named_parts};
 
 impl RustContainer {
@@ -171,100 +171,5 @@ impl RustContainer {
             ))?;
         }
         Ok(out)
-    }
-
-    /// The async providers `type_` needs, dependencies first, as
-    /// `(index, provides, target, kind, lifetime, args, keeper)` with `args`
-    /// a list of `(parameter, node index or None, "node" | "none" | "empty")`
-    /// and `keeper` `"container"` for a transient a singleton holds (it is
-    /// finalized with the container), else `"owner"`.
-    pub(super) fn async_plan<'py>(
-        &self,
-        py: Python<'py>,
-        type_: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyList>> {
-        let plan = self.plan_for(py, type_)?;
-        // Only what this resolve will build: nothing below a built singleton.
-        let mut needed = vec![false; plan.nodes.len()];
-        let mut stack: Vec<usize> = plan.nodes.len().checked_sub(1).into_iter().collect();
-        while let Some(index) = stack.pop() {
-            let Some(node) = plan.nodes.get(index) else {
-                continue;
-            };
-            match needed.get_mut(index) {
-                Some(flag) if !*flag => *flag = true,
-                _ => continue,
-            }
-            if node.cell.as_ref().is_some_and(|c| c.get().is_some()) {
-                continue;
-            }
-            stack.extend(node.args.iter().filter_map(|(_, a)| match a {
-                ExecArg::Node(i) => Some(*i),
-                _ => None,
-            }));
-        }
-        // Transients a singleton reaches through other transients live as
-        // long as that singleton: their finalizers belong to the container.
-        let mut held_by_singleton = vec![false; plan.nodes.len()];
-        for node in plan
-            .nodes
-            .iter()
-            .filter(|n| n.lifetime == Lifetime::Singleton)
-        {
-            let mut stack: Vec<usize> = node
-                .args
-                .iter()
-                .filter_map(|(_, a)| match a {
-                    ExecArg::Node(i) => Some(*i),
-                    _ => None,
-                })
-                .collect();
-            while let Some(index) = stack.pop() {
-                let Some(child) = plan.nodes.get(index) else {
-                    continue;
-                };
-                if child.lifetime != Lifetime::Transient {
-                    continue;
-                }
-                match held_by_singleton.get_mut(index) {
-                    Some(flag) if !*flag => *flag = true,
-                    _ => continue,
-                }
-                stack.extend(child.args.iter().filter_map(|(_, a)| match a {
-                    ExecArg::Node(i) => Some(*i),
-                    _ => None,
-                }));
-            }
-        }
-        let steps = PyList::empty(py);
-        for (index, node) in plan.nodes.iter().enumerate() {
-            if !node.kind.is_async() || !needed.get(index).copied().unwrap_or(false) {
-                continue;
-            }
-            let args = PyList::empty(py);
-            for (name, source) in &node.args {
-                let (dep, flag) = match source {
-                    ExecArg::Node(i) => (Some(*i), "node"),
-                    ExecArg::None => (None, "none"),
-                    ExecArg::EmptyList => (None, "empty"),
-                };
-                args.append((name.clone_ref(py), dep, flag))?;
-            }
-            let keeper = if held_by_singleton.get(index).copied().unwrap_or(false) {
-                "container"
-            } else {
-                "owner"
-            };
-            steps.append((
-                index,
-                node.provides.clone_ref(py),
-                node.target.clone_ref(py),
-                node.kind.name(),
-                lifetime_name(node.lifetime),
-                args,
-                keeper,
-            ))?;
-        }
-        Ok(steps)
     }
 }

@@ -14,12 +14,13 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use dioxide_core::{ArgSource, DomainError, Key, Lifetime, Provider, Registry, Role};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyTuple};
+use pyo3::types::{PyList, PyTuple};
 
 use crate::bindings::cell::InstanceCell;
 use crate::bindings::errors::{keys_of, render, DioxideError, ErrorKind};
-use crate::bindings::exec::{run, run_at, Ctx, ExecArg, ExecNode, ExecPlan, Kind};
+use crate::bindings::exec::{refuse_early, run, Ctx, ExecArg, ExecNode, ExecPlan, Kind};
 use crate::bindings::keys::{chain_object, is_type, key_of, KeyMap};
+use crate::bindings::resume::Resolution;
 use overrides::OverrideFrame;
 use registration::{not_a_type, Entry, Payload};
 
@@ -85,7 +86,7 @@ pub(crate) struct RustContainer {
     state: RwLock<State>,
     /// Bumped on every registration; child containers compare against it.
     generation: AtomicU64,
-    finalizers: Finalizers,
+    pub(crate) finalizers: Finalizers,
 }
 
 impl RustContainer {
@@ -112,7 +113,6 @@ impl RustContainer {
         py: Python<'_>,
         type_: &Bound<'_, PyAny>,
         scope: Option<&ScopeState>,
-        prebuilt: Option<&HashMap<Key, Py<PyAny>>>,
     ) -> PyResult<Py<PyAny>> {
         // Hot path: one read-locked lookup. A built singleton is returned
         // right there, with no plan to clone and nothing to run (S1 in
@@ -143,34 +143,30 @@ impl RustContainer {
         let ctx = Ctx {
             container_finalizers: &self.finalizers,
             scope,
-            prebuilt,
         };
         run(py, &plan, &ctx)
     }
 
-    pub(crate) fn resolve_prebuilt_in(
-        &self,
-        py: Python<'_>,
+    /// The awaitable `aresolve` awaits: the same plan as `resolve`, run by
+    /// the same executor, suspended on each async provider (see `resume`).
+    /// Refused before anything runs when the plan needs a scope it lacks.
+    pub(crate) fn aresolve_with(
+        slf: &Bound<'_, Self>,
         type_: &Bound<'_, PyAny>,
-        prebuilt: &Bound<'_, PyDict>,
-        index: Option<usize>,
-        scope: Option<&ScopeState>,
-    ) -> PyResult<Py<PyAny>> {
-        let plan = self.plan_for(py, type_)?;
-        let mut values = HashMap::new();
-        for (i, value) in prebuilt.iter() {
-            let i: usize = i.extract()?;
-            if let Some(node) = plan.nodes.get(i) {
-                values.insert(node.key, value.unbind());
-            }
-        }
+        scope: Option<Py<crate::bindings::scope::RustScope>>,
+        task: u64,
+    ) -> PyResult<Resolution> {
+        let py = slf.py();
+        let this = slf.get();
+        let plan = this.plan_for(py, type_)?;
+        let scope_state = scope.as_ref().map(|s| s.get().state());
         let ctx = Ctx {
-            container_finalizers: &self.finalizers,
-            scope,
-            prebuilt: Some(&values),
+            container_finalizers: &this.finalizers,
+            scope: scope_state,
         };
-        let root = index.unwrap_or(plan.nodes.len().saturating_sub(1));
-        run_at(py, &plan, &ctx, root)
+        let root = plan.nodes.len().saturating_sub(1);
+        refuse_early(py, &plan, &ctx, root, true)?;
+        Ok(Resolution::new(plan, slf.clone().unbind(), scope, task))
     }
 
     fn in_sync(state: &State) -> bool {
@@ -418,36 +414,23 @@ impl RustContainer {
 
     /// Build (or fetch) the instance for `type_`.
     pub(crate) fn resolve(&self, py: Python<'_>, type_: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        self.resolve_with(py, type_, None, None)
+        self.resolve_with(py, type_, None)
+    }
+
+    /// The awaitable behind `Container.aresolve`; `task` identifies the
+    /// running task (a task waiting for itself is a cycle, not a wait).
+    fn _aresolve(
+        slf: &Bound<'_, Self>,
+        type_: &Bound<'_, PyAny>,
+        task: u64,
+    ) -> PyResult<Resolution> {
+        Self::aresolve_with(slf, type_, None, task)
     }
 
     /// Register providers as one change: all or none.
     #[pyo3(signature = (entries, *, explicit=true))]
     fn _register(&self, py: Python<'_>, entries: Vec<Entry<'_>>, explicit: bool) -> PyResult<()> {
         self.register_entries(py, entries, explicit)
-    }
-
-    /// Build node `index` of `type_`'s plan, with the values `aresolve`
-    /// already awaited (`{node index: value}`).
-    #[pyo3(signature = (type_, prebuilt, index=None))]
-    fn _resolve_prebuilt(
-        &self,
-        py: Python<'_>,
-        type_: &Bound<'_, PyAny>,
-        prebuilt: &Bound<'_, PyDict>,
-        index: Option<usize>,
-    ) -> PyResult<Py<PyAny>> {
-        self.resolve_prebuilt_in(py, type_, prebuilt, index, None)
-    }
-
-    /// The async providers `type_` needs, dependencies first; see
-    /// `diagnostics.rs`.
-    fn _async_plan<'py>(
-        &self,
-        py: Python<'py>,
-        type_: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyList>> {
-        self.async_plan(py, type_)
     }
 
     /// Set the configuration value `name`.
@@ -475,25 +458,6 @@ impl RustContainer {
     /// `diagnostics.rs`.
     fn _providers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         self.providers(py)
-    }
-
-    /// The built singleton for `type_`, or `None`.
-    fn _cached(&self, py: Python<'_>, type_: &Bound<'_, PyAny>) -> Option<Py<PyAny>> {
-        let state = self.read();
-        state
-            .singletons
-            .get(&key_of(type_))
-            .and_then(|c| c.get())
-            .map(|v| v.clone_ref(py))
-    }
-
-    /// Store a singleton built by `aresolve`; returns the stored instance.
-    fn _store(&self, py: Python<'_>, type_: &Bound<'_, PyAny>, value: Py<PyAny>) -> Py<PyAny> {
-        let cell = Arc::clone(self.write().singletons.entry(key_of(type_)).or_default());
-        match cell.get() {
-            Some(existing) => existing.clone_ref(py),
-            None => cell.fill(py, value),
-        }
     }
 
     /// Refused once the container is closed (its finalizers have run or are
