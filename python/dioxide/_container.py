@@ -254,7 +254,7 @@ class Container(_RustContainer, Closing):
         self._register_value(name, value)
 
     def override(
-        self, type_: TypeForm[T], replacement: object, *, scope: Scope = Scope.TRANSIENT
+        self, type_: TypeForm[T], replacement: object, *, scope: Optional[Scope] = None
     ) -> AbstractContextManager[None]:
         """Replace the provider of ``type_`` inside a ``with`` block, for
         tests. ``replacement`` is an instance, a class (wired from its hints,
@@ -269,7 +269,12 @@ class Container(_RustContainer, Closing):
         after an exception.
         """
         provides = _require_class(type_, "override()")
-        checked = _check_scope(scope, "override()")
+        if scope is None:
+            # A class or factory replacement lives as long as what it replaces.
+            kept = self._lifetime_of(provides)
+            checked = Scope(kept) if kept is not None else Scope.TRANSIENT
+        else:
+            checked = _check_scope(scope, "override()")
         localns = caller_namespace(1)
         entry: tuple[Any, ...]
         if isinstance(replacement, type):

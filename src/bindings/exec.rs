@@ -81,6 +81,8 @@ pub(crate) enum ExecArg {
 
 pub(crate) struct ExecNode {
     pub(crate) key: Key,
+    /// The key of a scoped node's slot in a scope (see `compile`).
+    pub(crate) scope_key: Key,
     pub(crate) provides: Py<PyAny>,
     pub(crate) target: Py<PyAny>,
     pub(crate) kind: Kind,
@@ -264,7 +266,7 @@ pub(crate) fn refuse_early(
             node.kind == Kind::Instance
                 || node.cell.as_ref().is_some_and(|c| c.get().is_some())
                 || node.lifetime == Lifetime::Scoped
-                    && ctx.scope.is_some_and(|s| s.has_built(node.key))
+                    && ctx.scope.is_some_and(|s| s.has_built(node.scope_key))
         })
     };
     let Some(refusal) = facts.refusal(root, ctx.scope.is_some(), awaiting, available) else {
@@ -480,7 +482,7 @@ fn start(
                      or register {name} as a singleton or transient"
                 )));
             };
-            Some(scope.cell(node.key))
+            Some(scope.cell(node.scope_key))
         }
     };
     if let Some(cell) = &cell {

@@ -82,6 +82,21 @@ impl<P> Registry<P> {
             .unwrap_or(&[])
     }
 
+    /// The lifetime of what `key` resolves to: its provider's, or for an
+    /// interface with one implementation, that implementation's.
+    pub fn lifetime_of(&self, key: Key) -> Option<Lifetime> {
+        if let Some(provider) = self.providers.get(&key) {
+            return Some(provider.lifetime);
+        }
+        match self.members.get(&key) {
+            Some((false, members)) if members.len() == 1 => members
+                .first()
+                .and_then(|m| self.providers.get(m))
+                .map(|p| p.lifetime),
+            _ => None,
+        }
+    }
+
     /// Bumped by every change; callers cache plans against it.
     pub fn generation(&self) -> u64 {
         self.generation

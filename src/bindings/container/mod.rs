@@ -271,6 +271,7 @@ impl RustContainer {
             registry,
             singletons,
             plans,
+            overrides,
             ..
         } = &mut *state;
         let mut nodes = Vec::with_capacity(plan.nodes.len());
@@ -324,8 +325,18 @@ impl RustContainer {
                     source,
                 ));
             }
+            // While an override affects a scoped node, open scopes keep a
+            // separate instance of it for the override's block: a scope then
+            // agrees with itself (its dependants and `resolve` see one
+            // instance), and gets its earlier instance back afterwards.
+            let scope_key = overrides
+                .iter()
+                .rev()
+                .find(|f| f.affects(node.key))
+                .map_or(node.key, |f| Key(node.key.0 ^ f.token.rotate_left(32)));
             nodes.push(ExecNode {
                 key: node.key,
+                scope_key,
                 provides,
                 target,
                 kind,
@@ -561,6 +572,17 @@ impl RustContainer {
             state.scopes.extend(newer);
         }
         Ok(())
+    }
+
+    /// The lifetime `type_` is provided with here (`None`: no provider, or
+    /// an interface with several): an override keeps it by default.
+    fn _lifetime_of(&self, py: Python<'_>, type_: &Bound<'_, PyAny>) -> PyResult<Option<&'static str>> {
+        self.sync(py)?;
+        Ok(self
+            .read()
+            .registry
+            .lifetime_of(key_of(type_))
+            .map(crate::bindings::keys::lifetime_name))
     }
 
     /// Set the function called with a type whose provider waits for a

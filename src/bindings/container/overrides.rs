@@ -29,6 +29,11 @@ pub(super) struct OverrideFrame {
 }
 
 impl OverrideFrame {
+    /// Whether instances of `key` may hold the overridden provider's.
+    pub(super) fn affects(&self, key: Key) -> bool {
+        self.affected.contains(&key)
+    }
+
     pub(super) fn visit(&self, visit: &pyo3::gc::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
         visit.call(&*self.provider.payload.target)
     }
