@@ -399,6 +399,8 @@ def _container_row(
     def keep(key: str, seconds: float) -> None:
         best[key] = min(best.get(key, seconds), seconds)
 
+    Marker = type("Marker", (), {})
+    marker = Marker()
     existing = make()
     check(existing.resolve(root))
     with _quiet_gc():
@@ -412,6 +414,14 @@ def _container_row(
             keep("container", made - began)
             keep("resolve", done - made)
             keep("total", done - began)
+            del container
+        for _ in range(samples):
+            own = make()
+            began = time.perf_counter()
+            own.register_instance(Marker, marker)
+            keep("register", time.perf_counter() - began)
+            check(own.resolve(root))
+            del own  # dropped untimed: it holds a copy of the snapshot
         for _ in range(samples):
             keep("decorate", decorate_one())
             began = time.perf_counter()
@@ -466,6 +476,7 @@ def containers_markdown(rows: dict[str, list[dict[str, float]]], samples: int) -
         "Container()",
         "first resolve",
         "total",
+        "its first register_instance",
         "one more decoration",
         "then: new Container() + first resolve",
         "then: next resolve of an existing container",
@@ -477,6 +488,7 @@ def containers_markdown(rows: dict[str, list[dict[str, float]]], samples: int) -
             _us(row["container"]),
             _us(row["resolve"]),
             _us(row["total"]),
+            _us(row["register"]),
             _us(row["decorate"]),
             _us(row["new_after_decoration"]),
             _us(row["existing_after_decoration"]),
@@ -488,8 +500,9 @@ def containers_markdown(rows: dict[str, list[dict[str, float]]], samples: int) -
         "## Container creation and first resolve vs classes decorated elsewhere\n\n"
         "A 3-class chain (`Service -> Repository -> Database`) decorated in a registry "
         "that also holds N unrelated decorated classes; best of "
-        f"{samples}. The first three columns: a new container, nothing decorated since "
-        "the last one. The last three: one more class decorated (while containers share "
+        f"{samples}. The first four columns: a new container, nothing decorated since "
+        "the last one (and, on another new container, one `register_instance` of a class "
+        "of its own). The last three: one more class decorated (while containers share "
         "the registry's snapshot), then a new container and its first resolve, or the next "
         "resolve of a container that had resolved `Service` before.\n\n"
         f"`Container(registry=r)`, a `Registry()` of its own:\n\n{own}\n\n"
