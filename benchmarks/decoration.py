@@ -58,23 +58,21 @@ def module_text(classes: int, decorator: str, header: str, seed: int = 7) -> str
 
 @contextmanager
 def _empty_registry() -> Iterator[None]:
-    """Decorators register into a new, empty registry inside the block
-    (skipped, so timings still run, if the registry module is reorganized)."""
+    """Decorators without ``registry=`` register into a new, empty default
+    registry inside the block (skipped, so timings still run, if the
+    registry module is reorganized)."""
     try:
-        import dioxide._container as container_module
         import dioxide._registry as registry_module
-        from dioxide._dioxide_core import _RustContainer
 
-        saved = (registry_module.DECORATED, container_module.DECORATED, registry_module._pending)
+        saved = registry_module.DEFAULT
     except (ImportError, AttributeError):
         yield
         return
-    registry_module.DECORATED = container_module.DECORATED = _RustContainer()
-    registry_module._pending = {}
+    registry_module.DEFAULT = registry_module.Registry()
     try:
         yield
     finally:
-        registry_module.DECORATED, container_module.DECORATED, registry_module._pending = saved
+        registry_module.DEFAULT = saved
 
 
 def _run(code: Any, check: bool) -> float:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import random
+import subprocess
 import sys
 import types
 from pathlib import Path
@@ -77,3 +78,37 @@ def test_framework_without_the_feature_reports_not_applicable() -> None:
     fake = _adapter(UNSUPPORTED={"S6": "no scopes"})
     row = run.run_steady("S6", {"fake": fake}, QUICK, random.Random(0))["rows"]["fake"]
     assert row == {"status": "n/a", "reason": "no scopes"}
+
+
+def test_startup_tables_run_with_tiny_sizes(tmp_path: Path) -> None:
+    """``python -m benchmarks.startup`` (start-up, containers against other
+    decorated classes, register_* linearity) runs and writes its tables; in a
+    child process, since it decorates into the default registry."""
+    out = tmp_path / "startup.md"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.startup",
+            "--classes=12",
+            "--repeat=1",
+            "--sizes=5,40",
+            "--checkpoints=10,30",
+            f"--out={out}",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    text = out.read_text(encoding="utf-8")
+    assert text.strip() == done.stdout.strip()
+    assert "| including class creation |" in text
+    assert "| excluding class creation |" in text
+    assert "| 40 |" in text  # a row per size, in both registry tables
+    assert text.count("| 40 |") == 2
+    assert "| `register_class` | 30 |" in text
+    assert "| `register_instance` | 30 |" in text
+

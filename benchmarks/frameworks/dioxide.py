@@ -1,7 +1,7 @@
 """dioxide: ``register_class`` for S1-S6 (the same compiled plan the
-decorators produce, without touching the process-wide registry that every
-``Container()`` copies); ``@component`` / ``@singleton`` for S7, as the
-start-up of a decorated application."""
+decorators produce, without touching the default registry the decorators
+fill); ``@component`` / ``@singleton`` for S7, as the start-up of a
+decorated application."""
 
 from __future__ import annotations
 
