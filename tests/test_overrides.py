@@ -168,10 +168,22 @@ def test_a_class_replacement_is_wired_from_its_hints_and_built_with_the_scope_gi
     assert container.resolve(Outbox).sent == ["ada@example.com"]
 
 
-def test_a_class_replacement_is_transient_by_default(container: Container, email: Email) -> None:
-    EmailPort, SmtpEmail, FakeEmail = email
+def test_a_class_replacement_keeps_the_lifetime_of_what_it_replaces(
+    container: Container, email: Email
+) -> None:
+    EmailPort, SmtpEmail, FakeEmail = email  # SmtpEmail is a singleton
 
     with container.override(EmailPort, FakeEmail):
+        assert isinstance(container.resolve(EmailPort), FakeEmail)
+        assert container.resolve(EmailPort) is container.resolve(EmailPort)
+
+
+def test_a_class_replacement_takes_the_scope_it_is_given(
+    container: Container, email: Email
+) -> None:
+    EmailPort, SmtpEmail, FakeEmail = email
+
+    with container.override(EmailPort, FakeEmail, scope=Scope.TRANSIENT):
         assert container.resolve(EmailPort) is not container.resolve(EmailPort)
 
 

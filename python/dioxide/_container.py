@@ -257,8 +257,9 @@ class Container(_RustContainer, Closing):
         self, type_: TypeForm[T], replacement: object, *, scope: Optional[Scope] = None
     ) -> AbstractContextManager[None]:
         """Replace the provider of ``type_`` inside a ``with`` block, for
-        tests. ``replacement`` is an instance, a class (wired from its hints,
-        built with ``scope``) or a factory function::
+        tests. ``replacement`` is an instance, a class (wired from its hints)
+        or a factory function; a class or factory lives as long as the
+        provider it replaces unless ``scope`` says otherwise::
 
             with container.override(EmailPort, FakeEmail()):
                 container.resolve(SignupService).signup("a@b.c")
