@@ -576,7 +576,11 @@ impl RustContainer {
 
     /// The lifetime `type_` is provided with here (`None`: no provider, or
     /// an interface with several): an override keeps it by default.
-    fn _lifetime_of(&self, py: Python<'_>, type_: &Bound<'_, PyAny>) -> PyResult<Option<&'static str>> {
+    fn _lifetime_of(
+        &self,
+        py: Python<'_>,
+        type_: &Bound<'_, PyAny>,
+    ) -> PyResult<Option<&'static str>> {
         self.sync(py)?;
         Ok(self
             .read()
