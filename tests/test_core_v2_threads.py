@@ -8,8 +8,9 @@ Threads are started together with a ``Barrier`` and synchronised with
 from __future__ import annotations
 
 import _thread
+import asyncio
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
@@ -319,3 +320,72 @@ def test_a_scope_finalizer_raising_an_interrupt_propagates_it_as_itself(
     assert events == ["close beta", "close alpha"]
     assert scope.closed
     container.close()
+
+
+def test_aclose_propagates_a_finalizers_interrupt_as_itself_after_the_others_ran() -> None:
+    events: list[str] = []
+
+    async def alpha() -> AsyncIterator[Alpha]:
+        yield Alpha()
+        events.append("close alpha")
+        raise ValueError("alpha failed")
+
+    def beta() -> Iterator[Beta]:
+        yield Beta()
+        events.append("close beta")
+        raise KeyboardInterrupt()
+
+    async def gamma() -> AsyncIterator[Gamma]:
+        yield Gamma()
+        events.append("close gamma")
+        raise RuntimeError("gamma failed")
+
+    container = Container(registry=Registry())
+    container.register_factory(Alpha, alpha, scope=Scope.SINGLETON)
+    container.register_factory(Beta, beta, scope=Scope.SINGLETON)
+    container.register_factory(Gamma, gamma, scope=Scope.SINGLETON)
+
+    async def scenario() -> None:
+        await container.aresolve(Alpha)
+        await container.aresolve(Beta)
+        await container.aresolve(Gamma)
+        await container.aclose()
+
+    with pytest.raises(KeyboardInterrupt) as info:
+        asyncio.run(scenario())
+
+    assert type(info.value) is KeyboardInterrupt
+    assert events == ["close gamma", "close beta", "close alpha"]
+    notes = "\n".join(getattr(info.value, "__notes__", []))
+    assert "alpha failed" in notes
+    assert "gamma failed" in notes
+    assert container.closed
+
+
+def test_an_interrupt_from_an_open_scopes_finalizer_still_lets_close_finalize_singletons() -> None:
+    events: list[str] = []
+
+    def scoped() -> Iterator[Alpha]:
+        yield Alpha()
+        events.append("close scoped")
+        raise SystemExit(3)
+
+    def shared() -> Iterator[Beta]:
+        yield Beta()
+        events.append("close singleton")
+
+    container = Container(registry=Registry())
+    container.register_factory(Alpha, scoped, scope=Scope.SCOPED)
+    container.register_factory(Beta, shared, scope=Scope.SINGLETON)
+    container.resolve(Beta)
+    scope = container.create_scope()
+    scope.resolve(Alpha)
+
+    with pytest.raises(SystemExit) as info:
+        container.close()
+
+    assert type(info.value) is SystemExit
+    assert info.value.code == 3
+    assert events == ["close scoped", "close singleton"]
+    assert scope.closed
+    assert container.closed
