@@ -156,6 +156,59 @@ def test_resolving_in_a_scope_while_another_thread_closes_the_container_never_de
         assert counts.closed == counts.opened <= 1
 
 
+def async_pool_container(counts: Counts) -> Container:
+    async def pool() -> AsyncIterator[Pool]:
+        with counts.lock:
+            counts.opened += 1
+        yield Pool()
+        with counts.lock:
+            counts.closed += 1
+
+    container = Container(registry=Registry())
+    container.register_factory(Pool, pool, scope=Scope.SINGLETON)
+    return container
+
+
+def aresolve_until_closed(
+    container: Container, start: threading.Barrier, failures: list[BaseException]
+) -> None:
+    async def loop() -> None:
+        while True:
+            await container.aresolve(Pool)
+
+    start.wait(JOIN_TIMEOUT)
+    try:
+        asyncio.run(loop())
+    except DioxideError:
+        return
+    except BaseException as error:  # noqa: BLE001 - reported to the test
+        failures.append(error)
+
+
+def test_aresolving_in_a_loop_while_another_thread_acloses_never_deadlocks() -> None:
+    for _ in range(ROUNDS):
+        counts = Counts()
+        container = async_pool_container(counts)
+        start = threading.Barrier(2)
+        failures: list[BaseException] = []
+
+        resolver = threading.Thread(
+            target=aresolve_until_closed, args=(container, start, failures)
+        )
+        closer = threading.Thread(
+            target=close_after_start,
+            args=(lambda c=container: asyncio.run(c.aclose()), start, failures),
+        )
+
+        run_pair(resolver, closer)
+
+        assert failures == []
+        assert container.closed
+        # Every resource opened was finalized (an aresolve already under way
+        # when aclose began may open one more, finalized at once).
+        assert counts.closed == counts.opened
+
+
 def test_resolve_on_a_closed_container_raises_resolution_error_without_waiting() -> None:
     counts = Counts()
     registry, service = wired_registry(counts)
