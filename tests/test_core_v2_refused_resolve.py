@@ -341,3 +341,73 @@ def test_aresolve_with_a_missing_provider_does_not_await_the_async_singleton_sib
             asyncio.run(container.aresolve(A))
         assert_dioxide_error(info.value, DependencyNotRegisteredError)
         assert built.calls == []
+
+
+def test_async_provider_in_a_scope_does_not_enter_lifecycle_or_scoped_siblings() -> None:
+    registry = Registry()
+    built = Built()
+
+    @singleton(lifecycle=True, registry=registry)
+    class B:
+        def __enter__(self) -> B:
+            built.calls.append("enter B")
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            built.calls.append("exit B")
+
+    @component(scope=Scope.SCOPED, registry=registry)
+    class D:
+        def __init__(self) -> None:
+            built.calls.append("D")
+
+    class C: ...
+
+    @component(registry=registry)
+    class A:
+        def __init__(self, b: B, d: D, c: C) -> None: ...
+
+    async def make_c() -> C:
+        return C()
+
+    container = Container(registry=registry)
+    container.register_factory(C, make_c, scope=Scope.SCOPED)
+    with container.create_scope() as scope:
+        for _ in range(ATTEMPTS):
+            with pytest.raises(ResolutionError) as info:
+                scope.resolve(A)
+            assert_dioxide_error(info.value, ResolutionError)
+    container.close()
+    assert built.calls == []
+
+
+def test_async_provider_deep_in_the_chain_builds_none_of_the_singletons_above_it() -> None:
+    registry = Registry()
+    built = Built()
+
+    class E: ...
+
+    @singleton(registry=registry)
+    class B:
+        def __init__(self) -> None:
+            built.calls.append("B")
+
+    @singleton(registry=registry)
+    class Mid:
+        def __init__(self, b: B, e: E) -> None:
+            built.calls.append("Mid")
+
+    @component(registry=registry)
+    class Top:
+        def __init__(self, mid: Mid) -> None: ...
+
+    async def make_e() -> E:
+        return E()
+
+    container = Container(registry=registry)
+    container.register_factory(E, make_e)
+    for _ in range(ATTEMPTS):
+        with pytest.raises(ResolutionError) as info:
+            container.resolve(Top)
+        assert_dioxide_error(info.value, ResolutionError)
+        assert built.calls == []
