@@ -173,11 +173,6 @@ def test_a_broken_class_in_one_registry_does_not_reach_another() -> None:
     assert A not in clean
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="validate() still reports the bad completion as \"refers to 'Later', which is not "
-    "defined\" (the stale pending reason), while resolve() says it is not injectable",
-)
 def test_validate_reports_a_bad_completion_as_resolve_does() -> None:
     registry = Registry()
 
@@ -295,12 +290,6 @@ PROVIDER_BEFORE_ITS_PARAMETER_CLASS = """
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="@provider evaluates every annotation to read the return type: a parameter "
-    "naming a class defined later raises 'the return annotation of make_service refers "
-    "to 'Repo'' at import",
-)
 def test_a_provider_whose_parameter_names_a_later_class_is_wired_when_it_appears(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -287,11 +287,6 @@ def test_sync_resolve_works_once_aresolve_built_the_async_singleton() -> None:
     assert container.resolve(B) is b
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="aresolve only checks its async steps for a scoped one before building: "
-    "a sync scoped dependency is refused by the core after the async singleton was built",
-)
 def test_aresolve_outside_a_scope_does_not_await_the_async_singleton_sibling() -> None:
     registry = Registry()
     built = Built()

@@ -182,11 +182,6 @@ def test_dir_of_a_container_shows_no_single_underscore_names() -> None:
         assert public in names
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ContainerScope has no __dir__ filter: dir(scope) lists _async_plan, _cached, "
-    "_finalize, _store, ... (Container's own dir() hides its private names)",
-)
 def test_dir_of_a_scope_shows_no_single_underscore_names() -> None:
     container = Container(registry=Registry())
     with container.create_scope() as scope:

@@ -169,11 +169,6 @@ def test_an_override_entered_before_scopes_open_gives_each_scope_its_own_instanc
             assert first.resolve(Port) is not second.resolve(Port)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a scoped dependant built in the scope before the override is kept: "
-    "scope.resolve(User).port is still the old Impl while scope.resolve(Port) is the Fake",
-)
 def test_an_override_entered_in_an_open_scope_rebuilds_scoped_dependants_built_before() -> None:
     registry, _, user = scoped_port_registry()
     container = Container(registry=registry)
@@ -186,11 +181,6 @@ def test_an_override_entered_in_an_open_scope_rebuilds_scoped_dependants_built_b
             assert scope.resolve(user).port is port
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a scoped instance built during an override outlives the override in its scope: "
-    "after the block scope.resolve(Port) is Impl again but scope.resolve(User).port is the Fake",
-)
 def test_scoped_dependants_built_during_an_override_do_not_outlive_it() -> None:
     registry, impl, user = scoped_port_registry()
     container = Container(registry=registry)
@@ -227,11 +217,6 @@ def test_singleton_dependants_built_during_an_override_do_not_outlive_it() -> No
     assert type(container.resolve(Service).repo) is Repo
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="register_class replacing a scoped provider while a scope is open keeps the "
-    "scoped dependants already built there: their .port is the old Impl",
-)
 def test_register_class_in_an_open_scope_rebuilds_scoped_dependants_built_before() -> None:
     registry, _, user = scoped_port_registry()
     container = Container(registry=registry)

@@ -322,7 +322,7 @@ class Container(_RustContainer, Closing):
                 Container(profile="prod").validate()
         """
         self.registry._retry()
-        errors = self._validate()
+        errors = [self.registry._reason(error) for error in self._validate()]
         if errors:
             raise ValidationError(errors)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import types
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from typing_extensions import get_args, get_origin
@@ -64,11 +65,28 @@ def class_kind(cls: type, lifecycle: bool) -> str:
     return "context_manager"
 
 
+def _shim() -> None: ...
+
+
+def _return_hint(factory: Callable[..., Any], localns: Any) -> Any:
+    """The factory's return annotation, evaluated alone: its parameters may
+    name classes defined later (they are wired when those appear)."""
+    annotations = getattr(factory, "__annotations__", None)
+    if not isinstance(annotations, dict) or "return" not in annotations:
+        return None
+    target = inspect.unwrap(factory)
+    namespace = getattr(target, "__globals__", None)
+    if not isinstance(namespace, dict):
+        return resolve_hints(factory, localns).get("return")
+    shim = types.FunctionType(_shim.__code__, namespace)
+    shim.__annotations__ = {"return": annotations["return"]}
+    return resolve_hints(shim, localns).get("return")
+
+
 def provided_type(factory: Callable[..., Any], localns: Any = None) -> Optional[type]:
     """The class a factory's return annotation names (``Iterator[X]`` and
     ``AsyncIterator[X]`` for generator providers), or None if it has none."""
-    hints = resolve_hints(factory, localns)
-    annotation = hints.get("return")
+    annotation = _return_hint(factory, localns)
     if annotation is None:
         return None
     origin = get_origin(annotation)

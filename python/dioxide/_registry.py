@@ -268,6 +268,15 @@ class Registry:
             # A copy each time: raising one object again would stack tracebacks.
             raise copy.copy(broken)
 
+    def _reason(self, problem: DioxideError) -> DioxideError:
+        """A problem ``validate()`` found, or, for a pending provider whose
+        completion was refused, why it was."""
+        waiting = problem.chain[-1] if problem.chain else None
+        broken = self._broken.get(waiting) if waiting is not None else None
+        if broken is None:
+            return problem
+        return copy.copy(broken)
+
     def _refuse(self, registration: _Registration, error: DioxideError) -> None:
         registration.frame = None
         self._pending.pop(registration.provides, None)

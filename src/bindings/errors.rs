@@ -236,12 +236,20 @@ pub(crate) fn render(
         DomainError::Pending { chain, unresolved } => {
             let waiting = chain.last().map(name).unwrap_or_default();
             let requested = chain.first().map(name).unwrap_or_default();
+            let function = chain
+                .last()
+                .is_some_and(|k| !super::keys::is_type(chain_object(py, *k, types).bind(py)));
+            let annotated = if function {
+                format!("the provider function {waiting}() refers")
+            } else {
+                format!("the constructor of {waiting} refers")
+            };
             with_chain(
                 DioxideError::new(
                     ErrorKind::NotRegistered,
                     format!(
-                        "cannot resolve {requested}: the constructor of {waiting} refers to \
-                         '{unresolved}', which is not defined"
+                        "cannot resolve {requested}: {annotated} to '{unresolved}', which is not \
+                         defined"
                     ),
                 ),
                 chain,

@@ -61,6 +61,10 @@ struct State {
     /// The profile this container was made for (`Container(profile=...)`).
     profile: Option<String>,
     overrides: Vec<OverrideFrame>,
+    /// Per key, the registration that last made its instances stale (its
+    /// provider or one it depends on was replaced): scoped instances are
+    /// kept per epoch, so open scopes build them again.
+    epochs: HashMap<Key, u64>,
     closed: bool,
 }
 
@@ -272,6 +276,7 @@ impl RustContainer {
             singletons,
             plans,
             overrides,
+            epochs,
             ..
         } = &mut *state;
         let mut nodes = Vec::with_capacity(plan.nodes.len());
@@ -329,11 +334,13 @@ impl RustContainer {
             // separate instance of it for the override's block: a scope then
             // agrees with itself (its dependants and `resolve` see one
             // instance), and gets its earlier instance back afterwards.
-            let scope_key = overrides
+            let token = overrides
                 .iter()
                 .rev()
                 .find(|f| f.affects(node.key))
-                .map_or(node.key, |f| Key(node.key.0 ^ f.token.rotate_left(32)));
+                .map_or(0, |f| f.token);
+            let epoch = epochs.get(&node.key).copied().unwrap_or(0);
+            let scope_key = Key(node.key.0 ^ token.rotate_left(32) ^ epoch.rotate_left(48));
             nodes.push(ExecNode {
                 key: node.key,
                 scope_key,

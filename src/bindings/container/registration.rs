@@ -167,10 +167,8 @@ impl RustContainer {
         // Singletons built with a provider this one replaces, and those
         // built on them, are stale.
         let mut stale = keys.clone();
-        if !state.singletons.is_empty() {
-            for key in &replaced {
-                stale.extend(state.registry.dependants_closure(*key));
-            }
+        for key in &replaced {
+            stale.extend(state.registry.dependants_closure(*key));
         }
         forget_built(&mut state, &stale, &mut garbage);
         self.generation.fetch_add(1, Ordering::AcqRel);
@@ -287,6 +285,11 @@ pub(super) fn forget_built(state: &mut State, keys: &[Key], garbage: &mut Garbag
         .plans
         .extend(state.plans.drain().map(|(_, plan)| plan));
     for key in keys {
+        // Scoped instances in open scopes are stale too: the plans compiled
+        // from now on look for them under a new key (see `compile`).
+        state
+            .epochs
+            .insert(*key, SEQUENCE.fetch_add(1, Ordering::Relaxed));
         if let Some(cell) = state.singletons.remove(key) {
             garbage.cells.push(cell);
         }

@@ -78,7 +78,8 @@ impl RustContainer {
                 return Err(render(py, &err, &types).into_pyerr(py));
             }
         }
-        let stale = if invalidate && !state.singletons.is_empty() {
+        let built = !state.singletons.is_empty() || !state.scopes.is_empty();
+        let stale = if invalidate && built {
             registry.stale_since(&state.registry)
         } else {
             Vec::new()
