@@ -9,7 +9,6 @@ scoped type.
 
 from __future__ import annotations
 
-import pytest
 
 from dioxide import Container, Registry, Scope, component, singleton
 
