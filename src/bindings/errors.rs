@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use dioxide_core::{DomainError, Key};
-use pyo3::exceptions::{PyKeyError, PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyAttributeError, PyKeyError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyList};
@@ -295,7 +295,7 @@ pub(crate) fn render(
         DomainError::NeedsScope { chain } => {
             let scoped = chain.last().map(name).unwrap_or_default();
             let subject = match chain.last().map(|k| chain_object(py, *k, types)) {
-                Some(object) => super::exec::subject_name(object.bind(py)),
+                Some(object) => super::keys::subject_name(object.bind(py)),
                 None => scoped.clone(),
             };
             with_chain(
@@ -317,7 +317,7 @@ pub(crate) fn render(
                 }
                 Some(object) => format!(
                     "{} is an async provider",
-                    super::exec::subject_name(object.bind(py))
+                    super::keys::subject_name(object.bind(py))
                 ),
                 None => "an async provider".to_owned(),
             };
@@ -428,4 +428,24 @@ fn register_hint(missing: &str) -> String {
          container with register_class({missing}, ...), \
          register_instance({missing}, ...) or register_factory({missing}, ...)"
     )
+}
+
+/// `BaseException.add_note`, with the `__notes__` fallback of Python < 3.11.
+pub(crate) fn add_note(py: Python<'_>, err: &PyErr, note: &str) {
+    let value = err.value(py);
+    match value.call_method1(pyo3::intern!(py, "add_note"), (note,)) {
+        Ok(_) => {}
+        Err(e) if e.is_instance_of::<PyAttributeError>(py) => {
+            let notes = match value.getattr(pyo3::intern!(py, "__notes__")) {
+                Ok(existing) => existing,
+                Err(_) => {
+                    let fresh = PyList::empty(py).into_any();
+                    let _ = value.setattr(pyo3::intern!(py, "__notes__"), &fresh);
+                    fresh
+                }
+            };
+            let _ = notes.call_method1(pyo3::intern!(py, "append"), (note,));
+        }
+        Err(_) => {}
+    }
 }

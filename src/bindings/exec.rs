@@ -8,129 +8,20 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use dioxide_core::{Key, Lifetime, Plan};
-use pyo3::exceptions::{PyAttributeError, PyStopIteration};
+use dioxide_core::{Key, Lifetime};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyString, PyTuple};
+use pyo3::types::PyList;
 use smallvec::SmallVec;
 
+use super::build::{build, call};
 use super::cell::{Claim, InstanceCell};
+use super::compiled::ExecPlan;
+use super::errors::add_note;
 use super::errors::{render_chain, DioxideError, ErrorKind};
+use super::keys::subject_name;
 use super::lifecycle::{Finalizer, FinalizerKind, Finalizers};
-use super::program::Program;
-use super::scope::ScopeState;
-
-/// How a provider produces its instance.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Kind {
-    /// Call it; the result is the instance (classes and factory functions).
-    Call,
-    /// It is the instance (`register_instance`).
-    Instance,
-    /// Call it, take the one value it yields, finalize it on close.
-    Generator,
-    /// Call it, use `__enter__`'s result, call `__exit__` on close.
-    ContextManager,
-    /// `async def` provider: only `aresolve` can build it.
-    AsyncCall,
-    /// Async generator provider: only `aresolve` can build it.
-    AsyncGenerator,
-    /// An interface answered by its single implementation: forward it.
-    Alias,
-    /// Every implementation of an interface, as a list.
-    Collection,
-}
-
-impl Kind {
-    pub(crate) fn parse(name: &str) -> Option<Self> {
-        Some(match name {
-            "call" => Self::Call,
-            "instance" => Self::Instance,
-            "generator" => Self::Generator,
-            "context_manager" => Self::ContextManager,
-            "async_call" => Self::AsyncCall,
-            "async_generator" => Self::AsyncGenerator,
-            _ => return None,
-        })
-    }
-
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            Self::Call => "call",
-            Self::Instance => "instance",
-            Self::Generator => "generator",
-            Self::ContextManager => "context_manager",
-            Self::AsyncCall => "async_call",
-            Self::AsyncGenerator => "async_generator",
-            Self::Alias => "alias",
-            Self::Collection => "collection",
-        }
-    }
-
-    pub(crate) fn is_async(self) -> bool {
-        matches!(self, Self::AsyncCall | Self::AsyncGenerator)
-    }
-}
-
-#[derive(Copy, Clone, Debug)]
-pub(crate) enum ExecArg {
-    Node(usize),
-    None,
-    EmptyList,
-}
-
-pub(crate) struct ExecNode {
-    pub(crate) key: Key,
-    /// The key of a scoped node's slot in a scope (see `compile`).
-    pub(crate) scope_key: Key,
-    pub(crate) provides: Py<PyAny>,
-    pub(crate) target: Py<PyAny>,
-    pub(crate) kind: Kind,
-    pub(crate) lifetime: Lifetime,
-    /// The container's slot for a singleton.
-    pub(crate) cell: Option<Arc<InstanceCell>>,
-    /// Arguments to pass; parameters left to their defaults are not listed.
-    pub(crate) args: Vec<(Py<PyString>, ExecArg)>,
-    /// How many leading `args` are passed by position; the rest go by keyword.
-    pub(crate) positional: usize,
-}
-
-pub(crate) struct ExecPlan {
-    pub(crate) nodes: Vec<ExecNode>,
-    /// The domain plan these nodes were compiled from (its structure answers
-    /// which chain led to a node).
-    pub(crate) plan: Plan,
-    /// The straight-line form of the plan, when it has one (see `Program`).
-    program: Option<Program>,
-}
-
-impl ExecPlan {
-    /// `nodes` are the binding's form of `plan`'s nodes, index for index.
-    pub(crate) fn new(plan: Plan, nodes: Vec<ExecNode>) -> Self {
-        let program = Program::compile(&nodes);
-        Self {
-            nodes,
-            plan,
-            program,
-        }
-    }
-}
-
-impl ExecPlan {
-    /// Report the references the plan owns to the garbage collector, each
-    /// exactly once. Singletons are not among them: their slots are shared
-    /// with the container's singleton table (and other plans), which reports
-    /// them. Reporting one reference twice makes the collector think an
-    /// object has fewer outside references than it has: it then keeps
-    /// cycles alive, or frees objects that are still in use.
-    pub(crate) fn visit(&self, visit: &pyo3::gc::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
-        for node in &self.nodes {
-            visit.call(&node.provides)?;
-            visit.call(&node.target)?;
-        }
-        Ok(())
-    }
-}
+use super::owner::ScopeState;
+use super::plan::{ExecArg, ExecNode, Kind, Values};
 
 /// Where a resolution runs: the container's finalizers and the active scope.
 pub(crate) struct Ctx<'a> {
@@ -304,7 +195,6 @@ fn chain(py: Python<'_>, plan: &ExecPlan, frames: &[Frame]) -> Vec<Py<PyAny>> {
 
 /// Inline capacities chosen so typical graphs never touch the heap.
 pub(crate) type Frames = SmallVec<[Frame; 16]>;
-pub(crate) type Values = SmallVec<[Py<PyAny>; 16]>;
 
 /// Run the plan from the frames on the stack until the requested value is
 /// built or, in an async run (`task` is the running task), until a
@@ -547,16 +437,6 @@ fn subject(py: Python<'_>, node: &ExecNode) -> String {
     subject_name(node.provides.bind(py))
 }
 
-/// `subject` for any provided type or provider function.
-pub(crate) fn subject_name(provides: &Bound<'_, PyAny>) -> String {
-    let name = super::keys::display_name(provides);
-    if super::keys::is_type(provides) {
-        name
-    } else {
-        format!("{name}()")
-    }
-}
-
 /// Who finalizes what `node` builds: the owner of the instance that will
 /// hold on to it. A transient is held by its nearest non-transient
 /// dependant, so a transient built for a singleton lives (and is finalized)
@@ -581,127 +461,5 @@ fn finalizer_owner<'a>(
     match (holder, ctx.scope) {
         (Lifetime::Singleton, _) | (_, None) => ctx.container_finalizers,
         (_, Some(scope)) => &scope.finalizers,
-    }
-}
-
-/// Call the provider with its arguments and apply its lifecycle protocol;
-/// generators and context managers are handed to `owner` to finalize.
-/// The node's arguments are `values[base..]`; they are consumed.
-fn build<'f>(
-    py: Python<'_>,
-    node: &ExecNode,
-    values: &mut Values,
-    base: usize,
-    owner: impl FnOnce() -> &'f Finalizers,
-) -> PyResult<Py<PyAny>> {
-    match node.kind {
-        Kind::Alias => return Ok(values.pop().unwrap_or_else(|| py.None())),
-        Kind::Collection => return Ok(PyList::new(py, values.drain(base..))?.into_any().unbind()),
-        _ => {}
-    }
-    let produced = call(py, node, values, base)?;
-    match node.kind {
-        Kind::Generator => {
-            let value = match produced.call_method0(pyo3::intern!(py, "__next__")) {
-                Ok(value) => value,
-                Err(err) if err.is_instance_of::<PyStopIteration>(py) => {
-                    let what = if super::keys::is_type(node.provides.bind(py)) {
-                        format!("the generator provider of {}", subject(py, node))
-                    } else {
-                        format!("the generator provider {}", subject(py, node))
-                    };
-                    return Err(DioxideError::new(
-                        ErrorKind::Resolution,
-                        format!("{what} returned without yielding an instance"),
-                    )
-                    .with_hint("a generator provider must `yield` exactly one instance")
-                    .into_pyerr(py));
-                }
-                Err(err) => return Err(err),
-            };
-            keep(
-                py,
-                owner(),
-                Finalizer {
-                    kind: FinalizerKind::Generator,
-                    handle: produced.unbind(),
-                    provides: node.provides.clone_ref(py),
-                },
-            )?;
-            Ok(value.unbind())
-        }
-        Kind::ContextManager => {
-            let value = produced.call_method0(pyo3::intern!(py, "__enter__"))?;
-            keep(
-                py,
-                owner(),
-                Finalizer {
-                    kind: FinalizerKind::ContextManager,
-                    handle: produced.unbind(),
-                    provides: node.provides.clone_ref(py),
-                },
-            )?;
-            Ok(value.unbind())
-        }
-        _ => Ok(produced.unbind()),
-    }
-}
-
-/// Hand a built resource's finalizer to its owner. When the owner began
-/// closing while the resource was being built, nobody would finalize it
-/// later: it is finalized now and the resolve fails.
-fn keep(py: Python<'_>, owner: &Finalizers, finalizer: Finalizer) -> PyResult<()> {
-    let Err(refused) = owner.push(finalizer) else {
-        return Ok(());
-    };
-    let cleanup = super::lifecycle::finalize_now(py, &refused);
-    let error = owner.closing_error(py, &refused.provides);
-    if let Err(failed) = cleanup {
-        error.set_cause(py, Some(failed));
-    }
-    Err(error)
-}
-
-/// Call the provider with `values[base..]` (consumed): by position while
-/// allowed, then by keyword.
-pub(crate) fn call<'py>(
-    py: Python<'py>,
-    node: &ExecNode,
-    values: &mut Values,
-    base: usize,
-) -> PyResult<Bound<'py, PyAny>> {
-    let target = node.target.bind(py);
-    let count = values.len().saturating_sub(base);
-    if count == 0 {
-        return target.call0();
-    }
-    if node.positional >= count {
-        return target.call1(PyTuple::new(py, values.drain(base..))?);
-    }
-    let kwargs = PyDict::new(py);
-    let keywords = values.drain(base + node.positional..);
-    for ((name, _), value) in node.args.iter().skip(node.positional).zip(keywords) {
-        kwargs.set_item(name.bind(py), value)?;
-    }
-    target.call(PyTuple::new(py, values.drain(base..))?, Some(&kwargs))
-}
-
-/// `BaseException.add_note`, with the `__notes__` fallback of Python < 3.11.
-pub(crate) fn add_note(py: Python<'_>, err: &PyErr, note: &str) {
-    let value = err.value(py);
-    match value.call_method1(pyo3::intern!(py, "add_note"), (note,)) {
-        Ok(_) => {}
-        Err(e) if e.is_instance_of::<PyAttributeError>(py) => {
-            let notes = match value.getattr(pyo3::intern!(py, "__notes__")) {
-                Ok(existing) => existing,
-                Err(_) => {
-                    let fresh = PyList::empty(py).into_any();
-                    let _ = value.setattr(pyo3::intern!(py, "__notes__"), &fresh);
-                    fresh
-                }
-            };
-            let _ = notes.call_method1(pyo3::intern!(py, "append"), (note,));
-        }
-        Err(_) => {}
     }
 }

@@ -238,3 +238,13 @@ impl std::hash::Hasher for KeyHasher {
 
 pub(crate) type KeyMap<V> =
     std::collections::HashMap<Key, V, std::hash::BuildHasherDefault<KeyHasher>>;
+
+/// `subject` for any provided type or provider function.
+pub(crate) fn subject_name(provides: &Bound<'_, PyAny>) -> String {
+    let name = super::keys::display_name(provides);
+    if super::keys::is_type(provides) {
+        name
+    } else {
+        format!("{name}()")
+    }
+}

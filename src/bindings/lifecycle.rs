@@ -50,7 +50,7 @@ impl Finalizers {
     /// The error for a resource built while this owner was closing (it has
     /// been finalized, or is being).
     pub(crate) fn closing_error(&self, py: Python<'_>, provides: &Py<PyAny>) -> PyErr {
-        let subject = super::exec::subject_name(provides.bind(py));
+        let subject = super::keys::subject_name(provides.bind(py));
         let (kind, owner, hint) = if self.in_scope {
             (
                 super::errors::ErrorKind::Scope,
@@ -137,12 +137,12 @@ pub(crate) fn finalize_until_async<'py>(
         };
         if let Err(err) = outcome {
             let value = err.value(py);
-            super::exec::add_note(
+            super::errors::add_note(
                 py,
                 &err,
                 &format!(
                     "dioxide: raised while finalizing {}",
-                    super::exec::subject_name(finalizer.provides.bind(py))
+                    super::keys::subject_name(finalizer.provides.bind(py))
                 ),
             );
             errors.append(value)?;
@@ -228,7 +228,7 @@ pub(crate) fn close_sync(
             break;
         }
         let provides = pending.get_item(0)?;
-        let subject = super::exec::subject_name(&provides);
+        let subject = super::keys::subject_name(&provides);
         let refused = super::errors::DioxideError::new(
             super::errors::ErrorKind::Resolution,
             format!("{subject} has an async finalizer, which a synchronous close() cannot run"),
@@ -291,7 +291,7 @@ pub(crate) fn raise_together(
         for (i, other) in errors.iter().enumerate() {
             if i != index {
                 let shown = other.repr().map(|r| r.to_string()).unwrap_or_default();
-                super::exec::add_note(
+                super::errors::add_note(
                     py,
                     &raised,
                     &format!("dioxide: another finalizer failed while closing {what}: {shown}"),
@@ -313,7 +313,7 @@ pub(crate) fn raise_together(
         .map(|e| e.repr().map(|r| r.to_string()).unwrap_or_default())
         .collect();
     let err = PyErr::from_value(first.clone());
-    super::exec::add_note(py, &err, &format!("{message}: {}", others.join(", ")));
+    super::errors::add_note(py, &err, &format!("{message}: {}", others.join(", ")));
     Err(err)
 }
 

@@ -15,13 +15,12 @@ use pyo3::exceptions::{PyRuntimeError, PyStopAsyncIteration, PyStopIteration};
 use pyo3::prelude::*;
 
 use super::cell::InstanceCell;
-use super::container::RustContainer;
+use super::compiled::ExecPlan;
 use super::errors::{DioxideError, ErrorKind};
-use super::exec::{
-    building_failed, drive, finish, release_claims, Ctx, Drive, ExecPlan, Frame, Frames, Values,
-};
-use super::lifecycle::Finalizer;
-use super::scope::RustScope;
+use super::exec::{building_failed, drive, finish, release_claims, Ctx, Drive, Frame, Frames};
+use super::lifecycle::{Finalizer, Finalizers};
+use super::owner::ScopeState;
+use super::plan::Values;
 
 /// What the resolution is waiting for.
 enum Waiting {
@@ -56,8 +55,10 @@ enum Resume {
 #[pyclass(module = "dioxide._dioxide_core", name = "_Resolution")]
 pub(crate) struct Resolution {
     plan: Arc<ExecPlan>,
-    container: Py<RustContainer>,
-    scope: Option<Py<RustScope>>,
+    /// Where what it builds is finalized: the container's finalizers, and
+    /// the scope it runs in.
+    container: Arc<Finalizers>,
+    scope: Option<Arc<ScopeState>>,
     task: u64,
     frames: Frames,
     values: Values,
@@ -68,8 +69,8 @@ pub(crate) struct Resolution {
 impl Resolution {
     pub(crate) fn new(
         plan: Arc<ExecPlan>,
-        container: Py<RustContainer>,
-        scope: Option<Py<RustScope>>,
+        container: Arc<Finalizers>,
+        scope: Option<Arc<ScopeState>>,
         task: u64,
     ) -> Self {
         let mut frames = Frames::new();
@@ -137,10 +138,9 @@ impl Resolution {
                 return Err(PyErr::from_value(error.into_bound(py)));
             }
             let drove = {
-                let scope = self.scope.as_ref().map(|s| s.get().state());
                 let ctx = Ctx {
-                    container_finalizers: &self.container.get().finalizers,
-                    scope,
+                    container_finalizers: &self.container,
+                    scope: self.scope.as_deref(),
                 };
                 drive(
                     py,
@@ -182,10 +182,9 @@ impl Resolution {
     fn resumed(&mut self, py: Python<'_>, waiting: Waiting, value: Py<PyAny>) -> PyResult<()> {
         match waiting {
             Waiting::Provider { generator, .. } => {
-                let scope = self.scope.as_ref().map(|s| s.get().state());
                 let ctx = Ctx {
-                    container_finalizers: &self.container.get().finalizers,
-                    scope,
+                    container_finalizers: &self.container,
+                    scope: self.scope.as_deref(),
                 };
                 let refused = finish(
                     py,
@@ -233,7 +232,7 @@ impl Resolution {
                     .and_then(|f| self.plan.nodes.get(f.node))
                     .map(|n| {
                         let provides = n.provides.bind(py);
-                        let subject = super::exec::subject_name(provides);
+                        let subject = super::keys::subject_name(provides);
                         if super::keys::is_type(provides) {
                             format!("the async generator provider of {subject}")
                         } else {

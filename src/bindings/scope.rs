@@ -2,49 +2,15 @@
 //! finalizers. Singletons and plans stay with the container.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use dioxide_core::Key;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
-use super::cell::InstanceCell;
 use super::container::RustContainer;
 use super::errors::{DioxideError, ErrorKind};
-use super::keys::KeyMap;
-use super::lifecycle::{close_sync, finalize_until_async, Finalizers};
-
-pub(crate) struct ScopeState {
-    cells: Mutex<KeyMap<Arc<InstanceCell>>>,
-    pub(crate) finalizers: Finalizers,
-}
-
-impl Default for ScopeState {
-    fn default() -> Self {
-        Self {
-            cells: Mutex::default(),
-            finalizers: Finalizers::for_scope(),
-        }
-    }
-}
-
-impl ScopeState {
-    /// This scope's slot for a scoped provider, created on first use.
-    pub(crate) fn cell(&self, key: Key) -> Arc<InstanceCell> {
-        let mut cells = self.cells.lock().unwrap_or_else(|p| p.into_inner());
-        Arc::clone(cells.entry(key).or_default())
-    }
-
-    /// Whether this scope holds a built instance for `key`.
-    pub(crate) fn has_built(&self, key: Key) -> bool {
-        let cells = self.cells.lock().unwrap_or_else(|p| p.into_inner());
-        cells.get(&key).is_some_and(|c| c.get().is_some())
-    }
-
-    fn take_cells(&self) -> KeyMap<Arc<InstanceCell>> {
-        std::mem::take(&mut *self.cells.lock().unwrap_or_else(|p| p.into_inner()))
-    }
-}
+use super::lifecycle::{close_sync, finalize_until_async};
+use super::owner::ScopeState;
 
 #[pyclass(
     name = "_RustScope",
@@ -54,7 +20,7 @@ impl ScopeState {
 )]
 pub(crate) struct RustScope {
     container: Py<RustContainer>,
-    state: ScopeState,
+    state: Arc<ScopeState>,
     closed: AtomicBool,
 }
 
@@ -62,7 +28,7 @@ impl RustScope {
     pub(crate) fn new(container: Py<RustContainer>) -> Self {
         Self {
             container,
-            state: ScopeState::default(),
+            state: Arc::default(),
             closed: AtomicBool::new(false),
         }
     }
@@ -76,10 +42,6 @@ impl RustScope {
         self.container
             .get()
             .resolve_with(py, type_, Some(&self.state))
-    }
-
-    pub(crate) fn state(&self) -> &ScopeState {
-        &self.state
     }
 
     fn check_open(&self, py: Python<'_>) -> PyResult<()> {
@@ -116,7 +78,7 @@ impl RustScope {
         RustContainer::aresolve_with(
             this.container.bind(py),
             type_,
-            Some(slf.clone().unbind()),
+            Some(Arc::clone(&this.state)),
             task,
         )
     }

@@ -8,10 +8,11 @@ use dioxide_core::{DomainError, Key, Lifetime};
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 
-use super::{types_for, RustContainer};
+use super::resolve::types_for;
+use super::RustContainer;
 use crate::bindings::errors::{keys_of, named_only_hint, profile_hint, render, DioxideError};
-use crate::bindings::exec::Kind;
 use crate::bindings::keys::{display_name, graph_node, key_of, lifetime_name, named_parts};
+use crate::bindings::plan::Kind;
 
 impl RustContainer {
     /// Say more about a missing provider when the registries know why it

@@ -9,7 +9,8 @@ use dioxide_core::{Key, Provider};
 use pyo3::prelude::*;
 
 use super::registration::{parse_entry, Entry, Payload, SEQUENCE};
-use super::{error_types, Garbage, RustContainer};
+use super::resolve::error_types;
+use super::{Garbage, RustContainer};
 use crate::bindings::cell::InstanceCell;
 use crate::bindings::errors::render;
 

@@ -8,13 +8,14 @@ use std::sync::Arc;
 use dioxide_core::{Dependency, Exposure, Fallback, Key, Lifetime, Provider};
 use pyo3::prelude::*;
 
-use super::{error_types, Garbage, RustContainer, State};
+use super::resolve::error_types;
+use super::{Garbage, RustContainer, State};
 use crate::bindings::errors::{render, DioxideError, ErrorKind};
-use crate::bindings::exec::Kind;
 use crate::bindings::keys::{
     chain_object, display_name, is_type, key_name, key_of, list_key, named_key, parse_lifetime,
     value_key, value_name,
 };
+use crate::bindings::plan::Kind;
 
 /// Two payloads are the same registration when their sequence numbers are.
 impl PartialEq for Payload {

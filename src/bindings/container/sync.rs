@@ -15,7 +15,8 @@ use dioxide_core::{DomainError, Key, Provider, Registry};
 use pyo3::prelude::*;
 
 use super::registration::{forget_built, Payload};
-use super::{error_types, Garbage, RustContainer};
+use super::resolve::error_types;
+use super::{Garbage, RustContainer};
 use crate::bindings::errors::render;
 
 impl RustContainer {

@@ -1,4 +1,5 @@
-//! Straight-line programs: the fast form of a resolution plan.
+//! A compiled plan (`ExecPlan`) and its straight-line form (`Program`),
+//! the fast path for plans whose shared instances all exist.
 
 use std::sync::Arc;
 
@@ -7,9 +8,12 @@ use pyo3::prelude::*;
 use pyo3::types::PyList;
 use smallvec::SmallVec;
 
+use super::build::call;
 use super::cell::InstanceCell;
+use super::errors::add_note;
 use super::errors::render_chain;
-use super::exec::{add_note, call, ExecArg, ExecNode, ExecPlan, Kind, Values};
+use super::plan::{ExecArg, ExecNode, Kind, Values};
+use dioxide_core::Plan;
 
 /// One step of a straight-line program; values live on one stack.
 #[derive(Copy, Clone, Debug)]
@@ -149,5 +153,42 @@ impl ExecPlan {
             .filter_map(|key| self.nodes.iter().find(|n| n.key == key))
             .map(|n| n.provides.clone_ref(py))
             .collect()
+    }
+}
+
+pub(crate) struct ExecPlan {
+    pub(crate) nodes: Vec<ExecNode>,
+    /// The domain plan these nodes were compiled from (its structure answers
+    /// which chain led to a node).
+    pub(crate) plan: Plan,
+    /// The straight-line form of the plan, when it has one (see `Program`).
+    pub(crate) program: Option<Program>,
+}
+
+impl ExecPlan {
+    /// `nodes` are the binding's form of `plan`'s nodes, index for index.
+    pub(crate) fn new(plan: Plan, nodes: Vec<ExecNode>) -> Self {
+        let program = Program::compile(&nodes);
+        Self {
+            nodes,
+            plan,
+            program,
+        }
+    }
+}
+
+impl ExecPlan {
+    /// Report the references the plan owns to the garbage collector, each
+    /// exactly once. Singletons are not among them: their slots are shared
+    /// with the container's singleton table (and other plans), which reports
+    /// them. Reporting one reference twice makes the collector think an
+    /// object has fewer outside references than it has: it then keeps
+    /// cycles alive, or frees objects that are still in use.
+    pub(crate) fn visit(&self, visit: &pyo3::gc::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
+        for node in &self.nodes {
+            visit.call(&node.provides)?;
+            visit.call(&node.target)?;
+        }
+        Ok(())
     }
 }

@@ -1,0 +1,323 @@
+//! Resolving: a type's plan, compiled once from the registry snapshot into
+//! the binding's form, then run by the executor (synchronously, or as an
+//! awaitable for `aresolve`).
+
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use dioxide_core::{ArgSource, DomainError, Key, Lifetime, Role};
+use pyo3::prelude::*;
+
+use super::registration::not_a_type;
+use super::{RustContainer, State};
+use crate::bindings::compiled::ExecPlan;
+use crate::bindings::errors::{keys_of, render, DioxideError, ErrorKind};
+use crate::bindings::exec::{refuse_early, run, Ctx};
+use crate::bindings::keys::{chain_object, is_type, key_of};
+use crate::bindings::owner::ScopeState;
+use crate::bindings::plan::{ExecArg, ExecNode, Kind};
+use crate::bindings::resume::Resolution;
+
+impl RustContainer {
+    pub(crate) fn resolve_with(
+        &self,
+        py: Python<'_>,
+        type_: &Bound<'_, PyAny>,
+        scope: Option<&ScopeState>,
+    ) -> PyResult<Py<PyAny>> {
+        // Hot path: one read-locked lookup. A built singleton is returned
+        // right there, with no plan to clone and nothing to run (S1 in
+        // benchmarks/); otherwise the plan is taken out of the lock to run.
+        let cached = {
+            let state = self.read();
+            if !state.closed && Self::in_sync(&state) {
+                match state.plans.get(&key_of(type_)) {
+                    Some(plan) => match plan
+                        .nodes
+                        .last()
+                        .and_then(|r| r.cell.as_ref())
+                        .and_then(|c| c.get())
+                    {
+                        Some(value) => return Ok(value.clone_ref(py)),
+                        None => Some(Arc::clone(plan)),
+                    },
+                    None => None,
+                }
+            } else {
+                None
+            }
+        };
+        let plan = match cached {
+            Some(plan) => plan,
+            None => self.plan_for(py, type_)?,
+        };
+        let ctx = Ctx {
+            container_finalizers: &self.finalizers,
+            scope,
+        };
+        run(py, &plan, &ctx)
+    }
+
+    /// The awaitable `aresolve` awaits: the same plan as `resolve`, run by
+    /// the same executor, suspended on each async provider (see `resume`).
+    /// Refused before anything runs when the plan needs a scope it lacks.
+    pub(crate) fn aresolve_with(
+        slf: &Bound<'_, Self>,
+        type_: &Bound<'_, PyAny>,
+        scope: Option<Arc<ScopeState>>,
+        task: u64,
+    ) -> PyResult<Resolution> {
+        let py = slf.py();
+        let this = slf.get();
+        let plan = this.plan_for(py, type_)?;
+        let ctx = Ctx {
+            container_finalizers: &this.finalizers,
+            scope: scope.as_deref(),
+        };
+        let root = plan.nodes.len().saturating_sub(1);
+        refuse_early(py, &plan, &ctx, root, true)?;
+        Ok(Resolution::new(
+            plan,
+            Arc::clone(&this.finalizers),
+            scope,
+            task,
+        ))
+    }
+
+    fn in_sync(state: &State) -> bool {
+        Self::parent_generation(state).is_none_or(|g| g == state.parent_generation)
+    }
+
+    fn parent_generation(state: &State) -> Option<u64> {
+        state
+            .parent
+            .as_ref()
+            .map(|p| p.get().generation.load(Ordering::Acquire))
+    }
+
+    fn plan_for(&self, py: Python<'_>, type_: &Bound<'_, PyAny>) -> PyResult<Arc<ExecPlan>> {
+        let key = key_of(type_);
+        {
+            let state = self.read();
+            if !state.closed && Self::in_sync(&state) {
+                if let Some(plan) = state.plans.get(&key) {
+                    return Ok(Arc::clone(plan));
+                }
+            }
+        }
+        // Errors are built with no lock held: building one runs Python code,
+        // which may switch threads to one that waits for this lock.
+        if self.is_closed() {
+            return Err(Self::closed_error(py));
+        }
+        if !is_type(type_) {
+            return Err(not_a_type(py, "resolve()", type_));
+        }
+        self.sync(py)?;
+        match self.compile(py, key, type_, true) {
+            Err(Refused::Pending(pending)) => {
+                // A forward reference may have become resolvable since the
+                // registry last looked (a class defined without a
+                // decorator): let it complete what it can, then try again.
+                self.complete_pending(py, pending.bind(py))?;
+                self.sync(py)?;
+                self.compile(py, key, type_, false)
+                    .map_err(|r| r.into_pyerr(py))
+            }
+            other => other.map_err(|r| r.into_pyerr(py)),
+        }
+    }
+
+    /// Ask the parent registry to complete the forward references it waits
+    /// for. Its error (the completion of `pending` is refused) is the
+    /// resolve's.
+    fn complete_pending(&self, py: Python<'_>, pending: &Bound<'_, PyAny>) -> PyResult<()> {
+        let completer = {
+            let state = self.read();
+            let owner = match state.parent.as_ref() {
+                Some(parent) => parent
+                    .get()
+                    .read()
+                    .completer
+                    .as_ref()
+                    .map(|c| c.clone_ref(py)),
+                None => state.completer.as_ref().map(|c| c.clone_ref(py)),
+            };
+            owner
+        };
+        if let Some(completer) = completer {
+            completer.call1(py, (pending,))?;
+        }
+        Ok(())
+    }
+
+    fn compile(
+        &self,
+        py: Python<'_>,
+        key: Key,
+        type_: &Bound<'_, PyAny>,
+        complete: bool,
+    ) -> Result<Arc<ExecPlan>, Refused> {
+        let mut state = self.write();
+        if let Some(plan) = state.plans.get(&key) {
+            return Ok(Arc::clone(plan));
+        }
+        let plan = match state.registry.plan(key) {
+            Ok(plan) => plan,
+            Err(err) => {
+                let mut types = error_types(py, &state, &err);
+                types.entry(key).or_insert_with(|| type_.clone().unbind());
+                drop(state);
+                if let (DomainError::Pending { chain, .. }, true) = (&err, complete) {
+                    if let Some(last) = chain.last() {
+                        let pending = chain_object(py, *last, &types);
+                        return Err(Refused::Pending(pending));
+                    }
+                }
+                return Err(Refused::Error(
+                    self.explain_missing(py, &err, render(py, &err, &types))
+                        .into_pyerr(py),
+                ));
+            }
+        };
+        let types = types_for(py, &state, plan.nodes.iter().map(|n| n.key));
+        let types = &types;
+        let State {
+            registry,
+            singletons,
+            plans,
+            overrides,
+            epochs,
+            ..
+        } = &mut *state;
+        let mut nodes = Vec::with_capacity(plan.nodes.len());
+        for node in &plan.nodes {
+            let (target, kind, by_position): (Py<PyAny>, Kind, &[bool]) = match node.role {
+                Role::Alias => (py.None(), Kind::Alias, &[]),
+                Role::Collection => (py.None(), Kind::Collection, &[]),
+                Role::Build => {
+                    let Some(provider) = registry.get(node.key) else {
+                        return Err(Refused::Error(
+                            DioxideError::new(
+                                ErrorKind::Resolution,
+                                "plan refers to an unknown provider",
+                            )
+                            .into_pyerr(py),
+                        ));
+                    };
+                    (
+                        provider.payload.target.clone_ref(py),
+                        provider.payload.kind,
+                        provider.payload.positional.as_slice(),
+                    )
+                }
+            };
+            let provides = if node.key == key {
+                type_.clone().unbind()
+            } else {
+                chain_object(py, node.key, types)
+            };
+            let cell = (node.lifetime == Lifetime::Singleton && kind != Kind::Instance)
+                .then(|| Arc::clone(singletons.entry(node.key).or_default()));
+            // Arguments go by position while every parameter before them is
+            // passed too (cheaper than a keyword dict), the rest by keyword;
+            // parameters left to their defaults are not passed at all.
+            let mut positional = 0;
+            let mut args = Vec::with_capacity(node.args.len());
+            for (index, arg) in node.args.iter().enumerate() {
+                let source = match arg.source {
+                    ArgSource::Node(index) => ExecArg::Node(index),
+                    ArgSource::None => ExecArg::None,
+                    ArgSource::EmptyList => ExecArg::EmptyList,
+                    ArgSource::Default => continue,
+                };
+                let in_order = matches!(kind, Kind::Alias | Kind::Collection)
+                    || by_position.get(index).copied().unwrap_or(false);
+                if in_order && positional == index {
+                    positional += 1;
+                }
+                args.push((
+                    pyo3::types::PyString::intern(py, &arg.param).unbind(),
+                    source,
+                ));
+            }
+            // While an override affects a scoped node, open scopes keep a
+            // separate instance of it for the override's block: a scope then
+            // agrees with itself (its dependants and `resolve` see one
+            // instance), and gets its earlier instance back afterwards.
+            let token = overrides
+                .iter()
+                .rev()
+                .find(|f| f.affects(node.key))
+                .map_or(0, |f| f.token);
+            let epoch = epochs.get(&node.key).copied().unwrap_or(0);
+            let scope_key = Key(node.key.0 ^ token.rotate_left(32) ^ epoch.rotate_left(48));
+            nodes.push(ExecNode {
+                key: node.key,
+                scope_key,
+                provides,
+                target,
+                kind,
+                lifetime: node.lifetime,
+                cell,
+                positional,
+                args,
+            });
+        }
+        let compiled = Arc::new(ExecPlan::new(plan, nodes));
+        plans.insert(key, Arc::clone(&compiled));
+        Ok(compiled)
+    }
+}
+
+/// Why `compile` made no plan.
+enum Refused {
+    /// The provider of this type waits for a forward reference.
+    Pending(Py<PyAny>),
+    Error(PyErr),
+}
+
+impl Refused {
+    fn into_pyerr(self, py: Python<'_>) -> PyErr {
+        match self {
+            Self::Error(err) => err,
+            // Only made when the caller asked to complete pending providers.
+            Self::Pending(pending) => DioxideError::new(
+                ErrorKind::Resolution,
+                format!(
+                    "{} waits for a forward reference",
+                    crate::bindings::keys::display_name(pending.bind(py))
+                ),
+            )
+            .into_pyerr(py),
+        }
+    }
+}
+
+pub(super) fn error_types(
+    py: Python<'_>,
+    state: &State,
+    err: &DomainError,
+) -> HashMap<Key, Py<PyAny>> {
+    types_for(py, state, keys_of(err))
+}
+
+/// The type objects behind `keys`, from this container's own types or its
+/// parent registry's, for naming them.
+pub(super) fn types_for(
+    py: Python<'_>,
+    state: &State,
+    keys: impl IntoIterator<Item = Key>,
+) -> HashMap<Key, Py<PyAny>> {
+    let parent = state.parent.as_ref().map(|p| p.get().read());
+    keys.into_iter()
+        .filter_map(|k| {
+            state
+                .types
+                .get(&k)
+                .or_else(|| parent.as_ref().and_then(|p| p.types.get(&k)))
+                .map(|t| (k, t.clone_ref(py)))
+        })
+        .collect()
+}
