@@ -9,6 +9,7 @@ from typing import Any, Optional
 
 from typing_extensions import Self, TypeAlias, disjoint_base
 
+from dioxide._registry import Entry
 from dioxide.exceptions import DioxideError
 
 __all__ = [
@@ -23,16 +24,8 @@ __all__ = [
 
 __version__: str
 
-# (parameter, type, fallback, flavor, name, positional): fallback 0 = required,
-# 1 = keep the default, 2 = pass None, 3 = empty list; flavor "type", "named",
-# "value" or "list".
-_Dependency: TypeAlias = tuple[str, type, int, str, Optional[str], bool]
-# (provides, target, lifetime, kind, dependencies, pending forward reference,
-# [(interface, name or None)], profiles or None); `provides` is the class, or
-# the provider function for a named provider.
-_Entry: TypeAlias = tuple[
-    object, object, str, str, list[_Dependency], Optional[str], list[tuple[type, Optional[str]]], Optional[list[str]]
-]
+# A registration (with `dioxide._introspect.Dependency` items), read by field name.
+_Entry: TypeAlias = Entry
 # (key, flavor, name, qualifier or None): a key as a graph node; flavor "type",
 # "function", "named", "value" or "list".
 _GraphNode: TypeAlias = tuple[int, str, str, Optional[str]]

@@ -23,7 +23,7 @@ from dioxide._introspect import (
 from dioxide._kinds import check_shape, class_kind, factory_kind
 from dioxide._lifecycle import Closing, task_token
 import dioxide._registry as _registry
-from dioxide._registry import Registry, caller_namespace
+from dioxide._registry import Entry, Registry, caller_namespace
 from dioxide._scope import ContainerScope, Scope
 from dioxide._graph import render_graph
 from dioxide.exceptions import DioxideTypeError, ValidationError
@@ -161,7 +161,7 @@ class Container(_RustContainer, Closing):
                 chain=[type_],
                 hint=f"pass a {describe(type_)} instance, or register it under its own type",
             )
-        self._register([(provides, instance, Scope.SINGLETON.value, "instance", [], None, [], None)])
+        self._register([Entry(provides, instance, Scope.SINGLETON.value, "instance", [])])
 
     def register_class(
         self,
@@ -193,7 +193,7 @@ class Container(_RustContainer, Closing):
             deps = class_dependencies(implementation, caller_namespace(1))
         except UnresolvedReference as unresolved:
             raise self._unresolved(implementation, unresolved) from None
-        self._register([(provides, implementation, checked.value, kind, deps, None, [], None)])
+        self._register([Entry(provides, implementation, checked.value, kind, deps)])
 
     def register_factory(
         self,
@@ -237,7 +237,7 @@ class Container(_RustContainer, Closing):
         except UnresolvedReference as unresolved:
             raise self._unresolved(factory, unresolved) from None
         self._register(
-            [(provides, factory, checked.value, factory_kind(target), deps, None, [], None)]
+            [Entry(provides, factory, checked.value, factory_kind(target), deps)]
         )
 
     def register_value(self, name: str, value: object) -> None:
@@ -277,7 +277,7 @@ class Container(_RustContainer, Closing):
         else:
             checked = _check_scope(scope, "override()")
         localns = caller_namespace(1)
-        entry: tuple[Any, ...]
+        entry: Entry
         if isinstance(replacement, type):
             if _is_subclass(replacement, provides) is False:
                 raise DioxideTypeError(
@@ -289,11 +289,11 @@ class Container(_RustContainer, Closing):
                     "an instance of one, or a factory",
                 )
             deps = self._dependencies(replacement, class_dependencies, localns)
-            entry = (provides, replacement, checked.value, "call", deps, None, [], None)
+            entry = Entry(provides, replacement, checked.value, "call", deps)
         elif inspect.isfunction(replacement) or inspect.ismethod(replacement):
             deps = self._dependencies(replacement, callable_dependencies, localns)
             kind = factory_kind(replacement)
-            entry = (provides, replacement, checked.value, kind, deps, None, [], None)
+            entry = Entry(provides, replacement, checked.value, kind, deps)
         else:
             if _is_instance(replacement, provides) is False:
                 raise DioxideTypeError(
@@ -303,7 +303,7 @@ class Container(_RustContainer, Closing):
                     chain=[provides],
                     hint="pass an instance of the overridden type, a class or a factory",
                 )
-            entry = (provides, replacement, Scope.SINGLETON.value, "instance", [], None, [], None)
+            entry = Entry(provides, replacement, Scope.SINGLETON.value, "instance", [])
         return _Override(self, entry)
 
     def _dependencies(self, target: Any, read: Callable[..., Any], localns: Any) -> Any:
@@ -360,7 +360,7 @@ class Container(_RustContainer, Closing):
 class _Override(AbstractContextManager[None]):
     """The context manager returned by :meth:`Container.override`."""
 
-    def __init__(self, container: Container, entry: tuple[Any, ...]) -> None:
+    def __init__(self, container: Container, entry: Entry) -> None:
         self._container = container
         self._entry = entry
         self._token: Optional[int] = None

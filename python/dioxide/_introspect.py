@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import collections.abc
+import enum
 import re
 import sys
 import types
@@ -36,16 +37,41 @@ __all__ = [
     "describe",
 ]
 
-#: How a parameter is filled when its type has no provider (mirrors the
-#: Rust domain's ``Fallback``).
-REQUIRED, KEEP_DEFAULT, PASS_NONE, EMPTY_LIST = 0, 1, 2, 3
+class Fallback(enum.IntEnum):
+    """How a parameter is filled when its type has no provider (the Rust
+    domain's ``Fallback``)."""
 
-#: ``(parameter name, type, fallback, flavor, name, positional)`` as the
-#: Rust core expects it; flavor is "type", "named", "value" or "list";
-#: positional says the argument may be passed by position (every parameter
-#: before it is injected too), which makes the call cheaper.
-Dependency = tuple[str, type, int, str, Optional[str], bool]
-_Found = tuple[str, type, int, str, Optional[str]]
+    REQUIRED = 0
+    KEEP_DEFAULT = 1
+    PASS_NONE = 2
+    EMPTY_LIST = 3
+
+
+REQUIRED, KEEP_DEFAULT, PASS_NONE, EMPTY_LIST = (
+    Fallback.REQUIRED,
+    Fallback.KEEP_DEFAULT,
+    Fallback.PASS_NONE,
+    Fallback.EMPTY_LIST,
+)
+
+
+class Dependency(NamedTuple):
+    """One injected parameter, as the Rust core reads it (by field name)."""
+
+    param: str
+    #: The annotated type (for a ``Value``, ``object``).
+    annotation: Any
+    fallback: Fallback
+    #: "type", "named" (``annotation`` qualified by ``name``), "value" (the
+    #: configuration value ``name``) or "list" (every implementation).
+    flavor: str
+    name: Optional[str]
+    #: May be passed by position (every parameter before it is injected
+    #: too), which makes the call cheaper.
+    positional: bool
+
+
+_Found = tuple[str, Any, Fallback, str, Optional[str]]
 
 #: Annotations that ask for every implementation of their item type.
 _COLLECTIONS: frozenset[Any] = frozenset(
@@ -316,7 +342,7 @@ def _plain_dependencies(
         else:
             has_default = name in keyword_defaults
         found.append(
-            (
+            Dependency(
                 name,
                 annotation,
                 KEEP_DEFAULT if has_default else REQUIRED,
@@ -356,7 +382,7 @@ def _read_dependencies(
             unbroken = False
             continue
         unbroken = unbroken and parameter.kind == "positional_or_keyword"
-        found.append((*dependency, unbroken))
+        found.append(Dependency(*dependency, unbroken))
     return found
 
 

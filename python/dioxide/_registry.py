@@ -19,7 +19,7 @@ import sys
 import threading
 from types import FrameType
 from collections.abc import Iterator, Mapping
-from typing import Any, Callable, Optional
+from typing import Any, Callable, NamedTuple, Optional
 
 from dioxide._dioxide_core import _RustContainer
 from dioxide._introspect import Dependency, UnresolvedReference, describe
@@ -40,11 +40,25 @@ Analyzer = Callable[[Optional[Mapping[str, Any]]], list[Dependency]]
 #: ``(interface, name or None)``: what else a provider answers for.
 Exposure = tuple[type, Optional[str]]
 
-#: One registration as the Rust core takes it: provides, target, lifetime,
-#: kind, dependencies, pending forward reference, exposures, profiles.
-Entry = tuple[
-    Any, Any, str, str, list[Dependency], Optional[str], list[Exposure], Optional[list[str]]
-]
+class Entry(NamedTuple):
+    """One registration, as the Rust core reads it (by field name)."""
+
+    #: The key: a class, or the provider function itself.
+    provides: Any
+    #: What builds it: a class, a function, or the instance itself.
+    target: Any
+    #: "transient", "singleton" or "scoped".
+    lifetime: str
+    #: "call", "instance", "generator", "context_manager", "async_call" or
+    #: "async_generator".
+    kind: str
+    dependencies: list[Dependency]
+    #: The name of a forward reference it still waits for.
+    pending: Optional[str] = None
+    #: Interfaces it also answers for.
+    exposes: list[Exposure] = []
+    #: Profiles it is limited to (``None``: every profile).
+    profiles: Optional[list[str]] = None
 
 #: The dependency flavors whose annotation must be a class.
 _TYPED_FLAVORS = frozenset({"type", "named", "list"})
@@ -102,7 +116,7 @@ class _Registration:
         return self.pending_entry(None, self.analyze(localns))
 
     def pending_entry(self, unresolved: Optional[str], deps: list[Dependency]) -> Entry:
-        return (
+        return Entry(
             self.provides,
             self.target,
             self.lifetime,
@@ -304,7 +318,11 @@ class Registry:
                 self._refuse(waiting, error)
                 continue
             not_a_class = next(
-                (dep for dep in entry[4] if dep[3] in _TYPED_FLAVORS and not isinstance(dep[1], type)),
+                (
+                    dep
+                    for dep in entry.dependencies
+                    if dep.flavor in _TYPED_FLAVORS and not isinstance(dep.annotation, type)
+                ),
                 None,
             )
             if not_a_class is not None:
@@ -324,11 +342,11 @@ class Registry:
             registration.frame = None
             self._pending.pop(registration.provides, None)
         for registration, entry in renamed:
-            registration.unresolved = entry[5]
+            registration.unresolved = entry.pending
 
 
 def _not_a_class(owner: Any, dep: Dependency) -> DioxideTypeError:
-    param, annotation = dep[0], dep[1]
+    param, annotation = dep.param, dep.annotation
     return DioxideTypeError(
         f"the annotation of parameter '{param}' of {describe(owner)} names "
         f"{annotation!r}, which is not a class",

@@ -45,27 +45,40 @@ pub(crate) struct Payload {
     pub(super) positional: Vec<bool>,
 }
 
-/// One dependency as the Python layer sends it:
-/// `(parameter, type, fallback, flavor, name, positional)`. Fallback: 0 = required,
-/// 1 = keep the default, 2 = pass `None`, 3 = empty list. Flavor: `"type"`,
-/// `"named"` (the type qualified by `name`), `"value"` (the configuration
-/// value `name`) or `"list"` (every implementation of the type).
-/// The last element says the argument may be passed by position.
-type DepEntry<'py> = (String, Bound<'py, PyAny>, u8, String, Option<String>, bool);
+/// One dependency as the Python layer sends it (`dioxide._introspect.
+/// Dependency`, read by field name).
+#[derive(FromPyObject)]
+pub(super) struct DependencySpec<'py> {
+    param: String,
+    /// The annotated class (for a value, `object`).
+    annotation: Bound<'py, PyAny>,
+    /// 0 = required, 1 = keep the default, 2 = pass `None`, 3 = empty list
+    /// (`dioxide._introspect.Fallback`).
+    fallback: u8,
+    /// "type", "named" (the class qualified by `name`), "value" (the
+    /// configuration value `name`) or "list" (every implementation).
+    flavor: String,
+    name: Option<String>,
+    /// The argument may be passed by position.
+    positional: bool,
+}
 
-/// One registration as the Python layer sends it:
-/// `(provides, target, lifetime, kind, deps, pending, exposes, profiles)`
-/// with `exposes` a list of `(interface, name or None)`.
-pub(super) type Entry<'py> = (
-    Bound<'py, PyAny>,
-    Bound<'py, PyAny>,
-    String,
-    String,
-    Vec<DepEntry<'py>>,
-    Option<String>,
-    Vec<(Bound<'py, PyAny>, Option<String>)>,
-    Option<Vec<String>>,
-);
+/// One registration as the Python layer sends it (`dioxide._registry.Entry`,
+/// read by field name).
+#[derive(FromPyObject)]
+pub(super) struct Entry<'py> {
+    /// The key: a class, or the provider function itself.
+    provides: Bound<'py, PyAny>,
+    target: Bound<'py, PyAny>,
+    lifetime: String,
+    kind: String,
+    dependencies: Vec<DependencySpec<'py>>,
+    /// The forward reference the provider still waits for.
+    pending: Option<String>,
+    /// `(interface, name or None)` it also answers for.
+    exposes: Vec<(Bound<'py, PyAny>, Option<String>)>,
+    profiles: Option<Vec<String>>,
+}
 
 impl RustContainer {
     pub(super) fn register_entries(
@@ -205,7 +218,16 @@ pub(super) fn parse_entry(
     entry: Entry<'_>,
     types: &mut HashMap<Key, Py<PyAny>>,
 ) -> PyResult<Provider<Payload>> {
-    let (provides, target, lifetime, kind, deps, pending, exposes, profiles) = entry;
+    let Entry {
+        provides,
+        target,
+        lifetime,
+        kind,
+        dependencies: deps,
+        pending,
+        exposes,
+        profiles,
+    } = entry;
     // A provider function is its own key (it answers for its return type
     // through an exposure); everything else is registered under a class.
     if !(is_type(&provides) || provides.is(&target) && provides.is_callable()) {
@@ -222,7 +244,15 @@ pub(super) fn parse_entry(
     let key = key_of(&provides);
     let mut dependencies = Vec::with_capacity(deps.len());
     let mut positional = Vec::with_capacity(deps.len());
-    for (param, dep_type, fallback, flavor, name, by_position) in deps {
+    for DependencySpec {
+        param,
+        annotation: dep_type,
+        fallback,
+        flavor,
+        name,
+        positional: by_position,
+    } in deps
+    {
         positional.push(by_position);
         let fallback = match fallback {
             0 => Fallback::Required,
