@@ -106,11 +106,15 @@ class _Registration:
         self.unresolved: Optional[str] = None
 
     @property
-    def localns(self) -> FrameNamespace:
+    def localns(self) -> Mapping[str, Any]:
         name = getattr(self.provides, "__name__", "")
         # The decorated class is not bound to its name yet while its
         # decorator runs; annotations that mention it must still resolve.
-        return FrameNamespace(self.frame, {name: self.provides} if name else {})
+        extra = {name: self.provides} if name else {}
+        if self.frame is None:
+            # Module level: a plain dict, looked up directly (no frame to read).
+            return extra
+        return FrameNamespace(self.frame, extra)
 
     def entry(self, localns: Mapping[str, Any]) -> Entry:
         return self.pending_entry(None, self.analyze(localns))

@@ -173,6 +173,17 @@ impl DependencyGraph {
         None
     }
 
+    /// Whether anything depends on `key`: without a dependant, no cycle can
+    /// pass through it.
+    pub(crate) fn has_dependants(&self, key: Key) -> bool {
+        self.graph.contains_node(key)
+            && self
+                .graph
+                .neighbors_directed(key, Direction::Incoming)
+                .next()
+                .is_some()
+    }
+
     pub(crate) fn dependants(&self, key: Key) -> impl Iterator<Item = Key> + '_ {
         self.graph.neighbors_directed(key, Direction::Incoming)
     }

@@ -22,6 +22,9 @@ pub struct Registry<P> {
     members: IndexMap<Key, (bool, Vec<Key>)>,
     graph: DependencyGraph,
     generation: u64,
+    /// How many providers are scoped: with none, no singleton can capture
+    /// one, and registrations skip that search.
+    scoped: usize,
 }
 
 impl<P> Default for Registry<P> {
@@ -31,6 +34,7 @@ impl<P> Default for Registry<P> {
             members: IndexMap::new(),
             graph: DependencyGraph::default(),
             generation: 0,
+            scoped: 0,
         }
     }
 }
@@ -158,7 +162,22 @@ impl<P> Registry<P> {
             .providers
             .get(&provider.key)
             .is_some_and(|old| !old.exposes.is_empty());
-        if provider.exposes.is_empty() && !replaces_exposed {
+        // A cycle through the new provider needs something that depends on
+        // it, or on an interface it joins. The common registration (a class
+        // nothing refers to yet) skips the search: registering n classes
+        // stays linear instead of searching the graph n times.
+        let reachable = self.graph.has_dependants(provider.key)
+            || provider
+                .exposes
+                .iter()
+                .any(|e| self.graph.has_dependants(e.key))
+            || provider
+                .deps
+                .iter()
+                .any(|d| d.key == provider.key || provider.exposes.iter().any(|e| e.key == d.key));
+        if !reachable && !replaces_exposed {
+            // Nothing to search.
+        } else if provider.exposes.is_empty() && !replaces_exposed {
             let deps = provider.deps.iter().map(|d| d.key);
             if let Some(cycle) = self.graph.cycle_through(provider.key, deps) {
                 return Err(DomainError::Cycle { cycle });
@@ -263,7 +282,10 @@ impl<P> Registry<P> {
             }
         }
         self.generation += 1;
+        let scoped = provider.lifetime == Lifetime::Scoped;
         let old = self.providers.insert(key, provider);
+        let was_scoped = old.as_ref().is_some_and(|o| o.lifetime == Lifetime::Scoped);
+        self.scoped = self.scoped + usize::from(scoped) - usize::from(was_scoped);
         self.refresh_edges(key);
         old
     }
@@ -342,6 +364,9 @@ impl<P> Registry<P> {
     /// Remove the provider for `key`, keeping the order of the others.
     pub fn remove(&mut self, key: Key) -> Option<Provider<P>> {
         let removed = self.providers.shift_remove(&key)?;
+        if removed.lifetime == Lifetime::Scoped {
+            self.scoped = self.scoped.saturating_sub(1);
+        }
         self.refresh_edges(key);
         for exposure in &removed.exposes {
             self.leave(exposure.key, key);
@@ -395,6 +420,10 @@ impl<P> Registry<P> {
     /// `batch` first and then in the registry.
     fn captive_chain(&self, start: &Provider<P>, batch: &[&Provider<P>]) -> Option<Vec<Key>> {
         if start.lifetime != Lifetime::Singleton {
+            return None;
+        }
+        let staged_scoped = batch.iter().any(|p| p.lifetime == Lifetime::Scoped);
+        if self.scoped == 0 && !staged_scoped {
             return None;
         }
         let lookup = |key: Key| -> Option<(Lifetime, Vec<Key>)> {
@@ -451,6 +480,8 @@ impl<P> Registry<P> {
                 chain.push(dep);
                 return Some(chain);
             }
+            // Singletons are walked through too: one registered while its
+            // scoped dependency was missing holds it once that is registered.
             if seen.insert(dep) {
                 stack.push((dep, next_deps, 0));
             }
