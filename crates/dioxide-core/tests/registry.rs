@@ -529,3 +529,86 @@ fn validate_accepts_a_scoped_provider_holding_another_below_a_transient() {
     r.register(transient(SERVICE, &[REPOSITORY])).unwrap();
     assert_eq!(r.validate(), vec![]);
 }
+
+#[test]
+fn a_plan_says_before_building_that_it_needs_a_scope() {
+    let mut r = Registry::new();
+    r.register(provider(CONFIG, Lifetime::Singleton, &[]))
+        .unwrap();
+    r.register(provider(REQUEST, Lifetime::Scoped, &[]))
+        .unwrap();
+    r.register(transient(SERVICE, &[CONFIG, REQUEST])).unwrap();
+    let plan = r.plan(SERVICE).unwrap();
+    assert!(plan.scoped && !plan.awaits);
+    let root = plan.nodes.len() - 1;
+    let refusal = plan.refusal(root, false, false, |_| false);
+    assert_eq!(
+        refusal,
+        Some(DomainError::NeedsScope {
+            chain: vec![SERVICE, REQUEST]
+        })
+    );
+    assert_eq!(plan.refusal(root, true, false, |_| false), None);
+}
+
+#[test]
+fn a_built_instance_hides_what_only_it_needs_from_the_refusal() {
+    let mut r = Registry::new();
+    r.register(Provider::new(DATABASE, Lifetime::Singleton, vec![], "db").with_async(true))
+        .unwrap();
+    r.register(transient(SERVICE, &[DATABASE])).unwrap();
+    let plan = r.plan(SERVICE).unwrap();
+    let root = plan.nodes.len() - 1;
+    assert!(matches!(
+        plan.refusal(root, false, false, |_| false),
+        Some(DomainError::AsyncInSync { .. })
+    ));
+    assert_eq!(plan.refusal(root, false, true, |_| false), None);
+    let database = plan.nodes.iter().position(|n| n.key == DATABASE).unwrap();
+    assert_eq!(plan.refusal(root, false, false, |i| i == database), None);
+}
+
+#[test]
+fn replacing_a_provider_makes_it_and_its_dependants_stale() {
+    let mut r = Registry::new();
+    r.register(provider(CONFIG, Lifetime::Singleton, &[]))
+        .unwrap();
+    r.register(provider(DATABASE, Lifetime::Singleton, &[CONFIG]))
+        .unwrap();
+    r.register(provider(SERVICE, Lifetime::Singleton, &[DATABASE]))
+        .unwrap();
+    r.register(provider(REPOSITORY, Lifetime::Singleton, &[]))
+        .unwrap();
+    let old = r.clone();
+    assert!(r.stale_since(&old).is_empty());
+    r.register(Provider::new(CONFIG, Lifetime::Singleton, vec![], "other"))
+        .unwrap();
+    let mut stale = r.stale_since(&old);
+    stale.sort();
+    assert_eq!(stale, vec![CONFIG, DATABASE, SERVICE]);
+}
+
+#[test]
+fn a_self_dependency_is_refused_without_any_dependant() {
+    let mut r = Registry::new();
+    assert_eq!(
+        r.register(transient(SERVICE, &[SERVICE])).map(|_| ()),
+        Err(DomainError::Cycle {
+            cycle: vec![SERVICE, SERVICE]
+        })
+    );
+    assert!(r.is_empty());
+}
+
+#[test]
+fn the_lifetime_of_an_interface_is_its_implementation_s() {
+    let mut r = Registry::new();
+    r.register(
+        provider(DATABASE, Lifetime::Scoped, &[])
+            .with_exposures(vec![dioxide_core::Exposure::alias(REPOSITORY)]),
+    )
+    .unwrap();
+    assert_eq!(r.lifetime_of(DATABASE), Some(Lifetime::Scoped));
+    assert_eq!(r.lifetime_of(REPOSITORY), Some(Lifetime::Scoped));
+    assert_eq!(r.lifetime_of(CONFIG), None);
+}
