@@ -99,6 +99,9 @@ pub struct Provider<P> {
     pub asynchronous: bool,
     /// Interfaces and collections this provider also answers for.
     pub exposes: Vec<Exposure>,
+    /// The profiles this provider is limited to; `None` serves every
+    /// profile (see `Registry::for_profile`).
+    pub profiles: Option<Vec<String>>,
     pub payload: P,
 }
 
@@ -111,6 +114,7 @@ impl<P> Provider<P> {
             pending: None,
             asynchronous: false,
             exposes: Vec::new(),
+            profiles: None,
             payload,
         }
     }
@@ -129,6 +133,7 @@ impl<P> Provider<P> {
             pending: Some(unresolved.into()),
             asynchronous: false,
             exposes: Vec::new(),
+            profiles: None,
             payload,
         }
     }
@@ -140,6 +145,11 @@ impl<P> Provider<P> {
 
     pub fn with_exposures(mut self, exposes: Vec<Exposure>) -> Self {
         self.exposes = exposes;
+        self
+    }
+
+    pub fn with_profiles(mut self, profiles: Option<Vec<String>>) -> Self {
+        self.profiles = profiles;
         self
     }
 }

@@ -361,6 +361,46 @@ impl<P> Registry<P> {
         stale.into_iter().collect()
     }
 
+    /// What a container made for `profile` resolves from: providers limited
+    /// to other profiles left out, and an implementation marked for this
+    /// profile taking its interfaces over from unmarked ones (collections
+    /// keep them all). `None` when every provider serves every profile: the
+    /// registry itself is the answer.
+    pub fn for_profile(&self, profile: Option<&str>) -> Option<Result<Self, DomainError>>
+    where
+        P: Clone,
+    {
+        if self.providers.values().all(|p| p.profiles.is_none()) {
+            return None;
+        }
+        let serves = |p: &Provider<P>| match (&p.profiles, profile) {
+            (None, _) => true,
+            (Some(list), Some(mine)) => list.iter().any(|p| p == mine),
+            (Some(_), None) => false,
+        };
+        let claimed: HashSet<Key> = self
+            .providers
+            .values()
+            .filter(|p| p.profiles.is_some() && serves(p))
+            .flat_map(|p| p.exposes.iter().filter(|e| !e.collection).map(|e| e.key))
+            .collect();
+        let batch: Vec<Provider<P>> = self
+            .providers
+            .values()
+            .filter(|p| serves(p))
+            .map(|p| {
+                let mut copy = p.clone();
+                if p.profiles.is_none() {
+                    copy.exposes
+                        .retain(|e| e.collection || !claimed.contains(&e.key));
+                }
+                copy
+            })
+            .collect();
+        let mut view = Self::new();
+        Some(view.adopt_all(batch).map(|()| view))
+    }
+
     /// Remove the provider for `key`, keeping the order of the others.
     pub fn remove(&mut self, key: Key) -> Option<Provider<P>> {
         let removed = self.providers.shift_remove(&key)?;

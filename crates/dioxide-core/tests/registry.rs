@@ -612,3 +612,26 @@ fn the_lifetime_of_an_interface_is_its_implementation_s() {
     assert_eq!(r.lifetime_of(REPOSITORY), Some(Lifetime::Scoped));
     assert_eq!(r.lifetime_of(CONFIG), None);
 }
+
+#[test]
+fn a_profile_s_view_keeps_its_implementations_and_the_unmarked_ones() {
+    use dioxide_core::Exposure;
+    let mut r = Registry::new();
+    r.register(transient(CONFIG, &[]).with_exposures(vec![Exposure::alias(REPOSITORY)]))
+        .unwrap();
+    r.register(
+        transient(DATABASE, &[])
+            .with_exposures(vec![Exposure::alias(REPOSITORY)])
+            .with_profiles(Some(vec!["test".into()])),
+    )
+    .unwrap();
+    r.register(transient(SERVICE, &[REPOSITORY])).unwrap();
+    let test = r.for_profile(Some("test")).unwrap().unwrap();
+    assert_eq!(test.members_of(REPOSITORY), &[DATABASE]);
+    assert!(test.plan(SERVICE).is_ok());
+    let plain = r.for_profile(None).unwrap().unwrap();
+    assert_eq!(plain.members_of(REPOSITORY), &[CONFIG]);
+    assert!(plain.get(DATABASE).is_none());
+    let unmarked: Registry<&'static str> = Registry::new();
+    assert!(unmarked.for_profile(Some("test")).is_none());
+}

@@ -57,7 +57,7 @@ impl RustContainer {
                 if !answers {
                     continue;
                 }
-                for profile in provider.payload.profiles.iter().flatten() {
+                for profile in provider.profiles.iter().flatten() {
                     if !profiles.contains(profile) {
                         profiles.push(profile.clone());
                     }

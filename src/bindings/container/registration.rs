@@ -39,8 +39,6 @@ pub(crate) struct Payload {
     pub(super) target: Arc<Py<PyAny>>,
     pub(super) kind: Kind,
     pub(super) seq: u64,
-    /// Profiles the provider is limited to; `None` serves every profile.
-    pub(super) profiles: Option<Vec<String>>,
     /// Per dependency: may it be passed by position?
     pub(super) positional: Vec<bool>,
 }
@@ -203,7 +201,6 @@ impl RustContainer {
             target: Arc::new(value),
             kind: Kind::Instance,
             seq: SEQUENCE.fetch_add(1, Ordering::Relaxed),
-            profiles: None,
             positional: Vec::new(),
         };
         let provider = Provider::new(value_key(name), Lifetime::Singleton, Vec::new(), payload);
@@ -299,7 +296,6 @@ pub(super) fn parse_entry(
         target: Arc::new(target.unbind()),
         kind,
         seq: SEQUENCE.fetch_add(1, Ordering::Relaxed),
-        profiles,
         positional,
     };
     let provider = match pending {
@@ -308,7 +304,8 @@ pub(super) fn parse_entry(
     };
     Ok(provider
         .with_async(kind.is_async())
-        .with_exposures(exposures))
+        .with_exposures(exposures)
+        .with_profiles(profiles))
 }
 
 pub(super) fn forget_built(state: &mut State, keys: &[Key], garbage: &mut Garbage) {

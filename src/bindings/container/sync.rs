@@ -7,11 +7,10 @@
 //! and replays its own registrations on a newer snapshot when the registry
 //! changes.
 
-use std::collections::HashSet;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use dioxide_core::{DomainError, Key, Provider, Registry};
+use dioxide_core::{Provider, Registry};
 use pyo3::prelude::*;
 
 use super::registration::{forget_built, Payload};
@@ -116,16 +115,13 @@ impl RustContainer {
                 return Ok(Arc::clone(view));
             }
         }
-        let view = if state.registry.iter().all(|p| p.payload.profiles.is_none()) {
-            Arc::clone(&state.registry)
-        } else {
-            match profile_view(&state.registry, profile.as_deref()) {
-                Ok(view) => Arc::new(view),
-                Err(err) => {
-                    let types = error_types(py, &state, &err);
-                    drop(state);
-                    return Err(render(py, &err, &types).into_pyerr(py));
-                }
+        let view = match state.registry.for_profile(profile.as_deref()) {
+            None => Arc::clone(&state.registry),
+            Some(Ok(view)) => Arc::new(view),
+            Some(Err(err)) => {
+                let types = error_types(py, &state, &err);
+                drop(state);
+                return Err(render(py, &err, &types).into_pyerr(py));
             }
         };
         if let Some((_, old)) = state.views.insert(profile, (generation, Arc::clone(&view))) {
@@ -135,35 +131,4 @@ impl RustContainer {
         drop(garbage);
         Ok(view)
     }
-}
-
-fn profile_view(
-    registry: &Registry<Payload>,
-    profile: Option<&str>,
-) -> Result<Registry<Payload>, DomainError> {
-    let serves = |p: &Provider<Payload>| match (&p.payload.profiles, profile) {
-        (None, _) => true,
-        (Some(list), Some(mine)) => list.iter().any(|p| p == mine),
-        (Some(_), None) => false,
-    };
-    let claimed: HashSet<Key> = registry
-        .iter()
-        .filter(|p| p.payload.profiles.is_some() && serves(p))
-        .flat_map(|p| p.exposes.iter().filter(|e| !e.collection).map(|e| e.key))
-        .collect();
-    let batch: Vec<Provider<Payload>> = registry
-        .iter()
-        .filter(|p| serves(p))
-        .map(|p| {
-            let mut copy = p.clone();
-            if p.payload.profiles.is_none() {
-                copy.exposes
-                    .retain(|e| e.collection || !claimed.contains(&e.key));
-            }
-            copy
-        })
-        .collect();
-    let mut view = Registry::new();
-    view.adopt_all(batch)?;
-    Ok(view)
 }
