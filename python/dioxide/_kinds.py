@@ -111,8 +111,8 @@ def check_shape(cls: type, where: str) -> None:
     Anything that is not a class is left to the caller's own check."""
     if not isinstance(cls, type):
         return
-    name = describe(cls)
     if cls.__module__ == "builtins" and not cls.__flags__ & _HEAP_TYPE:
+        name = describe(cls)
         raise _shape_error(
             cls,
             f"{where}: {name} is a builtin type; dioxide builds classes by calling "
@@ -123,6 +123,7 @@ def check_shape(cls: type, where: str) -> None:
         )
     if isinstance(cls, enum.EnumMeta):
         members = list(cls.__members__)
+        name = describe(cls)
         example = f"{name}.{members[0]}" if members else f"{name}(...)"
         raise _shape_error(
             cls,
@@ -132,6 +133,7 @@ def check_shape(cls: type, where: str) -> None:
             f"{example})",
         )
     if cls.__dict__.get("_is_protocol", False) is True:
+        name = describe(cls)
         raise _shape_error(
             cls,
             f"{where}: {name} is a Protocol, an interface that cannot be instantiated",
@@ -141,6 +143,7 @@ def check_shape(cls: type, where: str) -> None:
         )
     abstract = getattr(cls, "__abstractmethods__", None)
     if abstract:
+        name = describe(cls)
         raise _shape_error(
             cls,
             f"{where}: {name} is abstract (it does not implement "
@@ -150,6 +153,7 @@ def check_shape(cls: type, where: str) -> None:
             f"container.register_class({name}, TheImplementation)",
         )
     if issubclass(cls, tuple) and hasattr(cls, "_fields"):
+        name = describe(cls)
         raise _shape_error(
             cls,
             f"{where}: {name} is a NamedTuple; its fields are arguments of __new__, "
@@ -160,6 +164,7 @@ def check_shape(cls: type, where: str) -> None:
     if getattr(cls, "__init__", None) is object.__init__:
         parameters = _new_parameters(cls)
         if parameters:
+            name = describe(cls)
             raise _shape_error(
                 cls,
                 f"{where}: {name} is built by __new__(cls, {', '.join(parameters)}) "

@@ -307,8 +307,10 @@ class Registry:
         still waiting but for another name than the core was told (so that
         resolving them names the right one). One whose annotations now name
         something that is not a class is refused on its own."""
-        completed = []
-        renamed = []
+        completed: list[tuple[_Registration, Entry]] = []
+        renamed: list[tuple[_Registration, Entry]] = []
+        if not self._pending:
+            return completed, renamed
         for provides, waiting in list(self._pending.items()):
             if provides is skip:
                 continue
