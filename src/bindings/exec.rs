@@ -5,10 +5,9 @@
 //! singleton's own dependencies are never built again. No Rust lock is held
 //! while a provider runs: shared instances are coordinated by `InstanceCell`.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use dioxide_core::{Key, Lifetime};
+use dioxide_core::Lifetime;
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 use smallvec::SmallVec;
@@ -18,36 +17,12 @@ use super::cell::{Claim, InstanceCell};
 use super::compiled::ExecPlan;
 use super::errors::add_note;
 use super::errors::{render_chain, DioxideError, ErrorKind};
+use super::frame::{
+    chain, finalizer_owner, node_at, refuse_early, release_claims, Ctx, Frame, Frames,
+};
 use super::keys::subject_name;
-use super::lifecycle::{Finalizer, FinalizerKind, Finalizers};
-use super::owner::ScopeState;
+use super::lifecycle::{Finalizer, FinalizerKind};
 use super::plan::{ExecArg, ExecNode, Kind, Values};
-
-/// Where a resolution runs: the container's finalizers and the active scope.
-pub(crate) struct Ctx<'a> {
-    pub(crate) container_finalizers: &'a Finalizers,
-    pub(crate) scope: Option<&'a ScopeState>,
-}
-
-pub(crate) struct Frame {
-    pub(crate) node: usize,
-    next: usize,
-    base: usize,
-    started: bool,
-    pub(crate) claimed: Option<Arc<InstanceCell>>,
-}
-
-impl Frame {
-    pub(crate) fn new(node: usize, base: usize) -> Self {
-        Self {
-            node,
-            next: 0,
-            base,
-            started: false,
-            claimed: None,
-        }
-    }
-}
 
 enum Start {
     Done(Py<PyAny>),
@@ -126,75 +101,6 @@ pub(crate) fn run_at(
     }
     result
 }
-
-/// Whatever was half-built is dropped; release the slots a run claimed so
-/// the next resolve (here or in another thread or task) retries.
-pub(crate) fn release_claims(py: Python<'_>, frames: &[Frame]) {
-    for frame in frames {
-        if let Some(cell) = &frame.claimed {
-            cell.release(py);
-        }
-    }
-}
-
-/// Refuse before anything is built when the plan needs a scope it runs
-/// without, or an async provider (this executor runs synchronously): the
-/// plan says whether that can happen, so plans without scoped or async
-/// nodes pay nothing here.
-pub(crate) fn refuse_early(
-    py: Python<'_>,
-    plan: &ExecPlan,
-    ctx: &Ctx<'_>,
-    root: usize,
-    awaiting: bool,
-) -> PyResult<()> {
-    let facts = &plan.plan;
-    if !(facts.awaits && !awaiting || facts.scoped && ctx.scope.is_none()) {
-        return Ok(());
-    }
-    let available = |index: usize| {
-        plan.nodes.get(index).is_some_and(|node| {
-            node.kind == Kind::Instance
-                || node.cell.as_ref().is_some_and(|c| c.get().is_some())
-                || node.lifetime == Lifetime::Scoped
-                    && ctx.scope.is_some_and(|s| s.has_built(node.scope_key))
-        })
-    };
-    let Some(refusal) = facts.refusal(root, ctx.scope.is_some(), awaiting, available) else {
-        return Ok(());
-    };
-    let types: HashMap<Key, Py<PyAny>> = plan
-        .nodes
-        .iter()
-        .map(|n| (n.key, n.provides.clone_ref(py)))
-        .collect();
-    let mut error = super::errors::render(py, &refusal, &types);
-    if awaiting && matches!(refusal, dioxide_core::DomainError::NeedsScope { .. }) {
-        let scoped = error.names.last().cloned().unwrap_or_default();
-        error = error.with_hint(format!(
-            "use `async with container.create_scope() as scope: await scope.aresolve(...)`, \
-             or register {scoped} as a singleton or transient"
-        ));
-    }
-    Err(error.into_pyerr(py))
-}
-
-fn node_at<'a>(py: Python<'_>, plan: &'a ExecPlan, index: usize) -> PyResult<&'a ExecNode> {
-    plan.nodes.get(index).ok_or_else(|| {
-        DioxideError::new(ErrorKind::Resolution, "corrupt resolution plan").into_pyerr(py)
-    })
-}
-
-fn chain(py: Python<'_>, plan: &ExecPlan, frames: &[Frame]) -> Vec<Py<PyAny>> {
-    frames
-        .iter()
-        .filter_map(|f| plan.nodes.get(f.node))
-        .map(|n| n.provides.clone_ref(py))
-        .collect()
-}
-
-/// Inline capacities chosen so typical graphs never touch the heap.
-pub(crate) type Frames = SmallVec<[Frame; 16]>;
 
 /// Run the plan from the frames on the stack until the requested value is
 /// built or, in an async run (`task` is the running task), until a
@@ -435,31 +341,4 @@ fn start(
 /// interface in front of them).
 fn subject(py: Python<'_>, node: &ExecNode) -> String {
     subject_name(node.provides.bind(py))
-}
-
-/// Who finalizes what `node` builds: the owner of the instance that will
-/// hold on to it. A transient is held by its nearest non-transient
-/// dependant, so a transient built for a singleton lives (and is finalized)
-/// with the container even when the singleton is first resolved in a scope.
-fn finalizer_owner<'a>(
-    plan: &ExecPlan,
-    frames: &[Frame],
-    node: &ExecNode,
-    ctx: &Ctx<'a>,
-) -> &'a Finalizers {
-    let holder = match node.lifetime {
-        Lifetime::Transient => frames
-            .iter()
-            .rev()
-            .skip(1)
-            .filter_map(|f| plan.nodes.get(f.node))
-            .map(|n| n.lifetime)
-            .find(|l| *l != Lifetime::Transient)
-            .unwrap_or(Lifetime::Transient),
-        lifetime => lifetime,
-    };
-    match (holder, ctx.scope) {
-        (Lifetime::Singleton, _) | (_, None) => ctx.container_finalizers,
-        (_, Some(scope)) => &scope.finalizers,
-    }
 }

@@ -10,9 +10,10 @@ use pyo3::types::PyList;
 
 use super::resolve::types_for;
 use super::RustContainer;
-use crate::bindings::errors::{keys_of, named_only_hint, profile_hint, render, DioxideError};
+use crate::bindings::errors::DioxideError;
 use crate::bindings::keys::{display_name, graph_node, key_of, lifetime_name, named_parts};
 use crate::bindings::plan::Kind;
+use crate::bindings::render::{keys_of, named_only_hint, profile_hint, render};
 
 impl RustContainer {
     /// Say more about a missing provider when the registries know why it

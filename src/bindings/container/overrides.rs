@@ -12,7 +12,7 @@ use super::registration::{parse_entry, Entry, Payload, SEQUENCE};
 use super::resolve::error_types;
 use super::{Garbage, RustContainer};
 use crate::bindings::cell::InstanceCell;
-use crate::bindings::errors::render;
+use crate::bindings::render::render;
 
 /// What an override replaced, to put back when its block ends.
 pub(super) struct OverrideFrame {

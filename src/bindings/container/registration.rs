@@ -10,12 +10,13 @@ use pyo3::prelude::*;
 
 use super::resolve::error_types;
 use super::{Garbage, RustContainer, State};
-use crate::bindings::errors::{render, DioxideError, ErrorKind};
+use crate::bindings::errors::{DioxideError, ErrorKind};
 use crate::bindings::keys::{
     chain_object, display_name, is_type, key_name, key_of, list_key, named_key, parse_lifetime,
     value_key, value_name,
 };
 use crate::bindings::plan::Kind;
+use crate::bindings::render::render;
 
 /// Two payloads are the same registration when their sequence numbers are.
 impl PartialEq for Payload {

@@ -12,11 +12,13 @@ use pyo3::prelude::*;
 use super::registration::not_a_type;
 use super::{RustContainer, State};
 use crate::bindings::compiled::ExecPlan;
-use crate::bindings::errors::{keys_of, render, DioxideError, ErrorKind};
-use crate::bindings::exec::{refuse_early, run, Ctx};
+use crate::bindings::errors::{DioxideError, ErrorKind};
+use crate::bindings::exec::run;
+use crate::bindings::frame::{refuse_early, Ctx};
 use crate::bindings::keys::{chain_object, is_type, key_of};
 use crate::bindings::owner::ScopeState;
 use crate::bindings::plan::{ExecArg, ExecNode, Kind};
+use crate::bindings::render::{keys_of, render};
 use crate::bindings::resume::Resolution;
 
 impl RustContainer {

@@ -16,7 +16,7 @@ use pyo3::prelude::*;
 use super::registration::{forget_built, Payload};
 use super::resolve::error_types;
 use super::{Garbage, RustContainer};
-use crate::bindings::errors::render;
+use crate::bindings::render::render;
 
 impl RustContainer {
     /// Take the parent registry's current snapshot for this container's
