@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Iterator
 
 from typing_extensions import Annotated, assert_type
 
-from dioxide import Container, DioxideError, Scope, ValidationError, Value
+from dioxide import Container, DioxideError, Registry, Scope, ValidationError, Value, component, provider, singleton
 
 
 class Config:
@@ -103,7 +103,30 @@ async def resolve_what_was_registered(container: Container) -> None:
         assert_type(await scope.aresolve(Session), Session)
 
 
+def a_registry_of_its_own() -> None:
+    registry = Registry()
+
+    @singleton(registry=registry)
+    class Settings: ...
+
+    @component(registry=registry)
+    class Service:
+        def __init__(self, settings: Settings) -> None:
+            self.settings = settings
+
+    @provider(registry=registry, name="fast")
+    def make_service(settings: Settings) -> Service:
+        return Service(settings)
+
+    container = Container(registry=registry, profile=None)
+    assert_type(container.registry, Registry)
+    assert_type(container.resolve(Service), Service)
+    assert_type(len(registry), int)
+    assert_type(Service in registry, bool)
+
+
 if __name__ == "__main__":
+    a_registry_of_its_own()
     app = Container()
     register_everything(app)
     asyncio.run(resolve_what_was_registered(app))
