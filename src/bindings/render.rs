@@ -23,6 +23,7 @@ pub(crate) fn keys_of(err: &DomainError) -> Vec<Key> {
         DomainError::Ambiguous { chain, candidates } => {
             chain.iter().chain(candidates).copied().collect()
         }
+        DomainError::Duplicate { key } => vec![*key],
     }
 }
 
@@ -136,6 +137,25 @@ pub(crate) fn render(
             .with_hint(format!(
                 "make {holder} scoped or transient, or make {scoped} a singleton"
             ))
+        }
+        DomainError::Duplicate { key } => {
+            let shown = name(key);
+            let hint = match value_name(py, *key) {
+                Some(value) => format!(
+                    "set each value once per container; for a test, set {value:?} \
+                     differently on a new Container()"
+                ),
+                None => format!(
+                    "register {shown} once per container; to swap it in a test, use a new \
+                     Container() or container.override({shown}, ...)"
+                ),
+            };
+            DioxideError::new(
+                ErrorKind::Duplicate,
+                format!("{shown} is already registered in this container"),
+            )
+            .with_chain(vec![chain_object(py, *key, types)])
+            .with_hint(hint)
         }
         DomainError::NeedsScope { chain } => {
             let scoped = chain.last().map(name).unwrap_or_default();

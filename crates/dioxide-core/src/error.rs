@@ -35,6 +35,8 @@ pub enum DomainError {
     /// The plan needs a scoped provider (the last key of `chain`) but runs
     /// outside a scope.
     NeedsScope { chain: Vec<Key> },
+    /// `key` is registered explicitly already (or twice in one batch).
+    Duplicate { key: Key },
 }
 
 impl fmt::Display for DomainError {
@@ -62,6 +64,7 @@ impl fmt::Display for DomainError {
             Self::NeedsScope { chain } => {
                 write!(f, "scoped provider outside a scope {}", join(chain))
             }
+            Self::Duplicate { key } => write!(f, "{} is registered explicitly already", key.0),
             Self::Ambiguous { chain, candidates } => {
                 write!(f, "ambiguous {} among {}", join(chain), join(candidates))
             }

@@ -25,6 +25,9 @@ pub struct Registry<P> {
     /// How many providers are scoped: with none, no singleton can capture
     /// one, and registrations skip that search.
     scoped: usize,
+    /// Keys registered explicitly (a container's own registrations): each
+    /// once. Decorated providers may be replaced by one of these.
+    explicit: HashSet<Key>,
 }
 
 impl<P> Default for Registry<P> {
@@ -35,6 +38,7 @@ impl<P> Default for Registry<P> {
             graph: DependencyGraph::default(),
             generation: 0,
             scoped: 0,
+            explicit: HashSet::new(),
         }
     }
 }
@@ -223,6 +227,28 @@ impl<P> Registry<P> {
             self.insert(provider);
         }
         Ok(())
+    }
+
+    /// Register providers explicitly, as one change: refused when a key is
+    /// registered explicitly already or twice in the batch (a decorated
+    /// provider may be replaced), and on the same grounds as `register_all`.
+    pub fn register_explicit(&mut self, providers: Vec<Provider<P>>) -> Result<(), DomainError> {
+        let mut seen = HashSet::new();
+        if let Some(key) = providers
+            .iter()
+            .map(|p| p.key)
+            .find(|k| self.explicit.contains(k) || !seen.insert(*k))
+        {
+            return Err(DomainError::Duplicate { key });
+        }
+        self.register_all(providers)?;
+        self.explicit.extend(seen);
+        Ok(())
+    }
+
+    /// Count `key` as registered explicitly (an override in force).
+    pub fn mark_explicit(&mut self, key: Key) {
+        self.explicit.insert(key);
     }
 
     /// Put the edges `provider` would have into `graph`.
@@ -779,6 +805,7 @@ fn identity(problem: &DomainError) -> (u8, Key, Key) {
         DomainError::Cycle { cycle } => (4, cycle.first().copied().unwrap_or(Key(0)), Key(0)),
         DomainError::AsyncInSync { chain } => (5, last_two(chain).1, Key(0)),
         DomainError::NeedsScope { chain } => (6, last_two(chain).1, Key(0)),
+        DomainError::Duplicate { key } => (7, *key, Key(0)),
     }
 }
 

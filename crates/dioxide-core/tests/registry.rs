@@ -635,3 +635,26 @@ fn a_profile_s_view_keeps_its_implementations_and_the_unmarked_ones() {
     let unmarked: Registry<&'static str> = Registry::new();
     assert!(unmarked.for_profile(Some("test")).is_none());
 }
+
+#[test]
+fn an_explicit_registration_may_replace_a_decorated_one_but_not_another_explicit_one() {
+    let mut r = Registry::new();
+    r.register(transient(CONFIG, &[])).unwrap();
+    r.register_explicit(vec![Provider::new(
+        CONFIG,
+        Lifetime::Singleton,
+        vec![],
+        "mine",
+    )])
+    .unwrap();
+    assert_eq!(r.get(CONFIG).map(|p| p.payload), Some("mine"));
+    assert_eq!(
+        r.register_explicit(vec![transient(CONFIG, &[])]),
+        Err(DomainError::Duplicate { key: CONFIG })
+    );
+    assert_eq!(
+        r.register_explicit(vec![transient(DATABASE, &[]), transient(DATABASE, &[])]),
+        Err(DomainError::Duplicate { key: DATABASE })
+    );
+    assert!(r.get(DATABASE).is_none());
+}

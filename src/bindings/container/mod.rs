@@ -10,7 +10,7 @@ mod registration;
 mod resolve;
 mod sync;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
@@ -39,8 +39,6 @@ struct State {
     /// This container's own registrations, in order, replayed on a newer
     /// snapshot when the parent registry changes.
     own: Vec<Provider<Payload>>,
-    /// Keys registered on this container itself (the rest came from the parent).
-    explicit: HashSet<Key>,
     /// The types this container's own registrations mention, kept alive so
     /// keys stay unique (the parent keeps those of its providers).
     types: HashMap<Key, Py<PyAny>>,
@@ -367,7 +365,6 @@ impl RustContainer {
             if let Some(parent) = state.parent.take() {
                 garbage.other.push(parent.into_any());
             }
-            state.explicit.clear();
         }
         drop(self.finalizers.clear());
         drop(garbage);

@@ -18,10 +18,8 @@ use crate::bindings::render::render;
 pub(super) struct OverrideFrame {
     /// Handed to the Python side so it ends this override, not another.
     pub(super) token: u64,
-    key: Key,
     /// The replacement, replayed when the registry is rebuilt.
     pub(super) provider: Provider<Payload>,
-    was_explicit: bool,
     /// Singletons of the key and its dependants, set aside for the block.
     saved_cells: Vec<(Key, Arc<InstanceCell>)>,
     affected: Vec<Key>,
@@ -57,14 +55,15 @@ impl RustContainer {
         }
         let mut affected = vec![key];
         affected.extend(state.registry.dependants_closure(key));
-        let was_explicit = state.explicit.contains(&key);
         if let Some(replaced) = state.registry.get(key) {
             // The replacement stands in for the implementation everywhere it
             // was used, including the interfaces and collections it is in.
             provider.exposes.clone_from(&replaced.exposes);
         }
         let copy = provider.clone();
-        match Arc::make_mut(&mut state.registry).register(provider) {
+        let registry = Arc::make_mut(&mut state.registry);
+        registry.mark_explicit(key);
+        match registry.register(provider) {
             Ok(previous) => garbage.providers.extend(previous),
             Err(err) => {
                 let mut types = error_types(py, &state, &err);
@@ -82,13 +81,10 @@ impl RustContainer {
                 garbage.other.push(old);
             }
         }
-        state.explicit.insert(key);
         let token = SEQUENCE.fetch_add(1, Ordering::Relaxed);
         state.overrides.push(OverrideFrame {
             token,
-            key,
             provider: copy,
-            was_explicit,
             saved_cells,
             affected,
             ended: false,
@@ -119,9 +115,6 @@ impl RustContainer {
                     break;
                 };
                 garbage.providers.push(frame.provider);
-                if !frame.was_explicit {
-                    state.explicit.remove(&frame.key);
-                }
                 for key in &frame.affected {
                     if let Some(cell) = state.singletons.remove(key) {
                         garbage.cells.push(cell);

@@ -1,7 +1,7 @@
 //! Registrations as the Python layer sends them, turned into domain
 //! providers and added to a container (checked, all or nothing).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -12,8 +12,7 @@ use super::resolve::error_types;
 use super::{Garbage, RustContainer, State};
 use crate::bindings::errors::{DioxideError, ErrorKind};
 use crate::bindings::keys::{
-    chain_object, display_name, is_type, key_name, key_of, list_key, named_key, parse_lifetime,
-    value_key, value_name,
+    display_name, is_type, key_of, list_key, named_key, parse_lifetime, value_key,
 };
 use crate::bindings::plan::Kind;
 use crate::bindings::render::render;
@@ -117,37 +116,6 @@ impl RustContainer {
             .with_hint("create a new Container()")
             .into_pyerr(py));
         }
-        if explicit {
-            let mut seen = HashSet::new();
-            if let Some(dup) = keys
-                .iter()
-                .find(|k| state.explicit.contains(k) || !seen.insert(**k))
-                .copied()
-            {
-                // Naming reads Python attributes, which may run Python code
-                // that calls back into this container: not under the lock.
-                drop(state);
-                let name = key_name(py, dup, &new_types);
-                let chain = vec![chain_object(py, dup, &new_types)];
-                let hint = match value_name(py, dup) {
-                    Some(value) => format!(
-                        "set each value once per container; for a test, set {value:?} \
-                         differently on a new Container()"
-                    ),
-                    None => format!(
-                        "register {name} once per container; to swap it in a test, use a new \
-                         Container() or container.override({name}, ...)"
-                    ),
-                };
-                return Err(DioxideError::new(
-                    ErrorKind::Duplicate,
-                    format!("{name} is already registered in this container"),
-                )
-                .with_chain(chain)
-                .with_hint(hint)
-                .into_pyerr(py));
-            }
-        }
         // Keys that had a provider: what was built with it is stale.
         let replaced: Vec<Key> = keys
             .iter()
@@ -160,7 +128,13 @@ impl RustContainer {
         } else {
             Vec::new()
         };
-        if let Err(err) = Arc::make_mut(&mut state.registry).register_all(providers) {
+        let registry = Arc::make_mut(&mut state.registry);
+        let registered = if explicit {
+            registry.register_explicit(providers)
+        } else {
+            registry.register_all(providers)
+        };
+        if let Err(err) = registered {
             let mut types = error_types(py, &state, &err);
             for (k, t) in &new_types {
                 types.entry(*k).or_insert_with(|| t.clone_ref(py));
@@ -174,7 +148,6 @@ impl RustContainer {
             }
         }
         if explicit {
-            state.explicit.extend(keys.iter().copied());
             state.own.extend(copies);
         }
         // Singletons built with a provider this one replaces, and those

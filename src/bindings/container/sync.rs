@@ -67,9 +67,14 @@ impl RustContainer {
             .collect();
         let mut registry = Arc::clone(&view);
         if !replay.is_empty() {
+            let keys: Vec<_> = replay.iter().map(|p| p.key).collect();
             // Checked when registered; only a cycle with providers decorated
             // since can refuse them now.
-            if let Err(err) = Arc::make_mut(&mut registry).adopt_all(replay) {
+            let rebuilt = Arc::make_mut(&mut registry);
+            for key in keys {
+                rebuilt.mark_explicit(key);
+            }
+            if let Err(err) = rebuilt.adopt_all(replay) {
                 let types = error_types(py, &state, &err);
                 garbage.registries.push(registry);
                 garbage.registries.push(view);
