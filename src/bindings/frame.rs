@@ -2,10 +2,10 @@
 //! finalizers, the active scope), its frames, who owns what it builds, and
 //! the refusals found before it starts.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use dioxide_core::{Key, Lifetime};
+use dioxide_core::KeyMap;
+use dioxide_core::Lifetime;
 use pyo3::prelude::*;
 use smallvec::SmallVec;
 
@@ -78,7 +78,7 @@ pub(crate) fn refuse_early(
     let Some(refusal) = facts.refusal(root, ctx.scope.is_some(), awaiting, available) else {
         return Ok(());
     };
-    let types: HashMap<Key, Py<PyAny>> = plan
+    let types: KeyMap<Py<PyAny>> = plan
         .nodes
         .iter()
         .map(|n| (n.key, n.provides.clone_ref(py)))

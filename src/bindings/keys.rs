@@ -127,11 +127,7 @@ fn label_of(py: Python<'_>, key: Key) -> Option<LabelCopy> {
 
 /// The name of a key for messages: a label for synthetic keys, otherwise the
 /// name of the type `types` holds for it.
-pub(crate) fn key_name(
-    py: Python<'_>,
-    key: Key,
-    types: &std::collections::HashMap<Key, Py<PyAny>>,
-) -> String {
+pub(crate) fn key_name(py: Python<'_>, key: Key, types: &KeyMap<Py<PyAny>>) -> String {
     match label_of(py, key) {
         Some(LabelCopy::Named(t, name)) => format!("{}[{name:?}]", display_name(t.bind(py))),
         Some(LabelCopy::Value(name)) => format!("value {name:?}"),
@@ -174,7 +170,7 @@ pub(crate) fn is_interface(type_: &Bound<'_, PyAny>) -> bool {
 pub(crate) fn graph_node(
     py: Python<'_>,
     key: Key,
-    types: &std::collections::HashMap<Key, Py<PyAny>>,
+    types: &KeyMap<Py<PyAny>>,
 ) -> (u64, &'static str, String, Option<String>) {
     match label_of(py, key) {
         Some(LabelCopy::Named(t, name)) => (key.0, "named", display_name(t.bind(py)), Some(name)),
@@ -198,11 +194,7 @@ pub(crate) fn value_name(py: Python<'_>, key: Key) -> Option<String> {
 
 /// The object that stands for a key in an exception's `chain`: the type
 /// (the interface for a qualified key), or a value's name.
-pub(crate) fn chain_object(
-    py: Python<'_>,
-    key: Key,
-    types: &std::collections::HashMap<Key, Py<PyAny>>,
-) -> Py<PyAny> {
+pub(crate) fn chain_object(py: Python<'_>, key: Key, types: &KeyMap<Py<PyAny>>) -> Py<PyAny> {
     match label_of(py, key) {
         Some(LabelCopy::Named(t, _) | LabelCopy::List(t)) => t,
         Some(LabelCopy::Value(name)) => pyo3::types::PyString::new(py, &name).into_any().unbind(),
@@ -213,31 +205,7 @@ pub(crate) fn chain_object(
     }
 }
 
-/// Hashes a key (an object address) with one multiplication. Addresses are
-/// already unique; SipHash's protection against chosen inputs buys nothing
-/// here and costs a measurable share of a cached resolve.
-#[derive(Default, Clone, Copy)]
-pub(crate) struct KeyHasher(u64);
-
-impl std::hash::Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for byte in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(*byte)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-
-    fn write_u64(&mut self, value: u64) {
-        // Fibonacci hashing; the high bits carry the entropy of the address.
-        self.0 = (value ^ (value >> 29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
-
-pub(crate) type KeyMap<V> =
-    std::collections::HashMap<Key, V, std::hash::BuildHasherDefault<KeyHasher>>;
+pub(crate) use dioxide_core::KeyMap;
 
 /// `subject` for any provided type or provider function.
 pub(crate) fn subject_name(provides: &Bound<'_, PyAny>) -> String {

@@ -1,8 +1,7 @@
 //! Domain errors rendered as the dioxide exceptions a user sees: the
 //! message, the chain of types and a hint that fits the case.
 
-use std::collections::HashMap;
-
+use dioxide_core::KeyMap;
 use dioxide_core::{DomainError, Key};
 use pyo3::prelude::*;
 use pyo3::types::PyList;
@@ -28,11 +27,7 @@ pub(crate) fn keys_of(err: &DomainError) -> Vec<Key> {
 }
 
 /// Turn a domain error into the dioxide exception a user sees.
-pub(crate) fn render(
-    py: Python<'_>,
-    err: &DomainError,
-    types: &HashMap<Key, Py<PyAny>>,
-) -> DioxideError {
+pub(crate) fn render(py: Python<'_>, err: &DomainError, types: &KeyMap<Py<PyAny>>) -> DioxideError {
     let name = |key: &Key| key_name(py, *key, types);
     let with_chain = |error: DioxideError, chain: &[Key]| {
         error
@@ -238,7 +233,7 @@ fn missing_hint(
     py: Python<'_>,
     missing: Key,
     missing_name: &str,
-    types: &HashMap<Key, Py<PyAny>>,
+    types: &KeyMap<Py<PyAny>>,
 ) -> String {
     if let Some((interface, qualifier)) = named_parts(py, missing) {
         let interface = display_name(interface.bind(py));

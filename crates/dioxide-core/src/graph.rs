@@ -5,16 +5,16 @@
 //! the registration that completes a cycle is then caught by a path search
 //! *before* anything changes.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
 use petgraph::graphmap::DiGraphMap;
 use petgraph::Direction;
 
-use crate::Key;
+use crate::{Key, KeyBuildHasher, KeyMap, KeySet};
 
 #[derive(Clone, Debug, Default)]
 pub(crate) struct DependencyGraph {
-    graph: DiGraphMap<Key, ()>,
+    graph: DiGraphMap<Key, (), KeyBuildHasher>,
 }
 
 impl DependencyGraph {
@@ -104,7 +104,8 @@ impl DependencyGraph {
     /// Every key that reaches `key` through dependency edges (its direct and
     /// indirect dependants), breadth first.
     pub(crate) fn dependants_closure(&self, key: Key) -> Vec<Key> {
-        let mut seen = std::collections::HashSet::from([key]);
+        let mut seen = KeySet::default();
+        seen.insert(key);
         let mut queue = VecDeque::from([key]);
         let mut found = Vec::new();
         while let Some(node) = queue.pop_front() {
@@ -149,7 +150,7 @@ impl DependencyGraph {
         if !self.graph.contains_node(from) || !self.graph.contains_node(to) {
             return None;
         }
-        let mut came_from: HashMap<Key, Key> = HashMap::new();
+        let mut came_from: KeyMap<Key> = KeyMap::default();
         let mut queue = VecDeque::from([from]);
         came_from.insert(from, from);
         while let Some(node) = queue.pop_front() {

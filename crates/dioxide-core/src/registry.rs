@@ -7,19 +7,22 @@
 //! member. These synthetic nodes take part in the graph like any other, so
 //! a class that depends on its own interface is a cycle like any other.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use indexmap::IndexMap;
 
 use crate::graph::DependencyGraph;
 use crate::plan::{ArgSource, Plan, PlanArg, PlanNode};
-use crate::{Dependency, DomainError, Fallback, Key, Lifetime, Provider, Role};
+use crate::{
+    Dependency, DomainError, Fallback, Key, KeyBuildHasher, KeyMap, KeySet, Lifetime, Provider,
+    Role,
+};
 
 #[derive(Clone, Debug)]
 pub struct Registry<P> {
-    providers: IndexMap<Key, Provider<P>>,
+    providers: IndexMap<Key, Provider<P>, KeyBuildHasher>,
     /// Exposed key -> (is a collection, member provider keys in order).
-    members: IndexMap<Key, (bool, Vec<Key>)>,
+    members: IndexMap<Key, (bool, Vec<Key>), KeyBuildHasher>,
     graph: DependencyGraph,
     generation: u64,
     /// How many providers are scoped: with none, no singleton can capture
@@ -27,18 +30,18 @@ pub struct Registry<P> {
     scoped: usize,
     /// Keys registered explicitly (a container's own registrations): each
     /// once. Decorated providers may be replaced by one of these.
-    explicit: HashSet<Key>,
+    explicit: KeySet,
 }
 
 impl<P> Default for Registry<P> {
     fn default() -> Self {
         Self {
-            providers: IndexMap::new(),
-            members: IndexMap::new(),
+            providers: IndexMap::default(),
+            members: IndexMap::default(),
             graph: DependencyGraph::default(),
             generation: 0,
             scoped: 0,
-            explicit: HashSet::new(),
+            explicit: KeySet::default(),
         }
     }
 }
@@ -379,7 +382,7 @@ impl<P> Registry<P> {
                 changed.push(*key);
             }
         }
-        let mut stale: HashSet<Key> = changed.iter().copied().collect();
+        let mut stale: KeySet = changed.iter().copied().collect();
         for key in &changed {
             stale.extend(self.graph.dependants_closure(*key));
             stale.extend(old.graph.dependants_closure(*key));
@@ -404,7 +407,7 @@ impl<P> Registry<P> {
             (Some(list), Some(mine)) => list.iter().any(|p| p == mine),
             (Some(_), None) => false,
         };
-        let claimed: HashSet<Key> = self
+        let claimed: KeySet = self
             .providers
             .values()
             .filter(|p| p.profiles.is_some() && serves(p))
@@ -531,7 +534,8 @@ impl<P> Registry<P> {
         };
         // Depth-first with an explicit stack of (key, its dependencies, next).
         let mut stack: Vec<(Key, Vec<Key>, usize)> = vec![(start.key, lookup(start.key)?.1, 0)];
-        let mut seen = HashSet::from([start.key]);
+        let mut seen = KeySet::default();
+        seen.insert(start.key);
         while let Some((_, deps, cursor)) = stack.last_mut() {
             let Some(dep) = deps.get(*cursor).copied() else {
                 stack.pop();
@@ -561,7 +565,7 @@ impl<P> Registry<P> {
     /// chain that needs them.
     pub fn plan(&self, root: Key) -> Result<Plan, DomainError> {
         let mut nodes: Vec<PlanNode> = Vec::new();
-        let mut index_of: HashMap<Key, usize> = HashMap::new();
+        let mut index_of: KeyMap<usize> = KeyMap::default();
         let mut stack: Vec<(Key, usize)> = Vec::new();
         self.enter(root, None, &stack, &index_of)?;
         stack.push((root, 0));
@@ -628,7 +632,7 @@ impl<P> Registry<P> {
         key: Key,
         param: Option<&String>,
         stack: &[(Key, usize)],
-        index_of: &HashMap<Key, usize>,
+        index_of: &KeyMap<usize>,
     ) -> Result<(), DomainError> {
         let mut chain = chain_of(stack);
         chain.push(key);

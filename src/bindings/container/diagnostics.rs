@@ -2,8 +2,7 @@
 //! every wiring problem, its providers for the graph, the async steps of a
 //! plan, and the hints that make a missing-provider error precise.
 
-use std::collections::HashMap;
-
+use dioxide_core::KeyMap;
 use dioxide_core::{DomainError, Key, Lifetime};
 use pyo3::prelude::*;
 use pyo3::types::PyList;
@@ -116,7 +115,7 @@ impl RustContainer {
         );
         // Copied out under the lock and named after it: naming reads
         // Python attributes, which may run Python code.
-        let (rows, types): (Vec<Row>, HashMap<Key, Py<PyAny>>) = {
+        let (rows, types): (Vec<Row>, KeyMap<Py<PyAny>>) = {
             let state = self.read();
             let rows: Vec<Row> = state
                 .registry

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use dioxide_core::{Key, Provider, Registry};
+use dioxide_core::{Provider, Registry};
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 
@@ -41,7 +41,7 @@ struct State {
     own: Vec<Provider<Payload>>,
     /// The types this container's own registrations mention, kept alive so
     /// keys stay unique (the parent keeps those of its providers).
-    types: HashMap<Key, Py<PyAny>>,
+    types: KeyMap<Py<PyAny>>,
     /// In a registry: the snapshot served to containers, per profile, with
     /// the generation it was taken at.
     views: HashMap<Option<String>, (u64, Arc<Registry<Payload>>)>,
@@ -61,7 +61,7 @@ struct State {
     /// Per key, the registration that last made its instances stale (its
     /// provider or one it depends on was replaced): scoped instances are
     /// kept per epoch, so open scopes build them again.
-    epochs: HashMap<Key, u64>,
+    epochs: KeyMap<u64>,
     closed: bool,
 }
 

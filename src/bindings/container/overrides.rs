@@ -1,7 +1,6 @@
 //! Overrides for tests: a provider replaced for the length of a `with`
 //! block, with the singletons built by the old one set aside and restored.
 
-use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -43,7 +42,7 @@ impl RustContainer {
     /// the type and of everything depending on it are set aside, so the
     /// block sees instances built with the override, and come back after.
     pub(super) fn override_push(&self, py: Python<'_>, entry: Entry<'_>) -> PyResult<u64> {
-        let mut new_types = HashMap::new();
+        let mut new_types = dioxide_core::KeyMap::default();
         let mut provider = parse_entry(py, entry, &mut new_types)?;
         self.sync(py)?;
         let key = provider.key;

@@ -1,10 +1,10 @@
 //! Registrations as the Python layer sends them, turned into domain
 //! providers and added to a container (checked, all or nothing).
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use dioxide_core::KeyMap;
 use dioxide_core::{Dependency, Exposure, Fallback, Key, Lifetime, Provider};
 use pyo3::prelude::*;
 
@@ -86,7 +86,7 @@ impl RustContainer {
         explicit: bool,
     ) -> PyResult<()> {
         let mut providers = Vec::with_capacity(entries.len());
-        let mut new_types: HashMap<Key, Py<PyAny>> = HashMap::new();
+        let mut new_types: KeyMap<Py<PyAny>> = KeyMap::default();
         for entry in entries {
             providers.push(parse_entry(py, entry, &mut new_types)?);
         }
@@ -97,7 +97,7 @@ impl RustContainer {
         &self,
         py: Python<'_>,
         providers: Vec<Provider<Payload>>,
-        new_types: HashMap<Key, Py<PyAny>>,
+        new_types: KeyMap<Py<PyAny>>,
         explicit: bool,
     ) -> PyResult<()> {
         if explicit {
@@ -178,7 +178,7 @@ impl RustContainer {
             positional: Vec::new(),
         };
         let provider = Provider::new(value_key(name), Lifetime::Singleton, Vec::new(), payload);
-        self.register_providers(py, vec![provider], HashMap::new(), true)
+        self.register_providers(py, vec![provider], KeyMap::default(), true)
     }
 }
 
@@ -187,7 +187,7 @@ impl RustContainer {
 pub(super) fn parse_entry(
     py: Python<'_>,
     entry: Entry<'_>,
-    types: &mut HashMap<Key, Py<PyAny>>,
+    types: &mut KeyMap<Py<PyAny>>,
 ) -> PyResult<Provider<Payload>> {
     let Entry {
         provides,

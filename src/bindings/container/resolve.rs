@@ -2,10 +2,10 @@
 //! the binding's form, then run by the executor (synchronously, or as an
 //! awaitable for `aresolve`).
 
-use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+use dioxide_core::KeyMap;
 use dioxide_core::{ArgSource, DomainError, Key, Lifetime, Role};
 use pyo3::prelude::*;
 
@@ -297,11 +297,7 @@ impl Refused {
     }
 }
 
-pub(super) fn error_types(
-    py: Python<'_>,
-    state: &State,
-    err: &DomainError,
-) -> HashMap<Key, Py<PyAny>> {
+pub(super) fn error_types(py: Python<'_>, state: &State, err: &DomainError) -> KeyMap<Py<PyAny>> {
     types_for(py, state, keys_of(err))
 }
 
@@ -311,7 +307,7 @@ pub(super) fn types_for(
     py: Python<'_>,
     state: &State,
     keys: impl IntoIterator<Item = Key>,
-) -> HashMap<Key, Py<PyAny>> {
+) -> KeyMap<Py<PyAny>> {
     let parent = state.parent.as_ref().map(|p| p.get().read());
     keys.into_iter()
         .filter_map(|k| {
