@@ -33,10 +33,6 @@ __all__ = ["Container"]
 T = TypeVar("T")
 
 
-def _is_private(name: str) -> bool:
-    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
-
-
 def _require_class(obj: object, what: str) -> type:
     """``obj`` itself, checked to be a class (a ``TypeForm`` parameter admits
     any type expression statically; only classes can be registered)."""
@@ -122,11 +118,6 @@ class Container(_RustContainer, Closing):
         """The profile this container was made for (``None``: no profile)."""
         self.registry = _registry.DEFAULT if registry is None else registry
         """The registry this container resolves decorated providers from."""
-
-    def __dir__(self) -> list[str]:
-        """The public API only: the Rust core's private methods stay out of
-        ``dir()`` and completion."""
-        return sorted(name for name in super().__dir__() if not _is_private(name))
 
     if TYPE_CHECKING:
 

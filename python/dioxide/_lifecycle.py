@@ -36,14 +36,23 @@ class _Owner(Protocol):
     def _release(self) -> None: ...
 
 
+def _is_private(name: str) -> bool:
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
 class Closing:
-    """``aclose`` and the async context-manager protocol, shared by
-    :class:`Container` and :class:`ContainerScope` (``close`` and the
+    """``aclose``, the async context-manager protocol and ``dir()``, shared
+    by :class:`Container` and :class:`ContainerScope` (``close`` and the
     synchronous ``with`` are implemented in the Rust core): leaving the block
     closes the owner, and an exception that ended the block is thrown into
     generator providers so they can roll back."""
 
     __slots__ = ()
+
+    def __dir__(self) -> list[str]:
+        """The public API only: the Rust core's private methods stay out of
+        ``dir()`` and completion."""
+        return sorted(name for name in super().__dir__() if not _is_private(name))
 
     if TYPE_CHECKING:
 

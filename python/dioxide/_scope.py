@@ -64,14 +64,6 @@ class ContainerScope(_RustScope, Closing):
         result: T = await self._aresolve(type_, task_token())
         return result
 
-    def __dir__(self) -> list[str]:
-        """The public API only, as for :class:`Container`."""
-        return sorted(
-            name
-            for name in super().__dir__()
-            if not (name.startswith("_") and not name.endswith("__"))
-        )
-
     def create_scope(self) -> ContainerScope:
         """A nested scope with its own scoped instances (singletons are still
         the container's). Close it before its parent, e.g. with nested

@@ -139,10 +139,7 @@ impl Resolution {
                 return Err(PyErr::from_value(error.into_bound(py)));
             }
             let drove = {
-                let ctx = Ctx {
-                    container_finalizers: &self.container,
-                    scope: self.scope.as_deref(),
-                };
+                let ctx = ctx_of(&self.container, &self.scope);
                 drive(
                     py,
                     &self.plan,
@@ -183,10 +180,7 @@ impl Resolution {
     fn resumed(&mut self, py: Python<'_>, waiting: Waiting, value: Py<PyAny>) -> PyResult<()> {
         match waiting {
             Waiting::Provider { generator, .. } => {
-                let ctx = Ctx {
-                    container_finalizers: &self.container,
-                    scope: self.scope.as_deref(),
-                };
+                let ctx = ctx_of(&self.container, &self.scope);
                 let refused = finish(
                     py,
                     &self.plan,
@@ -268,6 +262,15 @@ impl Resolution {
                 .bind(py)
                 .call_method0(pyo3::intern!(py, "close"));
         }
+    }
+}
+
+/// Where the resolution's runs build: its container's finalizers and scope.
+/// (A free function: `drive` borrows the frames mutably beside it.)
+fn ctx_of<'a>(container: &'a Finalizers, scope: &'a Option<Arc<ScopeState>>) -> Ctx<'a> {
+    Ctx {
+        container_finalizers: container,
+        scope: scope.as_deref(),
     }
 }
 

@@ -286,12 +286,16 @@ pub(super) fn forget_built(state: &mut State, keys: &[Key], garbage: &mut Garbag
     garbage
         .plans
         .extend(state.plans.drain().map(|(_, plan)| plan));
+    // Scoped instances in open scopes are stale too: the plans compiled from
+    // now on look for them under a new key (see `compile`). Without a scope
+    // (a registry, or a container before its first scope) there are none.
+    let scopes = !state.scopes.is_empty();
     for key in keys {
-        // Scoped instances in open scopes are stale too: the plans compiled
-        // from now on look for them under a new key (see `compile`).
-        state
-            .epochs
-            .insert(*key, SEQUENCE.fetch_add(1, Ordering::Relaxed));
+        if scopes {
+            state
+                .epochs
+                .insert(*key, SEQUENCE.fetch_add(1, Ordering::Relaxed));
+        }
         if let Some(cell) = state.singletons.remove(key) {
             garbage.cells.push(cell);
         }
