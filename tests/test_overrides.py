@@ -416,3 +416,24 @@ def test_an_override_ended_under_a_newer_one_is_undone_when_that_one_ends(
     assert type(container.resolve(Clock)) is Clock
     assert container.resolve(Clock) is not fake_clock
     assert container.resolve(Other) is not fake_other
+
+
+def test_a_refused_override_leaves_the_type_free_to_register() -> None:
+    class Repo: ...
+
+    class Service:
+        def __init__(self, repo: Repo) -> None:
+            self.repo = repo
+
+    container = Container()
+    container.register_class(Service)
+
+    def make_repo(service: Service) -> Repo:  # Repo -> Service -> Repo
+        return Repo()
+
+    with pytest.raises(CircularDependencyError):
+        with container.override(Repo, make_repo):
+            pass
+
+    container.register_class(Repo)
+    assert isinstance(container.resolve(Service).repo, Repo)

@@ -61,9 +61,12 @@ impl RustContainer {
         }
         let copy = provider.clone();
         let registry = Arc::make_mut(&mut state.registry);
-        registry.mark_explicit(key);
         match registry.register(provider) {
-            Ok(previous) => garbage.providers.extend(previous),
+            Ok(previous) => {
+                // Only once accepted: a refused override changes nothing.
+                registry.mark_explicit(key);
+                garbage.providers.extend(previous);
+            }
             Err(err) => {
                 let mut types = error_types(py, &state, &err);
                 types.extend(new_types);
