@@ -6,6 +6,7 @@
 mod closing;
 mod diagnostics;
 mod overrides;
+mod plain;
 mod registration;
 mod resolve;
 mod sync;
@@ -146,6 +147,19 @@ impl RustContainer {
     #[pyo3(signature = (entries, *, explicit=true))]
     fn _register(&self, py: Python<'_>, entries: Vec<Entry<'_>>, explicit: bool) -> PyResult<()> {
         self.register_entries(py, entries, explicit)
+    }
+
+    /// Register the plain class `cls` (see `plain.rs`); `False`, and
+    /// nothing registered, when it is not plain.
+    #[pyo3(signature = (cls, lifetime, module_level))]
+    fn _register_plain(
+        &self,
+        py: Python<'_>,
+        cls: &Bound<'_, PyAny>,
+        lifetime: &str,
+        module_level: bool,
+    ) -> PyResult<bool> {
+        self.register_plain(py, cls, lifetime, module_level)
     }
 
     /// Set the configuration value `name`.
