@@ -10,6 +10,7 @@ pub(crate) mod fast;
 pub(crate) mod frame;
 pub(crate) mod keys;
 pub(crate) mod lifecycle;
+pub(crate) mod locks;
 pub(crate) mod owner;
 pub(crate) mod plan;
 pub(crate) mod render;
