@@ -114,7 +114,7 @@ WHEEL_TOOLS    := $(VENV)/.installed-wheel-tools
 # The newest CPython X.Y under pyenv, or nothing: $(call pyenv_python,3.12)
 pyenv_python = $(shell ls -d $(PYENV_VERSIONS)/$(1).*/bin/python$(1) 2>/dev/null | sort -V | tail -1)
 WHEEL_PYTHONS = $(foreach v,3.11 $(MATRIX),$(call pyenv_python,$(v))) $(wildcard $(FT_PY))
-STRESS_ENV    := DIOXIDE_STRESS_ROUNDS=300 DIOXIDE_STRESS_THREADS=16
+STRESS_ENV    := DIOXIDE_STRESS_ROUNDS=100 DIOXIDE_STRESS_THREADS=16
 
 $(WHEEL_TOOLS): $(STAMP)
 	$(PIP) install --quiet "ziglang==0.15.2" "auditwheel==6.8.2"
@@ -133,10 +133,10 @@ sdist: $(STAMP) ## Build the sdist and check that `pip install` of it builds and
 	.ci/sdist target/sdist $(call pyenv_python,3.11)
 
 # The suite on each other CPython, against the wheel built for it (its own
-# build, installed as users get it). The wheel-typing test is left to `make
+# build, installed as users get it; .ci/suite brings it up to date). The wheel-typing test is left to `make
 # test`: it builds one more wheel and installs mypy for each run.
 .PHONY: test-matrix
-test-matrix: wheels ## pytest on every other CPython under pyenv (MATRIX), each in .venv-X.Y with its own wheel; an absent version is reported
+test-matrix: $(WHEEL_TOOLS) ## pytest on every other CPython under pyenv (MATRIX), each in .venv-X.Y with its own wheel; an absent version is reported
 	@status=0; for v in $(MATRIX); do \
 	  py=$$(ls -d $(PYENV_VERSIONS)/$$v.*/bin/python$$v 2>/dev/null | sort -V | tail -1); \
 	  if [ -z "$$py" ]; then \
@@ -147,7 +147,7 @@ test-matrix: wheels ## pytest on every other CPython under pyenv (MATRIX), each 
 	done; exit $$status
 
 .PHONY: test-free-threaded
-test-free-threaded: cpython-ft wheels ## The whole suite and a 16-thread stress test on CPython 3.13t with the GIL off; importing dioxide must leave it off
+test-free-threaded: cpython-ft $(WHEEL_TOOLS) ## The whole suite and a 16-thread stress test on CPython 3.13t with the GIL off; importing dioxide must leave it off
 	$(FT_PY) -c 'import sys, sysconfig; assert sysconfig.get_config_var("Py_GIL_DISABLED"), "not a free-threaded build"'
 	PYTHON_GIL=0 .ci/suite $(FT_PY) $(FT_VENV) $(WHEELHOUSE) $(TEST_DEPS)
 	cd / && env -u PYTHON_GIL $(CURDIR)/$(FT_VENV)/bin/python -W error::RuntimeWarning -c \
