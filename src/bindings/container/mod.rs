@@ -23,6 +23,7 @@ use crate::bindings::cell::InstanceCell;
 use crate::bindings::compiled::ExecPlan;
 use crate::bindings::errors::{DioxideError, ErrorKind};
 use crate::bindings::keys::{key_of, KeyMap};
+use crate::bindings::locks;
 use crate::bindings::resume::Resolution;
 use overrides::OverrideFrame;
 use registration::{Entry, Payload};
@@ -93,11 +94,11 @@ pub(crate) struct RustContainer {
 
 impl RustContainer {
     fn read(&self) -> RwLockReadGuard<'_, State> {
-        self.state.read().unwrap_or_else(|p| p.into_inner())
+        locks::read(&self.state)
     }
 
     fn write(&self) -> RwLockWriteGuard<'_, State> {
-        self.state.write().unwrap_or_else(|p| p.into_inner())
+        locks::write(&self.state)
     }
 
     pub(crate) fn is_closed(&self) -> bool {
