@@ -193,6 +193,9 @@ impl ExecPlan {
         for node in &self.nodes {
             visit.call(&node.provides)?;
             visit.call(&node.target)?;
+            if let Some(direct) = &node.direct {
+                direct.visit(visit)?;
+            }
         }
         Ok(())
     }

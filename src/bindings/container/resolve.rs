@@ -8,10 +8,12 @@ use std::sync::Arc;
 use dioxide_core::KeyMap;
 use dioxide_core::{ArgSource, DomainError, Key, Lifetime, Role};
 use pyo3::prelude::*;
+use pyo3::types::PyTuple;
 
 use super::registration::not_a_type;
 use super::{RustContainer, State};
 use crate::bindings::compiled::ExecPlan;
+use crate::bindings::construct::Direct;
 use crate::bindings::errors::{DioxideError, ErrorKind};
 use crate::bindings::exec::run;
 use crate::bindings::frame::{refuse_early, Ctx};
@@ -263,6 +265,16 @@ impl RustContainer {
                 .map_or(0, |f| f.token);
             let epoch = epochs.get(&node.key).copied().unwrap_or(0);
             let scope_key = Key(node.key.0 ^ token.rotate_left(32) ^ epoch.rotate_left(48));
+            let kwnames = if positional < args.len() {
+                let names = args[positional..].iter().map(|(name, _)| name.bind(py));
+                Some(PyTuple::new(py, names).map_err(Refused::Error)?.unbind())
+            } else {
+                None
+            };
+            let direct = match kind {
+                Kind::Call => Direct::of(target.bind(py), args.len()).map_err(Refused::Error)?,
+                _ => None,
+            };
             nodes.push(ExecNode {
                 key: node.key,
                 scope_key,
@@ -273,6 +285,8 @@ impl RustContainer {
                 cell,
                 positional,
                 args,
+                kwnames,
+                direct,
             });
         }
         let compiled = Arc::new(ExecPlan::new(plan, nodes));
