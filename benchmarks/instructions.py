@@ -105,6 +105,14 @@ def _commit() -> str:
     return done.stdout.strip() or "unknown"
 
 
+def _cell(net: dict[str, float], label: str) -> str:
+    return f"{net[label]:.0f}" if label in net else ""
+
+
+def _ratio(net: dict[str, float], a: str, b: str) -> str:
+    return f"{net[a] / net[b]:.2f}x" if a in net and b in net and net[b] > 0 else ""
+
+
 def table(counts: dict[str, dict[str, float]], loop: float) -> str:
     """Markdown: net instructions per op and the ratios to the baselines."""
     lines = [
@@ -114,17 +122,11 @@ def table(counts: dict[str, dict[str, float]], loop: float) -> str:
     ]
     for scenario, row in counts.items():
         net = {label: value - loop for label, value in row.items()}
-
-        def cell(label: str) -> str:
-            return f"{net[label]:.0f}" if label in net else ""
-
-        def ratio(a: str, b: str) -> str:
-            return f"{net[a] / net[b]:.2f}x" if a in net and b in net and net[b] > 0 else ""
-
         lines.append(
-            f"| {scenario} | {cell('dioxide')} | {cell('dioxide c[T]')} | {cell('hand-written')} "
-            f"| {cell('d[T]')} | {ratio('dioxide', 'hand-written')} | {ratio('dioxide', 'd[T]')} "
-            f"| {ratio('dioxide c[T]', 'd[T]')} |"
+            f"| {scenario} | {_cell(net, 'dioxide')} | {_cell(net, 'dioxide c[T]')} "
+            f"| {_cell(net, 'hand-written')} | {_cell(net, 'd[T]')} "
+            f"| {_ratio(net, 'dioxide', 'hand-written')} | {_ratio(net, 'dioxide', 'd[T]')} "
+            f"| {_ratio(net, 'dioxide c[T]', 'd[T]')} |"
         )
     return "\n".join(lines)
 
@@ -155,7 +157,11 @@ def main(argv: Optional[list[str]] = None) -> int:
         for label, adapter, stmt in ROWS:
             if label in S1_ONLY and scenario != "S1":
                 continue
-            counts[scenario][label] = value = count(valgrind, adapter, scenario, stmt)
+            try:
+                counts[scenario][label] = value = count(valgrind, adapter, scenario, stmt)
+            except RuntimeError as failed:  # reported, and the row left empty
+                print(f"{scenario} {label}: failed: {failed}", file=sys.stderr)
+                continue
             print(f"{scenario} {label}: {value - loop:.0f}", file=sys.stderr)
     import dioxide
 
