@@ -14,6 +14,14 @@ BENCH_STAMP := $(BENCH_VENV)/.installed-bench
 BENCH_WHEEL := target/bench-wheel
 BENCH_ARGS  ?=
 
+# `make bench-instructions` builds into a venv of its own, per interpreter:
+# PYTHON=/path/to/python3.12 gives .venv-instr-3.12.
+INSTR_VERSION = $(shell $(PYTHON) -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
+INSTR_VENV  ?= .venv-instr-$(INSTR_VERSION)
+INSTR_PY    := $(INSTR_VENV)/bin/python
+INSTR_WHEEL := target/instr-wheel-$(INSTR_VERSION)
+INSTR_ARGS  ?=
+
 .PHONY: help
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -98,6 +106,17 @@ bench: $(BENCH_STAMP) ## Benchmark dioxide against hand-written code and its pee
 	$(BENCH_PY) -m pip install --quiet --force-reinstall --no-deps $(BENCH_WHEEL)/*.whl
 	$(BENCH_PY) -m benchmarks.run $(BENCH_ARGS)
 
+.PHONY: bench-instructions
+bench-instructions: ## Instructions per operation (S1-S6) under valgrind's callgrind: dioxide vs hand-written vs d[T] (PYTHON= picks the interpreter)
+	@command -v valgrind >/dev/null || { apt-get update -qq && apt-get install -y -qq valgrind; }
+	@test -x $(INSTR_PY) || { $(PYTHON) -m venv $(INSTR_VENV) && \
+	  $(INSTR_PY) -m pip install --quiet --upgrade pip && \
+	  $(INSTR_PY) -m pip install --quiet "maturin>=1.7,<2" "typing_extensions>=4.13"; }
+	rm -rf $(INSTR_WHEEL)
+	$(INSTR_VENV)/bin/maturin build --release --quiet --interpreter $(INSTR_PY) --out $(INSTR_WHEEL)
+	$(INSTR_PY) -m pip install --quiet --force-reinstall --no-deps $(INSTR_WHEEL)/*.whl
+	$(INSTR_PY) -m benchmarks.instructions --out benchmarks/results/instructions-$(INSTR_VERSION).md $(INSTR_ARGS)
+
 # ---- Python versions, free-threading, wheels --------------------------------
 # The README's `make test` runs on the default python3 (3.11 in CI). These
 # targets cover the other interpreters: each CPython under pyenv
@@ -156,5 +175,5 @@ test-free-threaded: cpython-ft $(WHEEL_TOOLS) ## The whole suite and a 16-thread
 
 .PHONY: clean
 clean: ## Remove build outputs and the virtualenvs
-	rm -rf target site dist $(VENV) $(BENCH_VENV) .venv-3.* .mypy_cache .pytest_cache .hypothesis
+	rm -rf target site dist $(VENV) $(BENCH_VENV) .venv-3.* .venv-instr-* .mypy_cache .pytest_cache .hypothesis
 	find python -name '*.so' -delete

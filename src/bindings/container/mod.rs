@@ -1,7 +1,7 @@
 //! `_RustContainer`: a registry of providers, the plans compiled from it and
 //! the container's singletons. The Python `Container` subclasses it, so
-//! `container.resolve(T)` reaches `RustContainer::resolve` with no Python
-//! frame in between.
+//! `container.resolve(T)` reaches the Rust core with no Python frame in
+//! between (through fast.rs's descriptor, owned by each class).
 
 mod closing;
 mod diagnostics;
@@ -131,6 +131,12 @@ impl RustContainer {
 
     /// Build (or fetch) the instance for `type_`.
     pub(crate) fn resolve(&self, py: Python<'_>, type_: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        self.resolve_with(py, type_, None)
+    }
+
+    /// `container[T]`: `container.resolve(T)` (the slot runs fast.rs's
+    /// function).
+    fn __getitem__(&self, py: Python<'_>, type_: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         self.resolve_with(py, type_, None)
     }
 
