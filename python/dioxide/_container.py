@@ -318,8 +318,9 @@ class Container(_RustContainer, Closing):
             raise ValidationError(errors)
 
     def graph(self, format: str = "mermaid") -> str:
-        """The dependency graph as Mermaid (``"mermaid"``) or Graphviz DOT
-        (``"dot"``) text, each provider labelled with its lifetime::
+        """The dependency graph as Mermaid (``"mermaid"``), Graphviz DOT
+        (``"dot"``) or an indented text tree (``"tree"``, for a terminal),
+        each provider labelled with its lifetime::
 
             print(container.graph("dot"))
         """
