@@ -367,6 +367,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return EXIT_USAGE
     out = Style(use_colour(sys.stdout, args.color))
     err = Style(use_colour(sys.stderr, args.color))
+    text: Union[str, bytes]
     try:
         if args.command == "check":
             code, text = check(args.target, out)
