@@ -115,11 +115,12 @@ $(BENCH_STAMP): benchmarks/requirements.txt
 	touch $(BENCH_STAMP)
 
 .PHONY: bench
-bench: $(BENCH_STAMP) ## Benchmark dioxide against hand-written code and its peers (BENCH_ARGS=--quick for a smoke run)
+bench: $(BENCH_STAMP) ## Benchmark dioxide against hand-written code and its peers, write docs/comparison.md (BENCH_ARGS=--quick for a smoke run)
 	rm -rf $(BENCH_WHEEL)
 	$(BENCH_VENV)/bin/maturin build --release --quiet --interpreter $(BENCH_PY) --out $(BENCH_WHEEL)
 	$(BENCH_PY) -m pip install --quiet --force-reinstall --no-deps $(BENCH_WHEEL)/*.whl
 	$(BENCH_PY) -m benchmarks.run $(BENCH_ARGS)
+	$(BENCH_PY) -m benchmarks.comparison
 
 .PHONY: clean
 clean: ## Remove build outputs and the virtualenvs
