@@ -328,8 +328,9 @@ class Container(_RustContainer, Closing, OwnResolve):
             raise ValidationError(errors)
 
     def graph(self, format: str = "mermaid") -> str:
-        """The dependency graph as Mermaid (``"mermaid"``) or Graphviz DOT
-        (``"dot"``) text, each provider labelled with its lifetime::
+        """The dependency graph as Mermaid (``"mermaid"``), Graphviz DOT
+        (``"dot"``) or an indented text tree (``"tree"``, for a terminal),
+        each provider labelled with its lifetime::
 
             print(container.graph("dot"))
         """
