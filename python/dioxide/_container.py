@@ -161,11 +161,16 @@ class Container(_RustContainer, Closing):
         *,
         scope: Scope = Scope.TRANSIENT,
         lifecycle: bool = False,
+        blocking: bool = False,
     ) -> None:
         """Provide ``type_`` by constructing ``cls`` (default: ``type_``
         itself), its ``__init__`` parameters injected from their type hints::
 
             container.register_class(PaymentPort, StripeGateway, scope=Scope.SINGLETON)
+
+        ``blocking=True`` says the constructor blocks (network, disk): the
+        async integrations then build it in a worker thread, not on the
+        event loop.
         """
         provides = _require_class(type_, "register_class()")
         implementation = _require_class(provides if cls is None else cls, "register_class()")
@@ -185,6 +190,7 @@ class Container(_RustContainer, Closing):
         except UnresolvedReference as unresolved:
             raise self._unresolved(implementation, unresolved) from None
         self._register([Entry(provides, implementation, checked.value, kind, deps)])
+        self._mark_blocking(provides, blocking)
 
     def register_factory(
         self,
@@ -192,6 +198,7 @@ class Container(_RustContainer, Closing):
         factory: Callable[..., Any],
         *,
         scope: Scope = Scope.TRANSIENT,
+        blocking: bool = False,
     ) -> None:
         """Provide ``type_`` by calling ``factory``; its parameters are injected
         from their type hints. Generator factories are finalized on close::
@@ -202,6 +209,10 @@ class Container(_RustContainer, Closing):
                 db.close()
 
             container.register_factory(Database, connect, scope=Scope.SINGLETON)
+
+        Generator factories count as blocking for the async integrations
+        (they run in a worker thread, setup and finalization); mark a plain
+        factory that blocks with ``blocking=True``.
         """
         provides = _require_class(type_, "register_factory()")
         checked = _check_scope(scope, "register_factory()")
@@ -230,6 +241,18 @@ class Container(_RustContainer, Closing):
         self._register(
             [Entry(provides, factory, checked.value, factory_kind(target), deps)]
         )
+        self._mark_blocking(provides, blocking)
+
+    def _mark_blocking(self, provides: type, blocking: bool) -> None:
+        """Remember that building ``provides`` blocks (I/O in its
+        constructor or factory): the web integrations then resolve what
+        needs it in a worker thread instead of on the event loop."""
+        marked: set[type] = self.__dict__.setdefault("_blocking_types", set())
+        if blocking:
+            marked.add(provides)
+        else:
+            marked.discard(provides)
+        self.__dict__.pop("_dioxide_offload", None)
 
     def register_value(self, name: str, value: object) -> None:
         """Set a configuration value, injected into parameters annotated
