@@ -173,7 +173,7 @@ def wrapped_signature(wrapper: Callable[..., Any], signature: inspect.Signature)
         # inspect.signature follows __wrapped__ before __signature__ only
         # when __signature__ is absent; typing.get_type_hints follows it
         # too: hide the original.
-        del wrapper.__wrapped__  # type: ignore[attr-defined]
+        del wrapper.__wrapped__
 
 
 class BlockingPolicy:

@@ -47,6 +47,7 @@ except ImportError as missing:  # pragma: no cover - exercised in a subprocess
     ) from missing
 
 from dioxide._container import Container
+from dioxide._asgi import run_sync
 from dioxide._integration import aclose_scope, aresolve_in
 from dioxide._introspect import describe
 from dioxide._scope import ContainerScope
@@ -110,14 +111,14 @@ async def request_scope(connection: HTTPConnection) -> AsyncIterator[ContainerSc
     provider that takes a ``Request``.
     """
     scope = _container_of(connection).create_scope()
-    token = _starlette.CURRENT.set(_connection_types(connection))
+    token = _starlette.CURRENT.set(_starlette.connection_types(connection))
     try:
         yield scope
     except BaseException as error:
-        await aclose_scope(scope, error, _starlette.run_sync)
+        await aclose_scope(scope, error, run_sync)
         raise
     else:
-        await aclose_scope(scope, None, _starlette.run_sync)
+        await aclose_scope(scope, None, run_sync)
     finally:
         try:
             _starlette.CURRENT.reset(token)
@@ -125,17 +126,12 @@ async def request_scope(connection: HTTPConnection) -> AsyncIterator[ContainerSc
             pass
 
 
-def _connection_types(connection: HTTPConnection) -> dict[type, object]:
-    """``connection`` under each of its classes (``Request``, ``HTTPConnection``)."""
-    return {base: connection for base in type(connection).__mro__ if isinstance(base, type)}
-
-
 def _resolver(type_: Any) -> Callable[..., Coroutine[Any, Any, Any]]:
     """The FastAPI dependency that resolves ``type_`` in the request's scope
     (in a worker thread when building it blocks)."""
 
     async def resolve(scope: Annotated[ContainerScope, Depends(request_scope)]) -> Any:
-        return await aresolve_in(scope, type_, _starlette.POLICY, _starlette.run_sync)
+        return await aresolve_in(scope, type_, _starlette.POLICY, run_sync)
 
     resolve.__name__ = resolve.__qualname__ = f"inject_{describe(type_)}"
     return resolve

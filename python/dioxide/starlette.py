@@ -38,14 +38,13 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, Optional, TypeVar, cast
 
 from typing_extensions import Annotated
 
 try:
-    import anyio.to_thread
     from starlette.applications import Starlette
     from starlette.requests import HTTPConnection, Request
     from starlette.routing import Host, Mount
@@ -61,37 +60,29 @@ from dioxide._integration import (
     BlockingPolicy,
     CurrentObjects,
     InjectMarker,
-    aclose_scope,
     aresolve_in,
     check_container,
     injected_parameters,
     make_inject,
     missing_container,
 )
-from dioxide._lifecycle import aclose_owner
+from dioxide._asgi import SCOPE_KEY, ScopeMiddleware, lifespan_runs, run_sync, scope_of
 from dioxide._registry import caller_namespace
 from dioxide._scope import ContainerScope
-from dioxide.exceptions import DioxideTypeError, ScopeError
+from dioxide.exceptions import DioxideTypeError
 
-__all__ = ["DioxideMiddleware", "Inject", "attach", "container_of", "inject", "request_scope"]
+__all__ = ["SCOPE_KEY", "DioxideMiddleware", "Inject", "attach", "container_of", "inject", "request_scope"]
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 #: Where :func:`attach` keeps the container (``app.state.dioxide_container``).
 STATE_ATTRIBUTE = "dioxide_container"
-#: Where the middleware keeps the request's scope in the ASGI scope.
-SCOPE_KEY = "dioxide.scope"
 
 #: The per-connection objects, injectable in the request's scope.
 CURRENT = CurrentObjects("starlette")
 #: Which types are built in a worker thread.
 POLICY = BlockingPolicy()
-
-
-async def run_sync(call: Callable[[], R]) -> R:
-    """``call()`` in Starlette's worker threads (anyio's limiter)."""
-    return await anyio.to_thread.run_sync(call)
 
 
 def attach(app: Starlette, container: Container) -> None:
@@ -150,27 +141,21 @@ def _managing(inner: Lifespan[Any]) -> Lifespan[Any]:
 
     @asynccontextmanager
     async def lifespan(app: Any) -> AsyncIterator[Optional[Mapping[str, Any]]]:
-        containers = _containers(app, [])
-        for container in containers:
-            if container.closed:
-                container._reopen()
-        error: Optional[BaseException] = None
-        try:
+        async with lifespan_runs(_containers(app, [])):
             async with inner(app) as state:
                 yield state
-        except BaseException as raised:
-            error = raised
-            raise
-        finally:
-            # Newest first: a mounted app's container may use the parent's.
-            for container in reversed(containers):
-                await aclose_owner(container, error, run_sync)
 
     return cast("Lifespan[Any]", lifespan)
 
 
-class _Connection:
-    """The current connection's objects, made on first use."""
+def _connection(scope: Scope, receive: Receive, send: Send) -> Mapping[type, object]:
+    """The connection's objects, made on first use."""
+    return _Connection(scope, receive, send)
+
+
+class _Connection(Mapping[type, object]):
+    """``Request``/``WebSocket``/``HTTPConnection`` for the current
+    connection, made when first asked for."""
 
     __slots__ = ("_scope", "_receive", "_send", "_made")
 
@@ -180,16 +165,24 @@ class _Connection:
         self._send = send
         self._made: Optional[HTTPConnection] = None
 
-    def get(self, type_: type) -> Optional[object]:
+    def __getitem__(self, type_: type) -> object:
         if self._made is None:
             if self._scope["type"] == "websocket":
                 self._made = WebSocket(self._scope, self._receive, self._send)
             else:
                 self._made = Request(self._scope, self._receive, self._send)
-        return self._made if isinstance(self._made, type_) else None
+        if isinstance(self._made, type_):
+            return self._made
+        raise KeyError(type_)
+
+    def __iter__(self) -> Iterator[type]:
+        return iter((HTTPConnection,))
+
+    def __len__(self) -> int:
+        return 1
 
 
-class DioxideMiddleware:
+class DioxideMiddleware(ScopeMiddleware):
     """ASGI middleware: a :class:`~dioxide.ContainerScope` per HTTP request
     and websocket, closed after the response has been sent (an error raised
     by the app is thrown into generator providers so they can roll back)::
@@ -203,32 +196,18 @@ class DioxideMiddleware:
     """
 
     def __init__(self, app: ASGIApp, container: Optional[Container] = None) -> None:
-        self.app = app
-        self.container = (
-            None if container is None else check_container(container, "DioxideMiddleware")
-        )
-        if self.container is not None:
-            CURRENT.register(self.container, Request, WebSocket, HTTPConnection)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
-            await self.app(scope, receive, send)
-            return
-        container = self.container
         if container is None:
-            container = container_of(scope.get("app"))
-        request_scope = container.create_scope()
-        scope[SCOPE_KEY] = request_scope
-        token = CURRENT.set(_Connection(scope, receive, send))  # type: ignore[arg-type]
-        try:
-            await self.app(scope, receive, send)
-        except BaseException as error:
-            await aclose_scope(request_scope, error, run_sync)
-            raise
+            container_for: Callable[[Any], Container] = lambda scope: container_of(scope.get("app"))
         else:
-            await aclose_scope(request_scope, None, run_sync)
-        finally:
-            CURRENT.reset(token)
+            fixed = check_container(container, "DioxideMiddleware")
+            CURRENT.register(fixed, Request, WebSocket, HTTPConnection)
+            container_for = lambda scope: fixed
+        super().__init__(app, container_for, CURRENT, _connection)
+
+
+def connection_types(connection: HTTPConnection) -> dict[type, object]:
+    """``connection`` under each of its classes (``Request``, ``HTTPConnection``)."""
+    return {base: connection for base in type(connection).__mro__ if isinstance(base, type)}
 
 
 def request_scope(connection: HTTPConnection) -> ContainerScope:
@@ -236,13 +215,7 @@ def request_scope(connection: HTTPConnection) -> ContainerScope:
 
         session = await request_scope(request).aresolve(DbSession)
     """
-    found = connection.scope.get(SCOPE_KEY)
-    if not isinstance(found, ContainerScope):
-        raise ScopeError(
-            "this request has no dioxide scope",
-            hint="add Middleware(DioxideMiddleware) to the app's middleware",
-        )
-    return found
+    return scope_of(connection.scope)
 
 
 _MARKER = InjectMarker("starlette")
@@ -285,11 +258,16 @@ def inject(endpoint: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
         if parameters is None:
             parameters = injected_parameters(endpoint, _MARKER, localns)
         wanted = {n: t for n, t in parameters.items() if n not in kwargs}
-        if wanted:
-            kwargs.update(await resolve_all(request_scope(connection), wanted))
-        if is_async:
-            return await endpoint(connection, *args, **kwargs)
-        call = functools.partial(endpoint, connection, *args, **kwargs)
-        return await run_sync(call)
+        # The endpoint's own request object is the one injected.
+        token = CURRENT.set(connection_types(connection))
+        try:
+            if wanted:
+                kwargs.update(await resolve_all(request_scope(connection), wanted))
+            if is_async:
+                return await endpoint(connection, *args, **kwargs)
+            call = functools.partial(endpoint, connection, *args, **kwargs)
+            return await run_sync(call)
+        finally:
+            CURRENT.reset(token)
 
     return injecting
