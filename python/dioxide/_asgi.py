@@ -16,12 +16,16 @@ from dioxide._lifecycle import aclose_owner
 from dioxide._scope import ContainerScope
 from dioxide.exceptions import ScopeError
 
-__all__ = ["SCOPE_KEY", "ScopeMiddleware", "lifespan_runs", "run_sync", "scope_of"]
+__all__ = ["ERROR_KEY", "SCOPE_KEY", "ScopeMiddleware", "lifespan_runs", "run_sync", "scope_of"]
 
 R = TypeVar("R")
 
 #: Where the request's scope is kept in the ASGI scope (mounted apps see it).
 SCOPE_KEY = "dioxide.scope"
+
+#: Where a framework hook records an error it turned into a response, so
+#: that generator providers roll back rather than commit.
+ERROR_KEY = "dioxide.error"
 
 Message = MutableMapping[str, Any]
 ASGIApp = Callable[..., Any]
@@ -72,7 +76,9 @@ class ScopeMiddleware:
             await aclose_scope(request_scope, error, run_sync)
             raise
         else:
-            await aclose_scope(request_scope, None, run_sync)
+            # A framework that turns errors into responses records them here.
+            handled = scope.pop(ERROR_KEY, None)
+            await aclose_scope(request_scope, handled, run_sync)
         finally:
             self._current.reset(token)
             if outer is not None:

@@ -49,7 +49,7 @@ except ImportError as missing:  # pragma: no cover - exercised in a subprocess
         "dioxide.litestar needs Litestar; install it with: pip install 'dioxide[litestar]'"
     ) from missing
 
-from dioxide._asgi import ScopeMiddleware, lifespan_runs, run_sync, scope_of
+from dioxide._asgi import ERROR_KEY, ScopeMiddleware, lifespan_runs, run_sync, scope_of
 from dioxide._container import Container
 from dioxide._integration import BlockingPolicy, CurrentObjects, aresolve_in, check_container
 from dioxide._introspect import describe
@@ -95,8 +95,15 @@ class DioxidePlugin(InitPluginProtocol):
 
         app_config.middleware.insert(0, middleware)
         app_config.lifespan.append(lambda app: lifespan_runs([container]))
+        app_config.after_exception.append(_record_error)
         setattr(app_config.state, _STATE_KEY, container)
         return app_config
+
+
+async def _record_error(error: BaseException, scope: Any) -> None:
+    """Litestar turns a handler's error into a response: remember it so the
+    request scope closes with it (generator providers roll back)."""
+    scope[ERROR_KEY] = error
 
 
 def container_of(app: Litestar) -> Container:
