@@ -153,6 +153,24 @@ def injected_parameters(
     return found
 
 
+def inject_parameter_names(
+    function: Callable[..., Any], marker: InjectMarker, localns: Mapping[str, Any]
+) -> set[str]:
+    """The names of ``function``'s ``Inject[T]`` parameters, known when it is
+    decorated: from the evaluated annotations, or (when one names a class
+    not defined yet) from their text, ``Inject[...]``."""
+    try:
+        return set(injected_parameters(function, marker, localns))
+    except DioxideTypeError:
+        pass
+    names: set[str] = set()
+    for parameter in inspect.signature(function).parameters.values():
+        text = parameter.annotation
+        if isinstance(text, str) and (text.startswith("Inject[") or ".Inject[" in text):
+            names.add(parameter.name)
+    return names
+
+
 def without_parameters(function: Callable[..., Any], names: set[str]) -> inspect.Signature:
     """``function``'s signature without the parameters ``names``."""
     signature = inspect.signature(function)
