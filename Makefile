@@ -25,6 +25,8 @@ $(STAMP): pyproject.toml
 	$(PIP) install --quiet "maturin>=1.7,<2" "typing_extensions>=4.13" \
 	  "pytest>=8" "hypothesis>=6.100" "mypy==2.4.1" "ruff==0.17.6" \
 	  "fastapi==0.165.0" "httpx2==2.16.2" "flask==3.1.3" \
+	  "starlette==1.10.0" "litestar==2.25.0" "django==5.2.19" "aiohttp==3.14.5" \
+	  "celery==5.7.0" "click==8.5.1" "typer==0.29.2" \
 	  "mkdocs==1.6.1" "mkdocstrings[python]==1.0.8" "mkdocstrings-python==2.0.11"
 	touch $(STAMP)
 

@@ -145,9 +145,10 @@ def inject(function: Callable[..., R]) -> Callable[..., R]:
             with container_of(task.app).create_scope() as scope:
                 for name, type_ in wanted.items():
                     kwargs[name] = scope.resolve(type_)
-                return function(*args, **kwargs)
+                result = function(*args, **kwargs)
         finally:
             _CURRENT.reset(token)
+        return result
 
     hidden = inject_parameter_names(function, _MARKER, localns)
     wrapped_signature(injecting, without_parameters(function, hidden))

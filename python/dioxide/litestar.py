@@ -90,7 +90,7 @@ class DioxidePlugin(InitPluginProtocol):
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         container = self.container
 
-        def middleware(app: Any) -> ScopeMiddleware:
+        def middleware(app: Any) -> Any:
             return ScopeMiddleware(app, lambda scope: container, _CURRENT, _connection_of)
 
         app_config.middleware.insert(0, middleware)
