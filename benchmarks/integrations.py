@@ -21,7 +21,6 @@ Run with a release build (``maturin develop --release``)::
 Numbers depend on the machine and its load; compare rows of one run.
 """
 
-from __future__ import annotations
 
 import argparse
 import asyncio
@@ -171,35 +170,44 @@ def blocking(before: str | None, repeat: int) -> list[tuple[str, float]]:
 
 
 def offload(repeat: int, count: int) -> list[tuple[str, float]]:
+    """Requests/s of one endpoint whose scope builds a cheap generator
+    session (no I/O), under each policy: what the thread hops cost."""
+    import contextlib
+
+    import dioxide._asgi as asgi
     import dioxide.fastapi as current
     from dioxide import _integration
 
-    results = []
-    app = fastapi_dioxide(current, wired(cheap_session))
-    results.append(("cheap generator session, offloaded (default)", count / min(asgi_time(app, "/users/1", count, False, repeat))))
-    original = _integration._needs_thread
-    _integration._needs_thread = lambda container, type_: False  # type: ignore[assignment]
+    original_kinds = _integration._BLOCKING_KINDS
     original_close = _integration.aclose_scope
 
     async def inline_close(scope: Any, error: Any, run_sync: Any) -> None:
         await scope.aclose(error)
 
-    _integration.aclose_scope = inline_close  # type: ignore[assignment]
-    import dioxide._asgi as asgi
-    import dioxide.fastapi as fastapi_module
+    @contextlib.contextmanager
+    def policy(setup_offloaded: bool, close_offloaded: bool) -> Iterator[None]:
+        _integration._BLOCKING_KINDS = {"generator", "context_manager"} if setup_offloaded else set()
+        close = original_close if close_offloaded else inline_close
+        asgi.aclose_scope = current.aclose_scope = close  # type: ignore[assignment]
+        try:
+            yield
+        finally:
+            _integration._BLOCKING_KINDS = original_kinds
+            asgi.aclose_scope = current.aclose_scope = original_close  # type: ignore[assignment]
 
-    asgi.aclose_scope = inline_close  # type: ignore[assignment]
-    fastapi_module.aclose_scope = inline_close  # type: ignore[assignment]
-    try:
-        app = fastapi_dioxide(current, wired(cheap_session))
-        results.append(("cheap generator session, inline", count / min(asgi_time(app, "/users/1", count, False, repeat))))
-    finally:
-        _integration._needs_thread = original  # type: ignore[assignment]
-        _integration.aclose_scope = original_close  # type: ignore[assignment]
-        asgi.aclose_scope = original_close  # type: ignore[assignment]
-        fastapi_module.aclose_scope = original_close  # type: ignore[assignment]
-    app = fastapi_dioxide(current, wired(cheap_session, generator=False))
-    results.append(("plain scoped session (no generator), inline", count / min(asgi_time(app, "/users/1", count, False, repeat))))
+    def measure(factory: Any, generator: bool = True) -> float:
+        app = fastapi_dioxide(current, wired(factory, generator))
+        return count / min(asgi_time(app, "/users/1", count, False, repeat))
+
+    results = []
+    for name, setup_offloaded, close_offloaded in (
+        ("generator session: setup and finalizer in worker threads", True, True),
+        ("generator session: finalizer in a worker thread, setup inline", False, True),
+        ("generator session: all inline", False, False),
+    ):
+        with policy(setup_offloaded, close_offloaded):
+            results.append((name, measure(cheap_session)))
+    results.append(("plain scoped session (nothing to finalize)", measure(cheap_session, False)))
     return results
 
 

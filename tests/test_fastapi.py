@@ -393,27 +393,39 @@ def test_blocking_providers_and_finalizers_run_off_the_event_loop(
         def __init__(self) -> None:
             threads["marked"] = threading.current_thread().name
 
-    def connect() -> Iterator[Connection]:
-        threads["opened"] = threading.current_thread().name
+    class Pool:
+        pass
+
+    def session() -> Iterator[Connection]:
+        threads["session opened"] = threading.current_thread().name
         yield Connection()
-        threads["committed"] = threading.current_thread().name
+        threads["session committed"] = threading.current_thread().name
+
+    def connect() -> Iterator[Pool]:
+        threads["connected"] = threading.current_thread().name
+        yield Pool()
 
     container.register_class(Cheap, scope=Scope.SCOPED)
-    container.register_factory(Connection, connect, scope=Scope.SCOPED)
+    container.register_factory(Connection, session, scope=Scope.SCOPED)
+    container.register_factory(Pool, connect, scope=Scope.SCOPED, blocking=True)
     container.register_class(Slow, scope=Scope.SCOPED, blocking=True)
     app = FastAPI()
     attach(app, container)
 
     @app.get("/work")
-    async def work(cheap: Inject[Cheap], conn: Inject[Connection], slow: Inject[Slow]) -> str:
+    async def work(
+        cheap: Inject[Cheap], conn: Inject[Connection], pool: Inject[Pool], slow: Inject[Slow]
+    ) -> str:
         return threading.current_thread().name
 
     with TestClient(app) as client:
         loop_thread = client.get("/work").json()
 
-    assert threads["cheap"] == loop_thread
-    assert threads["opened"] != loop_thread
-    assert threads["committed"] != loop_thread
+    # Cheap work inline: constructors and a generator's setup.
+    assert threads["cheap"] == threads["session opened"] == loop_thread
+    # Blocking work in worker threads: finalizers, and what is marked blocking.
+    assert threads["session committed"] != loop_thread
+    assert threads["connected"] != loop_thread
     assert threads["marked"] != loop_thread
 
 

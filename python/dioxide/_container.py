@@ -210,9 +210,10 @@ class Container(_RustContainer, Closing):
 
             container.register_factory(Database, connect, scope=Scope.SINGLETON)
 
-        Generator factories count as blocking for the async integrations
-        (they run in a worker thread, setup and finalization); mark a plain
-        factory that blocks with ``blocking=True``.
+        In the async integrations, a generator's finalization (after
+        ``yield``: a commit, a close) runs in a worker thread; a factory
+        whose call blocks (it connects, reads a file) says so with
+        ``blocking=True`` and is called in a worker thread too.
         """
         provides = _require_class(type_, "register_factory()")
         checked = _check_scope(scope, "register_factory()")

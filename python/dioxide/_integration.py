@@ -199,11 +199,12 @@ class BlockingPolicy:
     does not stall the event loop.
 
     A type is resolved in a worker thread when what would be built for it
-    includes a *blocking* provider (a sync generator or context-manager
-    provider, or one registered with ``container.mark_blocking(T)``) and no
-    async provider; everything else (plain constructors and factories,
-    async providers) runs inline on the event loop. The answer is computed
-    once per container and type, from the container's provider graph.
+    per request includes a provider registered ``blocking=True`` and no
+    async provider; everything else (constructors, factories, a
+    generator's setup, async providers) runs inline on the event loop. The
+    synchronous finalizers (a generator's code after ``yield``) run in a
+    worker thread when the scope closes (:func:`aclose_scope`). The answer
+    is computed once per container and type, from its provider graph.
     """
 
     def offload(self, container: Any, type_: Any) -> bool:
@@ -216,14 +217,18 @@ class BlockingPolicy:
         return answer
 
 
-_BLOCKING_KINDS = {"generator", "context_manager"}
+#: Provider kinds built in a worker thread without being marked: none. A
+#: generator's setup usually only makes an object (sessions connect lazily);
+#: its blocking part (commit, close) is a finalizer, offloaded when the
+#: scope closes. Measured in benchmarks/integrations.py: a thread hop costs
+#: more than such a setup, so setup runs inline unless marked blocking.
+_BLOCKING_KINDS: set[str] = set()
 _ASYNC_KINDS = {"async_generator", "async_call"}
 
 
 def _needs_thread(container: Container, type_: Any) -> bool:
-    """Whether building ``type_`` in a scope runs a blocking provider (a
-    scoped or transient sync generator or context manager, or a type
-    marked blocking) and no async one. Singletons are left out: they are
+    """Whether building ``type_`` in a scope runs a provider marked blocking
+    (``blocking=True``) and no async one. Singletons are left out: they are
     built once per container, not per request."""
     marked: set[int] = {id(t) for t in getattr(container, "_blocking_types", ())}
     providers: dict[int, list[Any]] = {}
