@@ -27,7 +27,7 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.core.management.base import BaseCommand  # noqa: E402
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse  # noqa: E402
+from django.http import Http404, HttpRequest, JsonResponse  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import path  # noqa: E402
 from django.views import View  # noqa: E402
