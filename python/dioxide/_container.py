@@ -171,11 +171,16 @@ class Container(_RustContainer, Closing, OwnResolve):
         *,
         scope: Scope = Scope.TRANSIENT,
         lifecycle: bool = False,
+        blocking: bool = False,
     ) -> None:
         """Provide ``type_`` by constructing ``cls`` (default: ``type_``
         itself), its ``__init__`` parameters injected from their type hints::
 
             container.register_class(PaymentPort, StripeGateway, scope=Scope.SINGLETON)
+
+        ``blocking=True`` says the constructor blocks (network, disk): the
+        async integrations then build it in a worker thread, not on the
+        event loop.
         """
         provides = _require_class(type_, "register_class()")
         implementation = _require_class(provides if cls is None else cls, "register_class()")
@@ -195,6 +200,7 @@ class Container(_RustContainer, Closing, OwnResolve):
         except UnresolvedReference as unresolved:
             raise self._unresolved(implementation, unresolved) from None
         self._register([Entry(provides, implementation, checked.value, kind, deps)])
+        self._mark_blocking(provides, blocking)
 
     def register_factory(
         self,
@@ -202,6 +208,7 @@ class Container(_RustContainer, Closing, OwnResolve):
         factory: Callable[..., Any],
         *,
         scope: Scope = Scope.TRANSIENT,
+        blocking: bool = False,
     ) -> None:
         """Provide ``type_`` by calling ``factory``; its parameters are injected
         from their type hints. Generator factories are finalized on close::
@@ -212,6 +219,11 @@ class Container(_RustContainer, Closing, OwnResolve):
                 db.close()
 
             container.register_factory(Database, connect, scope=Scope.SINGLETON)
+
+        In the async integrations, a generator's finalization (after
+        ``yield``: a commit, a close) runs in a worker thread; a factory
+        whose call blocks (it connects, reads a file) says so with
+        ``blocking=True`` and is called in a worker thread too.
         """
         provides = _require_class(type_, "register_factory()")
         checked = _check_scope(scope, "register_factory()")
@@ -240,6 +252,18 @@ class Container(_RustContainer, Closing, OwnResolve):
         self._register(
             [Entry(provides, factory, checked.value, factory_kind(target), deps)]
         )
+        self._mark_blocking(provides, blocking)
+
+    def _mark_blocking(self, provides: type, blocking: bool) -> None:
+        """Remember that building ``provides`` blocks (I/O in its
+        constructor or factory): the web integrations then resolve what
+        needs it in a worker thread instead of on the event loop."""
+        marked: set[type] = self.__dict__.setdefault("_blocking_types", set())
+        if blocking:
+            marked.add(provides)
+        else:
+            marked.discard(provides)
+        self.__dict__.pop("_dioxide_offload", None)
 
     def register_value(self, name: str, value: object) -> None:
         """Set a configuration value, injected into parameters annotated

@@ -310,6 +310,35 @@ impl RustContainer {
         drop(garbage);
     }
 
+    /// How many finalizers wait for the container's close.
+    fn _finalizer_count(&self) -> usize {
+        self.finalizers.len()
+    }
+
+    /// Open a closed container again, with no singletons: an app whose
+    /// lifespan runs more than once (tests start an app many times) gets
+    /// fresh singletons each run, finalized at the end of that run. `False`
+    /// (nothing done) when the container is open; refused while scopes or
+    /// finalizers of the last run remain (it has not finished closing).
+    fn _reopen(&self, py: Python<'_>) -> PyResult<bool> {
+        let mut state = self.write();
+        if !state.closed {
+            return Ok(false);
+        }
+        if self.finalizers.len() > 0 || !state.singletons.is_empty() {
+            drop(state);
+            return Err(DioxideError::new(
+                ErrorKind::Resolution,
+                "this container is still closing; it cannot be reopened yet",
+            )
+            .with_hint("wait for close() or aclose() to return before starting the app again")
+            .into_pyerr(py));
+        }
+        state.closed = false;
+        self.finalizers.unseal();
+        Ok(true)
+    }
+
     /// `True` once the container is closed (`close()`, `aclose()` or the end
     /// of its `with` block); a closed container refuses to resolve.
     #[getter]
