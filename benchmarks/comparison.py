@@ -128,7 +128,8 @@ FEATURES: tuple[tuple[str, dict[str, str]], ...] = (
     (
         "Integrations in the package",
         {
-            "dioxide": "FastAPI, Flask, pytest",
+            "dioxide": "aiohttp, ASGI/Starlette, Celery, Click, Django, FastAPI, Flask, Litestar, "
+            "Typer, pytest",
             "dependency_injector": "any framework through wiring; helpers for Flask, aiohttp, "
             "Starlette",
             "dishka": "aiogram, aiohttp, arq, Celery, Click, FastAPI, FastStream, Flask, gRPC, "
