@@ -102,7 +102,7 @@ DIST := target/dist
 .PHONY: dist
 dist: venv ## Build the release wheel and the sdist into target/dist and check them with twine
 	rm -rf $(DIST)
-	$(VENV)/bin/maturin build --release --quiet --out $(DIST)
+	$(VENV)/bin/maturin build --release --quiet --interpreter $(PY) --out $(DIST)
 	$(VENV)/bin/maturin sdist --out $(DIST)
 	$(VENV)/bin/twine check --strict $(DIST)/*
 
