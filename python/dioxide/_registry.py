@@ -15,21 +15,27 @@ resolving it raises it, and nothing else does.
 from __future__ import annotations
 
 import copy
+import functools
 import sys
 import threading
 from types import FrameType
 from collections.abc import Iterator, Mapping
-from typing import Any, Callable, NamedTuple, Optional
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Optional
 
 from dioxide._dioxide_core import _RustContainer
-from dioxide._introspect import Dependency, UnresolvedReference, describe
+from dioxide._introspect import Dependency, UnresolvedReference, describe, parametrised_generic
 from dioxide.exceptions import DioxideError, DioxideTypeError
+from typing_extensions import get_origin
+
+if TYPE_CHECKING:
+    from dioxide._generics import OpenProvider
 
 __all__ = [
     "DEFAULT",
     "Registry",
     "caller_frame",
     "caller_namespace",
+    "make_entry",
     "register_decorated",
 ]
 
@@ -59,6 +65,30 @@ class Entry(NamedTuple):
     exposes: list[Exposure] = []
     #: Profiles it is limited to (``None``: every profile).
     profiles: Optional[list[str]] = None
+
+def make_entry(
+    provides: Any,
+    target: Any,
+    lifetime: str,
+    kind: str,
+    dependencies: list[Dependency],
+    exposes: Optional[list[Exposure]] = None,
+    profiles: Optional[list[str]] = None,
+    pending: Optional[str] = None,
+) -> Entry:
+    """An :class:`Entry`, its constant arguments (dependencies of flavor
+    "const": ``type[T]`` of a generic class) bound to the target with
+    ``functools.partial`` (named like the target, for messages and graphs)."""
+    constants = {d.param: d.annotation for d in dependencies if d.flavor == "const"}
+    if constants:
+        bound = functools.partial(target, **constants)
+        bound.__qualname__ = describe(target)  # type: ignore[attr-defined]
+        target = bound
+        dependencies = [d for d in dependencies if d.flavor != "const"]
+    return Entry(
+        provides, target, lifetime, kind, dependencies, pending, exposes or [], profiles
+    )
+
 
 #: The dependency flavors whose annotation must be a class.
 _TYPED_FLAVORS = frozenset({"type", "named", "list"})
@@ -120,15 +150,15 @@ class _Registration:
         return self.pending_entry(None, self.analyze(localns))
 
     def pending_entry(self, unresolved: Optional[str], deps: list[Dependency]) -> Entry:
-        return Entry(
+        return make_entry(
             self.provides,
             self.target,
             self.lifetime,
             self.kind,
             deps,
-            unresolved,
             self.exposes,
             self.profiles,
+            unresolved,
         )
 
 
@@ -213,7 +243,7 @@ class Registry:
     is decorated later at its next resolve.
     """
 
-    __slots__ = ("__weakref__", "_broken", "_core", "_lock", "_pending")
+    __slots__ = ("__weakref__", "_broken", "_core", "_lock", "_open", "_pending")
 
     def __init__(self) -> None:
         self._core = _RustContainer()
@@ -223,6 +253,8 @@ class Registry:
         #: Pending providers whose completion was refused, with the error
         #: resolving them raises.
         self._broken: dict[Any, DioxideError] = {}
+        #: Open generic providers, by each generic class they serve.
+        self._open: dict[type, list[OpenProvider]] = {}
         self._core._set_completer(self._complete)
 
     def __len__(self) -> int:
@@ -231,8 +263,33 @@ class Registry:
 
     def __contains__(self, type_: object) -> bool:
         """Whether ``type_`` has a provider here (or is an interface one
-        implements)."""
-        return type_ in self._core
+        implements); a generic class registered once, and each of its
+        parametrisations, count."""
+        if type_ in self._core or type_ in self._open:
+            return True
+        generic = parametrised_generic(type_)
+        return generic is not None and get_origin(generic) in self._open
+
+    def _register_open(self, provider: OpenProvider) -> None:
+        """Keep a generic class, decorated once, for every parametrisation
+        of the generic classes it serves."""
+        with self._lock:
+            for served in provider.serves:
+                providers = self._open.setdefault(served, [])
+                providers[:] = [
+                    p for p in providers if p.implementation is not provider.implementation
+                ]
+                providers.append(provider)
+
+    def _materialise(self, entries: list[Entry], key: Any) -> None:
+        """Register parametrisations of open providers (``key`` is the one
+        needed), unless something provides them by now: idempotent."""
+        with self._lock:
+            if key in self._core:
+                return
+            fresh = [e for e in entries if e.provides not in self._core]
+            if fresh:
+                self._core._register(fresh, explicit=False)
 
     def __repr__(self) -> str:
         return f"<dioxide.Registry {len(self)} providers>"
@@ -327,7 +384,9 @@ class Registry:
                 (
                     dep
                     for dep in entry.dependencies
-                    if dep.flavor in _TYPED_FLAVORS and not isinstance(dep.annotation, type)
+                    if dep.flavor in _TYPED_FLAVORS
+                    and not isinstance(dep.annotation, type)
+                    and parametrised_generic(dep.annotation) is None
                 ),
                 None,
             )

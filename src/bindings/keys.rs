@@ -16,9 +16,28 @@ pub(crate) fn is_type(obj: &Bound<'_, PyAny>) -> bool {
     obj.is_instance_of::<PyType>()
 }
 
+/// `True` for a parametrised generic class (`Repository[User]`), which the
+/// Python layer hands over only in its interned, canonical form (see
+/// `dioxide._generics`): its address is then a key like a class's.
+pub(crate) fn is_generic_key(obj: &Bound<'_, PyAny>) -> bool {
+    let py = obj.py();
+    !is_type(obj)
+        && matches!(obj.getattr_opt(pyo3::intern!(py, "__origin__")), Ok(Some(o)) if is_type(&o))
+        && matches!(obj.hasattr(pyo3::intern!(py, "__args__")), Ok(true))
+}
+
+/// `True` for objects that can be a key: a class, or a parametrised generic.
+pub(crate) fn is_key(obj: &Bound<'_, PyAny>) -> bool {
+    is_type(obj) || is_generic_key(obj)
+}
+
 /// The name users see in messages: the class's `__qualname__` without the
-/// `<locals>` noise of classes defined inside functions.
+/// `<locals>` noise of classes defined inside functions; a parametrised
+/// generic as `Repository[User]`.
 pub(crate) fn display_name(obj: &Bound<'_, PyAny>) -> String {
+    if is_generic_key(obj) {
+        return generic_name(obj);
+    }
     let name = obj
         .getattr(pyo3::intern!(obj.py(), "__qualname__"))
         .or_else(|_| obj.getattr(pyo3::intern!(obj.py(), "__name__")))
@@ -30,6 +49,32 @@ pub(crate) fn display_name(obj: &Bound<'_, PyAny>) -> String {
             .map(|r| r.to_string())
             .unwrap_or_else(|_| "<unknown>".into()),
     }
+}
+
+fn generic_name(obj: &Bound<'_, PyAny>) -> String {
+    let py = obj.py();
+    let origin = obj
+        .getattr(pyo3::intern!(py, "__origin__"))
+        .map(|o| display_name(&o))
+        .unwrap_or_else(|_| "<generic>".into());
+    let args: Vec<String> = obj
+        .getattr(pyo3::intern!(py, "__args__"))
+        .and_then(|a| a.try_iter().map(|it| it.flatten().collect::<Vec<_>>()))
+        .map(|args| {
+            args.iter()
+                .map(|a| {
+                    if is_key(a) {
+                        display_name(a)
+                    } else {
+                        a.repr()
+                            .map(|r| r.to_string().replace("typing.", ""))
+                            .unwrap_or_else(|_| "?".into())
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    format!("{origin}[{}]", args.join(", "))
 }
 
 pub(crate) fn parse_lifetime(name: &str) -> PyResult<Lifetime> {
@@ -177,7 +222,7 @@ pub(crate) fn graph_node(
         Some(LabelCopy::Value(name)) => (key.0, "value", name, None),
         Some(LabelCopy::List(t)) => (key.0, "list", display_name(t.bind(py)), None),
         None => match types.get(&key) {
-            Some(t) if is_type(t.bind(py)) => (key.0, "type", display_name(t.bind(py)), None),
+            Some(t) if is_key(t.bind(py)) => (key.0, "type", display_name(t.bind(py)), None),
             Some(t) => (key.0, "function", display_name(t.bind(py)), None),
             None => (key.0, "type", format!("<type {:#x}>", key.0), None),
         },
@@ -210,7 +255,7 @@ pub(crate) use dioxide_core::KeyMap;
 /// `subject` for any provided type or provider function.
 pub(crate) fn subject_name(provides: &Bound<'_, PyAny>) -> String {
     let name = super::keys::display_name(provides);
-    if super::keys::is_type(provides) {
+    if super::keys::is_key(provides) {
         name
     } else {
         format!("{name}()")
