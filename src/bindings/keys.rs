@@ -26,6 +26,27 @@ pub(crate) fn is_generic_key(obj: &Bound<'_, PyAny>) -> bool {
         && matches!(obj.hasattr(pyo3::intern!(py, "__args__")), Ok(true))
 }
 
+/// The keys of the parametrised generics registrations have mentioned.
+/// Their objects are canonical aliases, kept alive by the Python layer for
+/// the life of the process, so their addresses are never reused.
+static GENERIC_KEYS: std::sync::Mutex<Option<dioxide_core::KeySet>> = std::sync::Mutex::new(None);
+
+/// Remember that `obj` (a key object) is a parametrised generic, if it is.
+/// Reads Python attributes: call it with no lock of a container held.
+pub(crate) fn note_generic(obj: &Bound<'_, PyAny>) {
+    if is_generic_key(obj) {
+        let mut guard = GENERIC_KEYS.lock().unwrap_or_else(|p| p.into_inner());
+        guard.get_or_insert_with(Default::default).insert(key_of(obj));
+    }
+}
+
+/// Whether `key` is a parametrised generic's (see `note_generic`): no
+/// Python involved, so it may be asked under a container's lock.
+pub(crate) fn is_generic(key: Key) -> bool {
+    let guard = GENERIC_KEYS.lock().unwrap_or_else(|p| p.into_inner());
+    guard.as_ref().is_some_and(|keys| keys.contains(&key))
+}
+
 /// `True` for objects that can be a key: a class, or a parametrised generic.
 pub(crate) fn is_key(obj: &Bound<'_, PyAny>) -> bool {
     is_type(obj) || is_generic_key(obj)

@@ -249,7 +249,10 @@ fn missing_hint(
                 .map(|o| display_name(&o))
                 .unwrap_or_default();
             format!(
-                "nothing provides {origin}, generic or parametrised: decorate the generic class                  {origin} with @component once (it then serves every parametrisation), give a                  class provides={missing_name}, or register {missing_name} itself with                  container.register_class({missing_name}, ...)"
+                "nothing provides {origin}, generic or parametrised: decorate the generic class \
+                 {origin} with @component once (it then serves every parametrisation), give a \
+                 class provides={missing_name}, or register {missing_name} itself with \
+                 container.register_class({missing_name}, ...)"
             )
         }
         Some(type_) if is_interface(type_.bind(py)) => format!(

@@ -240,6 +240,7 @@ pub(super) fn parse_entry(
             ("list", _) => list_key(&dep_type),
             _ => {
                 let k = key_of(&dep_type);
+                crate::bindings::keys::note_generic(&dep_type);
                 types.entry(k).or_insert_with(|| dep_type.clone().unbind());
                 k
             }

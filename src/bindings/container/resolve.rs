@@ -16,7 +16,7 @@ use crate::bindings::errors::{DioxideError, ErrorKind};
 use crate::bindings::exec::run;
 use crate::bindings::frame::{refuse_early, Ctx};
 use crate::bindings::keys::{
-    chain_object, is_generic_key, is_type, key_of, list_key, named_key, value_key,
+    chain_object, is_generic, is_type, key_of, list_key, named_key, value_key,
 };
 use crate::bindings::owner::ScopeState;
 use crate::bindings::plan::{ExecArg, ExecNode, Kind};
@@ -229,10 +229,8 @@ impl RustContainer {
                 }
                 if let (DomainError::NotRegistered { missing, .. }, true) = (&err, generics) {
                     if !offered.contains(missing) {
-                        if let Some(object) = types.get(missing) {
-                            if is_generic_key(object.bind(py)) {
-                                return Err(Refused::Generic(object.clone_ref(py), *missing));
-                            }
+                        if let (Some(object), true) = (types.get(missing), is_generic(*missing)) {
+                            return Err(Refused::Generic(object.clone_ref(py), *missing));
                         }
                     }
                 }
@@ -242,6 +240,24 @@ impl RustContainer {
                 ));
             }
         };
+        if generics {
+            // An optional parameter (a default, `Optional[...]`, a list) left
+            // unfilled may be a parametrisation an open generic serves.
+            let unfilled = plan
+                .nodes
+                .iter()
+                .filter(|node| node.role == Role::Build)
+                .filter_map(|node| state.registry.get(node.key))
+                .flat_map(|provider| provider.deps.iter())
+                .map(|dep| dep.key)
+                .find(|k| is_generic(*k) && !offered.contains(k) && !state.registry.contains(*k));
+            if let Some(k) = unfilled {
+                if let Some(object) = types_for(py, &state, [k]).remove(&k) {
+                    drop(state);
+                    return Err(Refused::Generic(object, k));
+                }
+            }
+        }
         let types = types_for(py, &state, plan.nodes.iter().map(|n| n.key));
         let types = &types;
         let State {
