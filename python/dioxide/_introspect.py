@@ -228,20 +228,26 @@ def _signature_dependencies(
     (``__signature__``, as pydantic models do): its ``**kwargs`` and
     ``*args`` need nothing, the rest is injected like ``__init__``'s."""
     where = describe(cls)
-    annotations = {
-        p.name: p.annotation
-        for p in signature.parameters.values()
-        if p.annotation is not p.empty
-    }
     module = sys.modules.get(cls.__module__)
-    shim = types.FunctionType(_shim.__code__, vars(module) if module else {})
-    shim.__annotations__ = annotations
-    hints = _evaluated_hints(shim, localns)
+    namespace = vars(module) if module is not None else {}
     found: list[Dependency] = []
     for p in signature.parameters.values():
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
             continue
         parameter = _Parameter(p.name, p.kind.name.lower(), p.default is not p.empty)
+        hints: dict[str, Any] = {}
+        if p.annotation is not p.empty:
+            # Each on its own: a base class's parameters (pydantic-settings'
+            # ``_env_file``...) may name things only its own module knows;
+            # with a default, such a parameter is simply left to it.
+            shim = types.FunctionType(_shim.__code__, namespace)
+            shim.__annotations__ = {p.name: p.annotation}
+            try:
+                hints = _evaluated_hints(shim, localns)
+            except UnresolvedReference:
+                if parameter.has_default:
+                    continue
+                raise
         dependency = _parameter_dependency(parameter, hints, where)
         if dependency is not None:
             found.append(Dependency(*dependency, False))
@@ -811,4 +817,8 @@ def not_injectable(annotation: Any, where: str) -> DioxideTypeError:
 def _show(annotation: Any) -> str:
     if isinstance(annotation, type) and get_origin(annotation) is None:
         return annotation.__name__
-    return repr(annotation).replace("typing.", "")
+    # ``typing.Union[app.models.User, ...]`` reads as ``Union[User, ...]``.
+    return _QUALIFIERS.sub("", repr(annotation))
+
+
+_QUALIFIERS = re.compile(r"(?:[A-Za-z_][\w]*(?:\.<locals>)?\.)+(?=[A-Za-z_])")
