@@ -171,7 +171,8 @@ def _entry(provider: OpenProvider, served: type, args: tuple[Any, ...], requeste
     if impl_args is None:
         return None
     _check_bounds(implementation, impl_args, requested)
-    target: Any = canonical(implementation[impl_args]) if impl_args else implementation
+    generic: Any = implementation
+    target: Any = canonical(generic[impl_args]) if impl_args else implementation
     deps = class_dependencies(implementation, provider.localns, impl_args)
     maps = class_mappings(implementation, impl_args)
     exposes: list[tuple[Any, Optional[str]]] = []
@@ -180,7 +181,8 @@ def _entry(provider: OpenProvider, served: type, args: tuple[Any, ...], requeste
         if mapping is None:
             continue
         params = interface.__dict__.get("__parameters__", ())
-        key = canonical(interface[tuple(mapping.get(p, p) for p in params)])
+        served_generic: Any = interface
+        key = canonical(served_generic[tuple(mapping.get(p, p) for p in params)])
         if key is not target or provider.name is not None:
             exposes.append((key, provider.name))
     return make_entry(
