@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 import threading
-from typing import Annotated, Generic, Optional, TypeVar
+from typing import Annotated, Generic, Optional, Protocol, TypeVar
 
 import pytest
 
@@ -464,3 +464,45 @@ class Repository[T: Model]:
     assert found.serializer.model is namespace["User"]
     with pytest.raises(DioxideTypeError, match="bound"):
         container.resolve(Repository[namespace["Other"]])  # type: ignore[index]
+
+
+def test_a_subclass_decorated_after_the_parametrisation_was_served_takes_it_over() -> None:
+    registry = Registry()
+
+    @singleton(registry=registry)
+    class Repository(Generic[T]):
+        def __init__(self, model: type[T]) -> None:
+            self.model = model
+
+    first = Container(registry=registry)
+    assert type(first.resolve(Repository[User])) is Repository
+
+    @singleton(provides=Repository[User], registry=registry)
+    class UserRepository(Repository[User]): ...
+
+    container = Container(registry=registry)
+    found = container.resolve(Repository[User])
+    assert type(found) is UserRepository
+    assert found is container.resolve(UserRepository)
+    assert found.model is User
+    # A container made before sees the decoration at its next resolve.
+    assert type(first.resolve(Repository[User])) is UserRepository
+
+
+def test_a_generic_protocol_served_by_a_structural_implementation() -> None:
+    registry = Registry()
+
+    class Store(Protocol[T]):
+        def all(self) -> list[T]: ...
+
+    @component(provides=Store, registry=registry)
+    class MemoryStore(Generic[T]):
+        def __init__(self, model: type[T]) -> None:
+            self.model = model
+
+        def all(self) -> list[T]:
+            return []
+
+    found = Container(registry=registry).resolve(Store[User])
+    assert isinstance(found, MemoryStore)
+    assert found.model is User

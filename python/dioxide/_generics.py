@@ -107,6 +107,11 @@ def _unify(implementation: type, served: type, args: tuple[Any, ...]) -> Optiona
     maps = class_mappings(implementation, tuple(params))
     mapping = maps.get(served)
     if mapping is None:
+        # A generic Protocol it implements structurally: its parameters
+        # in order, when they are as many.
+        served_params = served.__dict__.get("__parameters__", ())
+        if _structural(served) and len(served_params) == len(params):
+            return args
         return None
     found: dict[Any, Any] = {}
     for param, arg in zip(served.__dict__.get("__parameters__", ()), args):
@@ -119,6 +124,11 @@ def _unify(implementation: type, served: type, args: tuple[Any, ...]) -> Optiona
     if any(p not in found for p in params):
         return None
     return tuple(found[p] for p in params)
+
+
+def _structural(cls: type) -> bool:
+    """A Protocol: implemented without being a base class."""
+    return bool(cls.__dict__.get("_is_protocol", False))
 
 
 def _check_bounds(cls: type, args: tuple[Any, ...], requested: Any) -> None:
@@ -177,10 +187,12 @@ def _entry(provider: OpenProvider, served: type, args: tuple[Any, ...], requeste
     maps = class_mappings(implementation, impl_args)
     exposes: list[tuple[Any, Optional[str]]] = []
     for interface in provider.serves:
+        params = interface.__dict__.get("__parameters__", ())
         mapping = maps.get(interface)
+        if mapping is None and _structural(interface) and len(params) == len(impl_args):
+            mapping = dict(zip(params, impl_args))
         if mapping is None:
             continue
-        params = interface.__dict__.get("__parameters__", ())
         served_generic: Any = interface
         key = canonical(served_generic[tuple(mapping.get(p, p) for p in params)])
         if key is not target or provider.name is not None:

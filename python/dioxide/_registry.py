@@ -23,7 +23,13 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Optional
 
 from dioxide._dioxide_core import _RustContainer
-from dioxide._introspect import Dependency, UnresolvedReference, describe, parametrised_generic
+from dioxide._introspect import (
+    Dependency,
+    Fallback,
+    UnresolvedReference,
+    describe,
+    parametrised_generic,
+)
 from dioxide.exceptions import DioxideError, DioxideTypeError
 from typing_extensions import get_origin
 
@@ -243,7 +249,15 @@ class Registry:
     is decorated later at its next resolve.
     """
 
-    __slots__ = ("__weakref__", "_broken", "_core", "_lock", "_open", "_pending")
+    __slots__ = (
+        "__weakref__",
+        "_broken",
+        "_core",
+        "_lock",
+        "_materialised",
+        "_open",
+        "_pending",
+    )
 
     def __init__(self) -> None:
         self._core = _RustContainer()
@@ -255,6 +269,8 @@ class Registry:
         self._broken: dict[Any, DioxideError] = {}
         #: Open generic providers, by each generic class they serve.
         self._open: dict[type, list[OpenProvider]] = {}
+        #: The keys of parametrisations registered from open providers.
+        self._materialised: set[Any] = set()
         self._core._set_completer(self._complete)
 
     def __len__(self) -> int:
@@ -290,6 +306,22 @@ class Registry:
             fresh = [e for e in entries if e.provides not in self._core]
             if fresh:
                 self._core._register(fresh, explicit=False)
+                self._materialised.update(e.provides for e in fresh)
+
+    def _take_over(self, entries: list[Entry]) -> list[Entry]:
+        """A decorated class that provides a parametrisation already
+        materialised (``provides=Repository[User]`` after something needed
+        ``Repository[User]``) wins over it: the materialised registration
+        is replaced by one that hands out the decorated class."""
+        if not self._materialised:
+            return []
+        taken: list[Entry] = []
+        for entry in entries:
+            for interface, name in entry.exposes:
+                if name is None and interface in self._materialised:
+                    self._materialised.discard(interface)
+                    taken.append(_forwarding(interface, entry.provides))
+        return taken
 
     def __repr__(self) -> str:
         return f"<dioxide.Registry {len(self)} providers>"
@@ -307,7 +339,10 @@ class Registry:
                 entries = [registration.pending_entry(unresolved.name, [])]
             completed, renamed = self._complete_pending(skip=registration.provides, extra=localns)
             self._core._register(
-                entries + [entry for _, entry in completed + renamed], explicit=False
+                entries
+                + [entry for _, entry in completed + renamed]
+                + self._take_over(entries),
+                explicit=False,
             )
             self._settle(completed, renamed)
             if registration.unresolved is not None:
@@ -408,6 +443,18 @@ class Registry:
             self._pending.pop(registration.provides, None)
         for registration, entry in renamed:
             registration.unresolved = entry.pending
+
+
+def _hand_over(provided: Any) -> Any:
+    """What a parametrisation taken over by a decorated class builds: that
+    class's instance."""
+    return provided
+
+
+def _forwarding(key: Any, provider: Any) -> Entry:
+    """The registration of ``key`` that hands out what ``provider`` builds."""
+    dependency = Dependency("provided", provider, Fallback.REQUIRED, "type", None, True)
+    return make_entry(key, _hand_over, "transient", "call", [dependency])
 
 
 def _not_a_class(owner: Any, dep: Dependency) -> DioxideTypeError:
