@@ -276,7 +276,7 @@ def test_captive_dependencies_through_parametrisations_are_refused() -> None:
 
     @singleton(registry=registry)
     class Cache(Generic[T]):
-        def __init__(self, session: Session) -> None:
+        def __init__(self, session: Session, model: type[T]) -> None:
             self.session = session
 
     with pytest.raises(CaptiveDependencyError) as caught:

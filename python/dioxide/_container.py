@@ -19,6 +19,7 @@ else:
 from dioxide._dioxide_core import _fast_resolve_methods, _RustContainer
 from dioxide._generics import (
     OpenProvider,
+    bare_buildable,
     is_open,
     key_hook,
     materialise_needed,
@@ -209,7 +210,8 @@ class Container(_RustContainer, Closing):
         localns = caller_namespace(1)
         if is_open(implementation):
             self._register_open(provides, implementation, checked, kind, localns)
-            return
+            if not bare_buildable(implementation, localns):
+                return
         try:
             deps = class_dependencies(runtime, localns, get_args(implementation))
         except UnresolvedReference as unresolved:
@@ -222,6 +224,8 @@ class Container(_RustContainer, Closing):
         """``register_class`` of a generic class: kept for every
         parametrisation, materialised into this container when needed."""
         if not is_open(provides):
+            if bare_buildable(implementation, localns):
+                return
             raise DioxideTypeError(
                 f"register_class({describe(provides)}, {describe(implementation)}): "
                 f"{describe(implementation)} is generic; it can provide a generic class "

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 else:
     from dioxide._lazy import inspect
 
-from dioxide._generics import OpenProvider, is_open
+from dioxide._generics import OpenProvider, bare_buildable, is_open
 from dioxide._introspect import (
     UnresolvedReference,
     callable_dependencies,
@@ -155,7 +155,8 @@ def _register_class(
     kind = class_kind(cls, lifecycle)
     if is_open(cls):
         _register_open(cls, scope, kind, provides, name, profile, where, depth + 1, registry)
-        return
+        if not bare_buildable(cls, frame_namespace(caller_frame(depth + 1))):
+            return
     register_decorated(
         cls,
         cls,
@@ -293,7 +294,7 @@ def _register_open(
     and of the generic interfaces in ``provides``."""
     serves: list[type] = [cls]
     for interface in _interfaces(provides, where):
-        if not is_open(interface):
+        if not is_open(interface) and not bare_buildable(cls, None):
             raise DioxideTypeError(
                 f"{where}: {describe(cls)} is generic, so it provides generic interfaces "
                 f"only (one per parametrisation), got provides={describe(interface)}",
@@ -307,7 +308,8 @@ def _register_open(
                 "(it is not a subclass)",
                 hint=f"derive {describe(cls)} from {describe(interface)}[T]",
             )
-        serves.append(interface)
+        if is_open(interface):
+            serves.append(interface)
     if name is not None and not isinstance(name, str):
         raise DioxideTypeError(
             f"{where}: name= must be a string, got {name!r}",

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "OpenProvider",
+    "bare_buildable",
     "class_mappings",
     "ensure_materialised",
     "is_open",
@@ -57,6 +58,21 @@ def is_open(cls: Any) -> bool:
     """A generic class with type parameters of its own (``Repository`` of
     ``class Repository(Generic[T])``, not ``class UserRepo(Repository[User])``)."""
     return isinstance(cls, type) and bool(cls.__dict__.get("__parameters__"))
+
+
+def bare_buildable(cls: type, localns: Any) -> bool:
+    """Whether the generic class ``cls`` can also be built unparametrised:
+    its constructor does not depend on its type parameters (it is then
+    registered under ``cls`` itself too, as any class)."""
+    from dioxide._introspect import UnresolvedReference, class_dependencies
+
+    try:
+        dependencies = class_dependencies(cls, localns)
+    except UnresolvedReference:
+        return True
+    except DioxideError:
+        return False
+    return not any(has_type_params(d.annotation) for d in dependencies)
 
 
 class OpenProvider(NamedTuple):
