@@ -38,7 +38,7 @@ from dioxide.exceptions import DioxideError, DioxideTypeError
 
 if TYPE_CHECKING:
     from dioxide._container import Container
-    from dioxide._registry import Entry, Registry
+    from dioxide._registry import Entry
 
 __all__ = [
     "OpenProvider",

@@ -36,7 +36,9 @@ static GENERIC_KEYS: std::sync::Mutex<Option<dioxide_core::KeySet>> = std::sync:
 pub(crate) fn note_generic(obj: &Bound<'_, PyAny>) {
     if is_generic_key(obj) {
         let mut guard = GENERIC_KEYS.lock().unwrap_or_else(|p| p.into_inner());
-        guard.get_or_insert_with(Default::default).insert(key_of(obj));
+        guard
+            .get_or_insert_with(Default::default)
+            .insert(key_of(obj));
     }
 }
 
