@@ -19,14 +19,16 @@ help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
 	  awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
 
+# What the pytest suite needs, on every interpreter it runs on.
+TEST_DEPS := "typing_extensions>=4.13" "pytest>=8" "hypothesis>=6.100" \
+  "fastapi==0.165.0" "httpx2==2.16.2" "flask==3.1.3" "pydantic-settings==2.16.3"
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet "maturin>=1.7,<2" "typing_extensions>=4.13" \
-	  "pytest>=8" "hypothesis>=6.100" "mypy==2.4.1" "ruff==0.17.6" \
-	  "fastapi==0.165.0" "httpx2==2.16.2" "flask==3.1.3" \
+	$(PIP) install --quiet "maturin>=1.7,<2" $(TEST_DEPS) "mypy==2.4.1" "ruff==0.17.6" \
 	  "mkdocs==1.6.1" "mkdocstrings[python]==1.0.8" "mkdocstrings-python==2.0.11" \
-	  "pydantic==2.14.3" "pydantic-settings==2.16.3" "basedpyright==1.40.2"
+	  "basedpyright==1.40.2"
 	touch $(STAMP)
 
 .PHONY: venv
@@ -97,7 +99,63 @@ bench: $(BENCH_STAMP) ## Benchmark dioxide against hand-written code and its pee
 	$(BENCH_PY) -m pip install --quiet --force-reinstall --no-deps $(BENCH_WHEEL)/*.whl
 	$(BENCH_PY) -m benchmarks.run $(BENCH_ARGS)
 
+# ---- Python versions, free-threading, wheels --------------------------------
+# The README's `make test` runs on the default python3 (3.11 in CI). These
+# targets cover the other interpreters: each CPython under pyenv
+# (MATRIX), a free-threaded CPython 3.13 built from Debian's source package
+# at FT_PREFIX, and the wheels users install. .ci/run calls them after
+# `make test`.
+PYENV_VERSIONS ?= $(HOME)/.pyenv/versions
+MATRIX         ?= 3.12 3.13
+FT_PREFIX      ?= /opt/cpython-3.13t
+FT_PY          := $(FT_PREFIX)/bin/python3.13t
+FT_VENV        ?= .venv-3.13t
+WHEELHOUSE     := target/wheelhouse
+WHEEL_TOOLS    := $(VENV)/.installed-wheel-tools
+# The newest CPython X.Y under pyenv, or nothing: $(call pyenv_python,3.12)
+pyenv_python = $(shell ls -d $(PYENV_VERSIONS)/$(1).*/bin/python$(1) 2>/dev/null | sort -V | tail -1)
+WHEEL_PYTHONS = $(foreach v,3.11 $(MATRIX),$(call pyenv_python,$(v))) $(wildcard $(FT_PY))
+STRESS_ENV    := DIOXIDE_STRESS_ROUNDS=100 DIOXIDE_STRESS_THREADS=16
+
+$(WHEEL_TOOLS): $(STAMP)
+	$(PIP) install --quiet "ziglang==0.15.2" "auditwheel==6.8.2"
+	touch $(WHEEL_TOOLS)
+
+.PHONY: cpython-ft
+cpython-ft: ## Build CPython 3.13t (--disable-gil) from Debian's source package into FT_PREFIX, or reuse it (~18 min the first time)
+	.ci/cpython-ft $(FT_PREFIX)
+
+.PHONY: wheels
+wheels: $(WHEEL_TOOLS) ## Build a manylinux2014 wheel for every CPython here (3.11-3.13, 3.13t), auditwheel-check it, install it in a fresh venv and import it
+	.ci/wheels $(WHEELHOUSE) $(WHEEL_PYTHONS)
+
+.PHONY: sdist
+sdist: $(STAMP) ## Build the sdist and check that `pip install` of it builds and imports in a fresh venv
+	.ci/sdist target/sdist $(call pyenv_python,3.11)
+
+# The suite on each other CPython, against the wheel built for it (its own
+# build, installed as users get it; .ci/suite brings it up to date). The wheel-typing test is left to `make
+# test`: it builds one more wheel and installs mypy for each run.
+.PHONY: test-matrix
+test-matrix: $(WHEEL_TOOLS) ## pytest on every other CPython under pyenv (MATRIX), each in .venv-X.Y with its own wheel; an absent version is reported
+	@status=0; for v in $(MATRIX); do \
+	  py=$$(ls -d $(PYENV_VERSIONS)/$$v.*/bin/python$$v 2>/dev/null | sort -V | tail -1); \
+	  if [ -z "$$py" ]; then \
+	    echo "test-matrix: CPython $$v ABSENT (no $(PYENV_VERSIONS)/$$v.*): NOT TESTED"; continue; \
+	  fi; \
+	  echo "test-matrix: CPython $$v ($$py)"; \
+	  .ci/suite "$$py" .venv-$$v $(WHEELHOUSE) $(TEST_DEPS) || status=1; \
+	done; exit $$status
+
+.PHONY: test-free-threaded
+test-free-threaded: cpython-ft $(WHEEL_TOOLS) ## The whole suite and a 16-thread stress test on CPython 3.13t with the GIL off; importing dioxide must leave it off
+	$(FT_PY) -c 'import sys, sysconfig; assert sysconfig.get_config_var("Py_GIL_DISABLED"), "not a free-threaded build"'
+	PYTHON_GIL=0 .ci/suite $(FT_PY) $(FT_VENV) $(WHEELHOUSE) $(TEST_DEPS)
+	cd / && env -u PYTHON_GIL $(CURDIR)/$(FT_VENV)/bin/python -W error::RuntimeWarning -c \
+	  'import sys, dioxide; assert not sys._is_gil_enabled(), "importing dioxide turned the GIL on"; print("import dioxide: GIL stays off")'
+	PYTHON_GIL=0 $(STRESS_ENV) $(FT_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/test_stress_threads.py
+
 .PHONY: clean
 clean: ## Remove build outputs and the virtualenvs
-	rm -rf target site $(VENV) $(BENCH_VENV) .mypy_cache .pytest_cache .hypothesis
+	rm -rf target site dist $(VENV) $(BENCH_VENV) .venv-3.* .mypy_cache .pytest_cache .hypothesis
 	find python -name '*.so' -delete

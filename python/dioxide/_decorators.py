@@ -22,6 +22,7 @@ from dioxide._introspect import (
     has_type_params,
     parametrised_generic,
 )
+from dioxide import _registry
 from dioxide._kinds import check_shape, class_kind, factory_kind, provided_type
 from dioxide._registry import (
     Exposure,
@@ -141,6 +142,19 @@ def _register_class(
     depth: int,
     registry: Optional[Registry] = None,
 ) -> None:
+    if (
+        provides is None
+        and name is None
+        and profile is None
+        and not lifecycle
+        and isinstance(scope, Scope)
+    ):
+        # Most classes: the core reads them itself (see Registry._register_plain).
+        target = _registry.DEFAULT if registry is None else registry
+        if type(target) is Registry and target._register_plain(
+            cls, scope.value, caller_frame(depth + 1) is None
+        ):
+            return
     check_shape(cls, where)
     if not isinstance(cls, type):
         hint = (

@@ -6,6 +6,7 @@
 mod closing;
 mod diagnostics;
 mod overrides;
+mod plain;
 mod registration;
 mod resolve;
 mod sync;
@@ -22,6 +23,7 @@ use crate::bindings::cell::InstanceCell;
 use crate::bindings::compiled::ExecPlan;
 use crate::bindings::errors::{DioxideError, ErrorKind};
 use crate::bindings::keys::{key_of, KeyMap};
+use crate::bindings::locks;
 use crate::bindings::resume::Resolution;
 use overrides::OverrideFrame;
 use registration::{Entry, Payload};
@@ -98,11 +100,11 @@ pub(crate) struct RustContainer {
 
 impl RustContainer {
     fn read(&self) -> RwLockReadGuard<'_, State> {
-        self.state.read().unwrap_or_else(|p| p.into_inner())
+        locks::read(&self.state)
     }
 
     fn write(&self) -> RwLockWriteGuard<'_, State> {
-        self.state.write().unwrap_or_else(|p| p.into_inner())
+        locks::write(&self.state)
     }
 
     pub(crate) fn is_closed(&self) -> bool {
@@ -152,6 +154,19 @@ impl RustContainer {
     #[pyo3(signature = (entries, *, explicit=true))]
     fn _register(&self, py: Python<'_>, entries: Vec<Entry<'_>>, explicit: bool) -> PyResult<()> {
         self.register_entries(py, entries, explicit)
+    }
+
+    /// Register the plain class `cls` (see `plain.rs`); `False`, and
+    /// nothing registered, when it is not plain.
+    #[pyo3(signature = (cls, lifetime, module_level))]
+    fn _register_plain(
+        &self,
+        py: Python<'_>,
+        cls: &Bound<'_, PyAny>,
+        lifetime: &str,
+        module_level: bool,
+    ) -> PyResult<bool> {
+        self.register_plain(py, cls, lifetime, module_level)
     }
 
     /// Set the configuration value `name`.

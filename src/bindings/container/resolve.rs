@@ -269,19 +269,15 @@ impl RustContainer {
             ..
         } = &mut *state;
         let mut nodes = Vec::with_capacity(plan.nodes.len());
+        let mut unknown = false;
         for node in &plan.nodes {
             let (target, kind, by_position): (Py<PyAny>, Kind, &[bool]) = match node.role {
                 Role::Alias => (py.None(), Kind::Alias, &[]),
                 Role::Collection => (py.None(), Kind::Collection, &[]),
                 Role::Build => {
                     let Some(provider) = registry.get(node.key) else {
-                        return Err(Refused::Error(
-                            DioxideError::new(
-                                ErrorKind::Resolution,
-                                "plan refers to an unknown provider",
-                            )
-                            .into_pyerr(py),
-                        ));
+                        unknown = true;
+                        break;
                     };
                     (
                         provider.payload.target.clone_ref(py),
@@ -341,6 +337,16 @@ impl RustContainer {
                 positional,
                 args,
             });
+        }
+        if unknown {
+            // The error is built with the lock released (it runs Python
+            // code), and so are the half-made nodes dropped.
+            drop(state);
+            drop(nodes);
+            return Err(Refused::Error(
+                DioxideError::new(ErrorKind::Resolution, "plan refers to an unknown provider")
+                    .into_pyerr(py),
+            ));
         }
         let compiled = Arc::new(ExecPlan::new(plan, nodes));
         plans.insert(key, Arc::clone(&compiled));
