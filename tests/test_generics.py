@@ -3,6 +3,7 @@ parametrisation (``resolve(Repository[User])``)."""
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import threading
 from typing import Annotated, Generic, Optional, Protocol, TypeVar
@@ -506,3 +507,23 @@ def test_a_generic_protocol_served_by_a_structural_implementation() -> None:
     found = Container(registry=registry).resolve(Store[User])
     assert isinstance(found, MemoryStore)
     assert found.model is User
+
+
+def test_aresolve_and_scopes_resolve_parametrisations() -> None:
+    registry = Registry()
+
+    @component(scope=Scope.SCOPED, registry=registry)
+    class Unit(Generic[T]):
+        def __init__(self, model: type[T]) -> None:
+            self.model = model
+
+    container = Container(registry=registry)
+    with container.create_scope() as scope:
+        unit = scope.resolve(Unit[User])
+        assert unit is scope.resolve(Unit[User])
+        assert unit.model is User
+
+        async def main() -> object:
+            return await scope.aresolve(Unit[Order])
+
+        assert asyncio.run(main()).model is Order  # type: ignore[attr-defined]

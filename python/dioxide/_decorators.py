@@ -26,11 +26,11 @@ from dioxide import _registry
 from dioxide._kinds import check_shape, class_kind, factory_kind, provided_type
 from dioxide._registry import (
     Exposure,
-    DEFAULT,
     Registry,
     caller_frame,
     frame_namespace,
     register_decorated,
+    registry_of,
 )
 from dioxide._scope import Scope
 from dioxide.exceptions import DioxideTypeError
@@ -329,13 +329,7 @@ def _register_open(
             f"{where}: name= must be a string, got {name!r}",
             hint=f'e.g. {where}(provides=Cache, name="local")',
         )
-    target = DEFAULT if registry is None else registry
-    if not isinstance(target, Registry):
-        raise DioxideTypeError(
-            f"registry= takes a dioxide.Registry, got {registry!r}",
-            hint="make one with dioxide.Registry() and pass it to the decorators and "
-            "to Container(registry=...)",
-        )
+    target = registry_of(registry)
     frame = caller_frame(depth + 1)
     localns = frame_namespace(frame) if frame is not None else None
     target._register_open(

@@ -483,6 +483,19 @@ def _not_a_class(owner: Any, dep: Dependency) -> DioxideTypeError:
 DEFAULT = Registry()
 
 
+def registry_of(registry: Optional[Registry]) -> Registry:
+    """The registry a decorator's ``registry=`` names (the default one for
+    ``None``), checked."""
+    target = DEFAULT if registry is None else registry
+    if not isinstance(target, Registry):
+        raise DioxideTypeError(
+            f"registry= takes a dioxide.Registry, got {registry!r}",
+            hint="make one with dioxide.Registry() and pass it to the decorators and "
+            "to Container(registry=...)",
+        )
+    return target
+
+
 def register_decorated(
     provides: Any,
     target: Any,
@@ -497,13 +510,7 @@ def register_decorated(
 ) -> None:
     """Register one decorated provider into ``registry`` (the default one
     when ``None``), with every pending one that only it completes."""
-    target_registry = DEFAULT if registry is None else registry
-    if not isinstance(target_registry, Registry):
-        raise DioxideTypeError(
-            f"registry= takes a dioxide.Registry, got {registry!r}",
-            hint="make one with dioxide.Registry() and pass it to the decorators and "
-            "to Container(registry=...)",
-        )
+    target_registry = registry_of(registry)
     target_registry._retry()
     target_registry._register(
         _Registration(provides, target, lifetime, kind, analyze, exposes or [], profiles, frame)
