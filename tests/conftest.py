@@ -21,7 +21,7 @@ from dioxide import Container, Registry
 from decorator_registry import fresh_decorator_registry
 
 
-#: Test modules of the integrations, and the framework each one needs.
+#: Test modules of the integrations and extras, and the libraries each needs.
 #: ``make test`` installs them all; the suites on the other interpreters
 #: (``make test-matrix``, free-threaded) install the core test dependencies
 #: only, and report these modules as not collected rather than failing.
@@ -32,6 +32,7 @@ _FRAMEWORK_TESTS: dict[str, tuple[str, ...]] = {
     "test_aiohttp.py": ("aiohttp",),
     "test_celery.py": ("celery",),
     "test_cli_frameworks.py": ("click", "typer"),
+    "test_class_shapes.py": ("pydantic_settings",),
     "test_examples_integrations.py": (
         "starlette", "litestar", "django", "aiohttp", "celery", "click", "typer"
     ),

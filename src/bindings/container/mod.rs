@@ -50,6 +50,12 @@ struct State {
     /// In a registry: called with a type whose provider still waits for a
     /// forward reference, to complete what can be completed now.
     completer: Option<Py<PyAny>>,
+    /// In a container: called with what `resolve` got when it is not a
+    /// class (a parametrised generic, `list[P]`, `Annotated[C, Named(..)]`),
+    /// and with a parametrised generic a plan misses; it returns
+    /// `(flavor, key object, name)` and registers the parametrisation of an
+    /// open generic provider when one serves it (see `dioxide._generics`).
+    generics: Option<Py<PyAny>>,
     /// Weak references to the scopes opened on this container, oldest
     /// first: closing the container closes those still open, newest first.
     scopes: Vec<Py<PyAny>>,
@@ -258,6 +264,13 @@ impl RustContainer {
         drop(old);
     }
 
+    /// Set the function that canonicalises and materialises parametrised
+    /// generics for this container (see `State::generics`).
+    fn _set_generics(&self, hook: Py<PyAny>) {
+        let old = self.write().generics.replace(hook);
+        drop(old);
+    }
+
     fn __enter__(slf: Py<Self>) -> Py<Self> {
         slf
     }
@@ -377,6 +390,9 @@ impl RustContainer {
             if let Some(completer) = &state.completer {
                 visit.call(completer)?;
             }
+            if let Some(generics) = &state.generics {
+                visit.call(generics)?;
+            }
             for scope in &state.scopes {
                 visit.call(scope)?;
             }
@@ -410,6 +426,7 @@ impl RustContainer {
                 .extend(state.views.drain().map(|(_, (_, v))| v));
             garbage.providers.append(&mut state.own);
             garbage.other.extend(state.completer.take());
+            garbage.other.extend(state.generics.take());
             garbage.other.append(&mut state.scopes);
             garbage.other.extend(state.types.drain().map(|(_, t)| t));
             if let Some(parent) = state.parent.take() {
