@@ -104,6 +104,17 @@ FEATURES: tuple[tuple[str, dict[str, str]], ...] = (
         },
     ),
     (
+        "Generic providers (`Repository[T]` once, any `Repository[User]`)",
+        {
+            "dioxide": "yes, `type[T]` parameters and PEP 695 included",
+            "dependency_injector": "no",
+            "dishka": "yes",
+            "wireup": "no",
+            "that_depends": "no",
+            "injector": "no",
+        },
+    ),
+    (
         "Graph checked before the first resolve",
         {
             "dioxide": "yes: cycles refused at registration, `validate()`, `python -m dioxide check`",
