@@ -10,11 +10,13 @@
 mod error;
 mod graph;
 mod key;
+mod level;
 mod plan;
 mod provider;
 mod registry;
 
 pub use error::DomainError;
+pub use level::{Level, Levels};
 pub use key::{Key, KeyBuildHasher, KeyHasher, KeyMap, KeySet};
 pub use plan::{ArgSource, Plan, PlanArg, PlanNode};
 pub use provider::{Dependency, Exposure, Fallback, Lifetime, Provider, Role};

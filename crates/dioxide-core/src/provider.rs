@@ -1,14 +1,23 @@
-use crate::Key;
+use crate::{Key, Level};
 
 /// How long an instance built by a provider lives.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Lifetime {
     /// One instance per container, built on first use.
     Singleton,
-    /// One instance per scope.
-    Scoped,
+    /// One instance per scope of this level (see `Levels`).
+    Scoped(Level),
     /// A new instance for every injection.
     Transient,
+}
+
+impl Lifetime {
+    /// `Scope.SCOPED`: the first level of the container.
+    pub const SCOPED: Lifetime = Lifetime::Scoped(Level::FIRST);
+
+    pub fn is_scoped(self) -> bool {
+        matches!(self, Lifetime::Scoped(_))
+    }
 }
 
 /// What to do with a parameter whose type has no provider.
