@@ -331,7 +331,7 @@ def test_the_mermaid_graph_shows_lifetimes_parameters_and_interfaces() -> None:
         graph TD
             StripeGateway["StripeGateway (singleton)"]
             PaymentPort["PaymentPort (interface)"]
-            Checkout["Checkout (scoped)"]
+            Checkout["Checkout (scoped: request)"]
             PaymentPort -.-> StripeGateway
             Checkout -->|payments| PaymentPort
         """
@@ -346,7 +346,7 @@ def test_the_dot_graph_has_the_same_nodes_and_edges() -> None:
             node [shape=box];
             "StripeGateway" [label="StripeGateway (singleton)"];
             "PaymentPort" [label="PaymentPort (interface)"];
-            "Checkout" [label="Checkout (scoped)"];
+            "Checkout" [label="Checkout (scoped: request)"];
             "PaymentPort" -> "StripeGateway" [style=dashed];
             "Checkout" -> "PaymentPort" [label="payments"];
         }

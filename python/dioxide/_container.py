@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar, Union
 
 from typing_extensions import Self, TypeForm
 
@@ -24,7 +25,7 @@ from dioxide._kinds import check_shape, class_kind, factory_kind
 from dioxide._lifecycle import Closing, task_token
 import dioxide._registry as _registry
 from dioxide._registry import Entry, Registry, caller_namespace
-from dioxide._scope import ContainerScope, Scope
+from dioxide._scope import ContainerScope, Scope, check_levels, lifetime_of
 from dioxide._graph import render_graph
 from dioxide.exceptions import DioxideTypeError, ValidationError
 
@@ -42,15 +43,6 @@ def _require_class(obj: object, what: str) -> type:
             hint="pass the class itself, e.g. UserService, not an instance or a string",
         )
     return obj
-
-
-def _check_scope(scope: object, what: str) -> Scope:
-    if isinstance(scope, Scope):
-        return scope
-    raise DioxideTypeError(
-        f"{what}: scope must be a dioxide.Scope, got {scope!r}",
-        hint="use Scope.TRANSIENT, Scope.SINGLETON or Scope.SCOPED",
-    )
 
 
 def _is_instance(instance: object, type_: type) -> Optional[bool]:
@@ -86,7 +78,11 @@ class Container(_RustContainer, Closing):
     """
 
     def __new__(
-        cls, *, profile: Optional[str] = None, registry: Optional[Registry] = None
+        cls,
+        *,
+        profile: Optional[str] = None,
+        registry: Optional[Registry] = None,
+        scopes: Sequence[str] = ("request",),
     ) -> Self:
         if profile is not None and not (isinstance(profile, str) and profile):
             raise DioxideTypeError(
@@ -99,25 +95,43 @@ class Container(_RustContainer, Closing):
                 f"Container(registry=...) takes a dioxide.Registry, got {registry!r}",
                 hint="make one with dioxide.Registry() and decorate with registry=it",
             )
-        instance: Self = super().__new__(cls, source._core, profile)
+        levels = check_levels(scopes)
+        instance: Self = super().__new__(cls, source._core, profile, list(levels))
         return instance
 
     def __init__(
-        self, *, profile: Optional[str] = None, registry: Optional[Registry] = None
+        self,
+        *,
+        profile: Optional[str] = None,
+        registry: Optional[Registry] = None,
+        scopes: Sequence[str] = ("request",),
     ) -> None:
         """``profile`` selects the implementations decorated with that
         ``profile=`` (unmarked ones serve every profile); ``registry`` is
         where the decorated providers come from (the decorators' default
-        registry when not given)::
+        registry when not given); ``scopes`` names the scope levels,
+        outermost first (``Scope.SCOPED`` is the first)::
 
             production = Container(profile="prod")
             tests = Container(profile="test")
             isolated = Container(registry=my_registry)
+            nested = Container(scopes=("request", "action"))
         """
         self.profile = profile
         """The profile this container was made for (``None``: no profile)."""
         self.registry = _registry.DEFAULT if registry is None else registry
         """The registry this container resolves decorated providers from."""
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        """The scope levels, outermost first (``("request",)`` by default)::
+
+        Container(scopes=("request", "action")).scopes  # ("request", "action")
+        """
+        return tuple(self._levels)
+
+    def _lifetime(self, scope: object, what: str) -> str:
+        return lifetime_of(scope, what, self._levels)
 
     if TYPE_CHECKING:
 
@@ -159,18 +173,19 @@ class Container(_RustContainer, Closing):
         type_: TypeForm[T],
         cls: Optional[type[T]] = None,
         *,
-        scope: Scope = Scope.TRANSIENT,
+        scope: Union[Scope, str] = Scope.TRANSIENT,
         lifecycle: bool = False,
     ) -> None:
         """Provide ``type_`` by constructing ``cls`` (default: ``type_``
         itself), its ``__init__`` parameters injected from their type hints::
 
             container.register_class(PaymentPort, StripeGateway, scope=Scope.SINGLETON)
+            container.register_class(Step, scope="action")  # a scope level
         """
         provides = _require_class(type_, "register_class()")
         implementation = _require_class(provides if cls is None else cls, "register_class()")
         check_shape(implementation, "register_class()")
-        checked = _check_scope(scope, "register_class()")
+        checked = self._lifetime(scope, "register_class()")
         if _is_subclass(implementation, provides) is False:
             raise DioxideTypeError(
                 f"register_class({describe(type_)}, {describe(implementation)}): "
@@ -184,14 +199,14 @@ class Container(_RustContainer, Closing):
             deps = class_dependencies(implementation, caller_namespace(1))
         except UnresolvedReference as unresolved:
             raise self._unresolved(implementation, unresolved) from None
-        self._register([Entry(provides, implementation, checked.value, kind, deps)])
+        self._register([Entry(provides, implementation, checked, kind, deps)])
 
     def register_factory(
         self,
         type_: TypeForm[T],
         factory: Callable[..., Any],
         *,
-        scope: Scope = Scope.TRANSIENT,
+        scope: Union[Scope, str] = Scope.TRANSIENT,
     ) -> None:
         """Provide ``type_`` by calling ``factory``; its parameters are injected
         from their type hints. Generator factories are finalized on close::
@@ -204,7 +219,7 @@ class Container(_RustContainer, Closing):
             container.register_factory(Database, connect, scope=Scope.SINGLETON)
         """
         provides = _require_class(type_, "register_factory()")
-        checked = _check_scope(scope, "register_factory()")
+        checked = self._lifetime(scope, "register_factory()")
         if not callable(factory):
             raise DioxideTypeError(
                 f"register_factory({describe(type_)}, ...) expects a callable, "
@@ -228,8 +243,32 @@ class Container(_RustContainer, Closing):
         except UnresolvedReference as unresolved:
             raise self._unresolved(factory, unresolved) from None
         self._register(
-            [Entry(provides, factory, checked.value, factory_kind(target), deps)]
+            [Entry(provides, factory, checked, factory_kind(target), deps)]
         )
+
+    def register_context(
+        self, type_: TypeForm[T], *, scope: Union[Scope, str] = Scope.SCOPED
+    ) -> None:
+        """Declare ``type_`` a context value of the scope level ``scope``
+        (the first level by default): it is not built but supplied when a
+        scope of that level opens, and injected by type like any provider::
+
+            container.register_context(CurrentUser, scope="request")
+            with container.create_scope(context={CurrentUser: alice}) as request:
+                request.resolve(Greeter)  # Greeter(user: CurrentUser) gets alice
+        """
+        provides = _require_class(type_, "register_context()")
+        level = self._lifetime(scope, "register_context()")
+        if level in (Scope.SINGLETON.value, Scope.TRANSIENT.value):
+            raise DioxideTypeError(
+                f"register_context({describe(type_)}, scope={scope!s}): a context value "
+                "belongs to a scope level",
+                requested=type_,
+                chain=[type_],
+                hint="pass Scope.SCOPED (the first level) or a level's name, "
+                'e.g. scope="request"; for one value per container use register_instance()',
+            )
+        self._register([Entry(provides, provides, level, "context", [])])
 
     def register_value(self, name: str, value: object) -> None:
         """Set a configuration value, injected into parameters annotated
@@ -245,7 +284,11 @@ class Container(_RustContainer, Closing):
         self._register_value(name, value)
 
     def override(
-        self, type_: TypeForm[T], replacement: object, *, scope: Optional[Scope] = None
+        self,
+        type_: TypeForm[T],
+        replacement: object,
+        *,
+        scope: Union[Scope, str, None] = None,
     ) -> AbstractContextManager[None]:
         """Replace the provider of ``type_`` inside a ``with`` block, for
         tests. ``replacement`` is an instance, a class (wired from its hints)
@@ -258,15 +301,18 @@ class Container(_RustContainer, Closing):
         Singletons built with the old provider (and everything that depends
         on them) are set aside for the block, so dependants are rebuilt with
         the replacement, and come back unchanged when the block ends, also
-        after an exception.
+        after an exception. Scoped instances are set aside the same way in
+        open scopes of every level: inside one scope, every dependant sees
+        the same replacement.
         """
         provides = _require_class(type_, "override()")
+        checked: str
         if scope is None:
             # A class or factory replacement lives as long as what it replaces.
             kept = self._lifetime_of(provides)
-            checked = Scope(kept) if kept is not None else Scope.TRANSIENT
+            checked = kept if kept is not None else Scope.TRANSIENT.value
         else:
-            checked = _check_scope(scope, "override()")
+            checked = self._lifetime(scope, "override()")
         localns = caller_namespace(1)
         entry: Entry
         if isinstance(replacement, type):
@@ -280,11 +326,11 @@ class Container(_RustContainer, Closing):
                     "an instance of one, or a factory",
                 )
             deps = self._dependencies(replacement, class_dependencies, localns)
-            entry = Entry(provides, replacement, checked.value, "call", deps)
+            entry = Entry(provides, replacement, checked, "call", deps)
         elif inspect.isfunction(replacement) or inspect.ismethod(replacement):
             deps = self._dependencies(replacement, callable_dependencies, localns)
             kind = factory_kind(replacement)
-            entry = Entry(provides, replacement, checked.value, kind, deps)
+            entry = Entry(provides, replacement, checked, kind, deps)
         else:
             if _is_instance(replacement, provides) is False:
                 raise DioxideTypeError(
@@ -333,14 +379,24 @@ class Container(_RustContainer, Closing):
             hint=f"define or import '{unresolved.name}' before registering {describe(owner)}",
         )
 
-    def create_scope(self) -> ContainerScope:
-        """Open a scope (one request, one job). Scoped instances are cached
-        in it and finalized when it closes::
+    def create_scope(self, context: Optional[Mapping[Any, object]] = None) -> ContainerScope:
+        """Open a scope of the first level (one request, one job). Scoped
+        instances are cached in it and finalized when it closes; ``context``
+        supplies the context values of its level (see
+        :meth:`register_context`)::
 
             with container.create_scope() as scope:
                 handler = scope.resolve(RequestHandler)
+
+            with container.create_scope(context={CurrentUser: alice}) as scope:
+                ...
         """
-        return ContainerScope(self)
+        if context is not None and not isinstance(context, Mapping):
+            raise DioxideTypeError(
+                f"create_scope(context=...) takes a mapping of types to values, got {context!r}",
+                hint="e.g. container.create_scope(context={CurrentUser: user})",
+            )
+        return ContainerScope(self, None, context)
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else f"{len(self)} providers"

@@ -24,7 +24,7 @@ from dioxide._registry import (
     frame_namespace,
     register_decorated,
 )
-from dioxide._scope import Scope
+from dioxide._scope import Scope, lifetime_of
 from dioxide.exceptions import DioxideTypeError
 
 __all__ = ["component", "provider", "singleton"]
@@ -36,15 +36,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 Provides = Union[type, Sequence[type], None]
 #: What ``profile=`` accepts: one profile name or several.
 Profiles = Union[str, Sequence[str], None]
-
-
-def _check_scope(scope: object, where: str) -> Scope:
-    if isinstance(scope, Scope):
-        return scope
-    raise DioxideTypeError(
-        f"{where}: scope must be a dioxide.Scope, got {scope!r}",
-        hint="use Scope.TRANSIENT, Scope.SINGLETON or Scope.SCOPED",
-    )
 
 
 def _interfaces(provides: Provides, where: str) -> list[type]:
@@ -115,7 +106,7 @@ def _profiles(profile: Profiles, where: str) -> Optional[list[str]]:
 
 def _register_class(
     cls: Any,
-    scope: Scope,
+    scope: str,
     lifecycle: bool,
     provides: Provides,
     name: Optional[str],
@@ -139,7 +130,7 @@ def _register_class(
     register_decorated(
         cls,
         cls,
-        scope.value,
+        scope,
         kind,
         lambda localns: class_dependencies(cls, localns),
         caller_frame(depth + 1),
@@ -154,7 +145,7 @@ def component(cls: C, /) -> C: ...
 @overload
 def component(
     *,
-    scope: Scope = Scope.TRANSIENT,
+    scope: Union[Scope, str] = Scope.TRANSIENT,
     lifecycle: bool = False,
     provides: Provides = None,
     name: Optional[str] = None,
@@ -165,7 +156,7 @@ def component(
     cls: Optional[C] = None,
     /,
     *,
-    scope: Scope = Scope.TRANSIENT,
+    scope: Union[Scope, str] = Scope.TRANSIENT,
     lifecycle: bool = False,
     provides: Provides = None,
     name: Optional[str] = None,
@@ -197,7 +188,7 @@ def component(
     - ``registry``: the :class:`Registry` to register into (default: the
       process-wide one every ``Container()`` uses).
     """
-    checked = _check_scope(scope, "@component")
+    checked = lifetime_of(scope, "@component")
     if cls is not None:
         _register_class(
             cls, checked, lifecycle, provides, name, profile, "@component", 1, registry
@@ -245,13 +236,13 @@ def singleton(
     """
     if cls is not None:
         _register_class(
-            cls, Scope.SINGLETON, lifecycle, provides, name, profile, "@singleton", 1, registry
+            cls, Scope.SINGLETON.value, lifecycle, provides, name, profile, "@singleton", 1, registry
         )
         return cls
 
     def decorate(target: C) -> C:
         _register_class(
-            target, Scope.SINGLETON, lifecycle, provides, name, profile, "@singleton", 1, registry
+            target, Scope.SINGLETON.value, lifecycle, provides, name, profile, "@singleton", 1, registry
         )
         return target
 
@@ -260,7 +251,7 @@ def singleton(
 
 def _register_function(
     func: Any,
-    scope: Scope,
+    scope: str,
     provides: Optional[type],
     name: Optional[str],
     profile: Profiles,
@@ -299,7 +290,7 @@ def _register_function(
     register_decorated(
         func,
         func,
-        scope.value,
+        scope,
         factory_kind(func),
         lambda ns: callable_dependencies(func, ns),
         frame,
@@ -314,7 +305,7 @@ def provider(func: F, /) -> F: ...
 @overload
 def provider(
     *,
-    scope: Scope = Scope.TRANSIENT,
+    scope: Union[Scope, str] = Scope.TRANSIENT,
     provides: Optional[type] = None,
     name: Optional[str] = None,
     profile: Profiles = None,
@@ -324,7 +315,7 @@ def provider(
     func: Optional[F] = None,
     /,
     *,
-    scope: Scope = Scope.TRANSIENT,
+    scope: Union[Scope, str] = Scope.TRANSIENT,
     provides: Optional[type] = None,
     name: Optional[str] = None,
     profile: Profiles = None,
@@ -341,7 +332,7 @@ def provider(
             yield db
             db.close()
     """
-    checked = _check_scope(scope, "@provider")
+    checked = lifetime_of(scope, "@provider")
     if func is not None:
         _register_function(func, checked, provides, name, profile, 1, registry)
         return func

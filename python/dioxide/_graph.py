@@ -45,6 +45,11 @@ def _provider_label(node: Node, lifetime: str, kind: str, implementation: Option
         return f"{name} (value)"
     if kind == "instance":
         return f"{name} (instance)"
+    if kind == "context":
+        return f"{name} (context: {lifetime})"
+    if lifetime not in ("singleton", "transient"):
+        # A scope level: the one the container names it.
+        lifetime = f"scoped: {lifetime}"
     if implementation is not None:
         return f"{name}: {implementation} ({lifetime})"
     return f"{name} ({lifetime})"

@@ -63,6 +63,16 @@ impl Levels {
         self.depth(level).and_then(|d| self.at(d))
     }
 
+    /// `lifetime` with its level under its own name (see `canonical`).
+    pub fn canonical_lifetime(&self, lifetime: crate::Lifetime) -> crate::Lifetime {
+        match lifetime {
+            crate::Lifetime::Scoped(level) => {
+                crate::Lifetime::Scoped(self.canonical(level).unwrap_or(level))
+            }
+            other => other,
+        }
+    }
+
     /// How long an instance of `lifetime` is kept, as a rank: singletons 0,
     /// the outermost level 1, each deeper level one more. `None` for a
     /// transient (kept by nobody) or a level this order does not have.

@@ -586,8 +586,8 @@ impl<P> Registry<P> {
                 chain.push(dep);
                 return Some(DomainError::Captive {
                     chain,
-                    holder: start.lifetime,
-                    held: lifetime,
+                    holder: levels.canonical_lifetime(start.lifetime),
+                    held: levels.canonical_lifetime(lifetime),
                 });
             }
             // Holders are walked through too: a singleton registered while
@@ -843,8 +843,8 @@ impl<P> Registry<P> {
             if levels.captive(holder, view.lifetime) {
                 found.push(DomainError::Captive {
                     chain: chain.split_off(start),
-                    holder,
-                    held: view.lifetime,
+                    holder: levels.canonical_lifetime(holder),
+                    held: levels.canonical_lifetime(view.lifetime),
                 });
             }
         }

@@ -86,7 +86,7 @@ impl RustContainer {
         self.sync(py)?;
         let (problems, types) = {
             let state = self.read();
-            let problems = state.registry.validate();
+            let problems = state.registry.validate_in(&self.levels);
             let types = types_for(py, &state, problems.iter().flat_map(keys_of));
             (problems, types)
         };
@@ -129,7 +129,7 @@ impl RustContainer {
                     let exposes = p.exposes.iter().map(|e| (e.key, e.collection)).collect();
                     (
                         p.key,
-                        p.lifetime,
+                        self.levels.canonical_lifetime(p.lifetime),
                         p.payload.kind,
                         p.payload.target.clone_ref(py),
                         deps,

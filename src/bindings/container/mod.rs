@@ -4,6 +4,7 @@
 //! frame in between.
 
 mod closing;
+mod context;
 mod diagnostics;
 mod overrides;
 mod registration;
@@ -14,7 +15,7 @@ use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use dioxide_core::{Provider, Registry};
+use dioxide_core::{Levels, Provider, Registry};
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 
@@ -23,6 +24,8 @@ use crate::bindings::compiled::ExecPlan;
 use crate::bindings::errors::{DioxideError, ErrorKind};
 use crate::bindings::keys::{key_of, KeyMap};
 use crate::bindings::resume::Resolution;
+pub(crate) use closing::is_closed_scope;
+pub(crate) use registration::not_a_type as registration_not_a_type;
 use overrides::OverrideFrame;
 use registration::{Entry, Payload};
 
@@ -85,6 +88,8 @@ struct Garbage {
 )]
 pub(crate) struct RustContainer {
     state: RwLock<State>,
+    /// The scope levels, outermost first (`Container(scopes=...)`).
+    levels: Levels,
     /// Bumped on every registration; child containers compare against it.
     generation: AtomicU64,
     pub(crate) finalizers: Arc<Finalizers>,
@@ -97,6 +102,10 @@ impl RustContainer {
 
     fn write(&self) -> RwLockWriteGuard<'_, State> {
         self.state.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn levels(&self) -> &Levels {
+        &self.levels
     }
 
     pub(crate) fn is_closed(&self) -> bool {
@@ -112,19 +121,46 @@ impl RustContainer {
 
 #[pymethods]
 impl RustContainer {
+    /// `scopes` names the scope levels, outermost first (default
+    /// `["request"]`); the Python layer has checked them.
     #[new]
-    #[pyo3(signature = (parent=None, profile=None))]
-    fn new(parent: Option<Py<RustContainer>>, profile: Option<String>) -> Self {
+    #[pyo3(signature = (parent=None, profile=None, scopes=None))]
+    fn new(
+        parent: Option<Py<RustContainer>>,
+        profile: Option<String>,
+        scopes: Option<Vec<String>>,
+    ) -> PyResult<Self> {
+        let names = scopes.unwrap_or_else(|| vec!["request".to_owned()]);
+        let order = names
+            .iter()
+            .map(|n| crate::bindings::keys::level_of(n))
+            .collect();
+        let levels = Levels::new(order).ok_or_else(|| {
+            pyo3::exceptions::PyValueError::new_err(
+                "scope levels must be distinct and at least one",
+            )
+        })?;
         let state = State {
             parent,
             profile,
             ..State::default()
         };
-        Self {
+        Ok(Self {
+            levels,
             state: RwLock::new(state),
             generation: AtomicU64::new(0),
             finalizers: Arc::default(),
-        }
+        })
+    }
+
+    /// The scope levels' names, outermost first.
+    #[getter]
+    fn _levels(&self) -> Vec<String> {
+        self.levels
+            .order()
+            .iter()
+            .map(|l| crate::bindings::keys::level_name(*l))
+            .collect()
     }
 
     /// Build (or fetch) the instance for `type_`.
@@ -221,13 +257,10 @@ impl RustContainer {
         &self,
         py: Python<'_>,
         type_: &Bound<'_, PyAny>,
-    ) -> PyResult<Option<&'static str>> {
+    ) -> PyResult<Option<String>> {
         self.sync(py)?;
-        Ok(self
-            .read()
-            .registry
-            .lifetime_of(key_of(type_))
-            .map(crate::bindings::keys::lifetime_name))
+        let lifetime = self.read().registry.lifetime_of(key_of(type_));
+        Ok(lifetime.map(|l| crate::bindings::keys::lifetime_name(self.levels.canonical_lifetime(l))))
     }
 
     /// Set the function called with a type whose provider waits for a

@@ -61,7 +61,7 @@ impl RustContainer {
         }
         let copy = provider.clone();
         let registry = Arc::make_mut(&mut state.registry);
-        match registry.register(provider) {
+        match registry.register_in(provider, &self.levels) {
             Ok(previous) => {
                 // Only once accepted: a refused override changes nothing.
                 registry.mark_explicit(key);

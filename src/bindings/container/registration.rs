@@ -130,9 +130,9 @@ impl RustContainer {
         };
         let registry = Arc::make_mut(&mut state.registry);
         let registered = if explicit {
-            registry.register_explicit(providers)
+            registry.register_explicit_in(providers, &self.levels)
         } else {
-            registry.register_all(providers)
+            registry.register_all_in(providers, &self.levels)
         };
         if let Err(err) = registered {
             let mut types = error_types(py, &state, &err);
@@ -302,7 +302,7 @@ pub(super) fn forget_built(state: &mut State, keys: &[Key], garbage: &mut Garbag
     }
 }
 
-pub(super) fn not_a_type(py: Python<'_>, context: &str, obj: &Bound<'_, PyAny>) -> PyErr {
+pub(crate) fn not_a_type(py: Python<'_>, context: &str, obj: &Bound<'_, PyAny>) -> PyErr {
     let shown = obj
         .repr()
         .map(|r| r.to_string())

@@ -165,7 +165,7 @@ impl RustContainer {
         if let Some(plan) = state.plans.get(&key) {
             return Ok(Arc::clone(plan));
         }
-        let plan = match state.registry.plan(key) {
+        let plan = match state.registry.plan_in(key, &self.levels) {
             Ok(plan) => plan,
             Err(err) => {
                 let mut types = error_types(py, &state, &err);
@@ -262,6 +262,7 @@ impl RustContainer {
                 target,
                 kind,
                 lifetime: node.lifetime,
+                depth: node.depth,
                 cell,
                 positional,
                 args,
