@@ -86,6 +86,12 @@ impl RustScope {
         parent: Option<Py<RustScope>>,
         context: Option<Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
+        if parent
+            .as_ref()
+            .is_some_and(|p| p.get().closed.load(Ordering::Acquire))
+        {
+            return Err(Self::closed_parent_error(py));
+        }
         if container.get().is_closed() {
             return Err(RustContainer::closed_error(py));
         }
@@ -94,9 +100,6 @@ impl RustScope {
             None => (None, 0),
             Some(parent) => {
                 let parent = parent.get();
-                if parent.closed.load(Ordering::Acquire) {
-                    return Err(Self::closed_parent_error(py));
-                }
                 if !parent.container.is(&container) {
                     return Err(DioxideError::new(
                         ErrorKind::Scope,
