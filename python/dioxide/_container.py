@@ -396,7 +396,7 @@ class Container(_RustContainer, Closing):
                 f"create_scope(context=...) takes a mapping of types to values, got {context!r}",
                 hint="e.g. container.create_scope(context={CurrentUser: user})",
             )
-        return ContainerScope(self, None, context)
+        return ContainerScope(self, None, None if context is None else dict(context))
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else f"{len(self)} providers"

@@ -161,7 +161,7 @@ class ContainerScope(_RustScope, Closing):
                 f"create_scope(context=...) takes a mapping of types to values, got {context!r}",
                 hint="e.g. scope.create_scope(context={CurrentUser: user})",
             )
-        return ContainerScope(self._container, self, context)
+        return ContainerScope(self._container, self, None if context is None else dict(context))
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else "open"
