@@ -27,9 +27,16 @@ pub(crate) struct RustScope {
     parent: Option<Py<RustScope>>,
     state: Arc<ScopeState>,
     closed: AtomicBool,
-    /// Weak references to the scopes opened in this one, oldest first:
-    /// closing this scope closes those still open first, newest first.
+    /// The scopes opened in this one, oldest first: closing this scope
+    /// closes those still open first, newest first.
     children: Mutex<Vec<Py<PyAny>>>,
+}
+
+/// Whether `scope` (a `_RustScope`) is closed; read without calling Python.
+fn is_closed(scope: &Bound<'_, PyAny>) -> bool {
+    scope
+        .cast::<RustScope>()
+        .map_or(true, |s| s.get().closed.load(Ordering::Acquire))
 }
 
 impl RustScope {
@@ -149,37 +156,53 @@ impl RustScope {
         self.parent.as_ref().map(|p| p.clone_ref(py))
     }
 
-    /// Remember a scope opened in this one (weakly), so closing this one
-    /// closes it first. Refused once this scope is closed.
+    /// Remember a scope opened in this one, so closing this one closes
+    /// it first (if it is still open then). Held strongly: a nested scope
+    /// nobody holds any more is still closed, finalizers and all, with its
+    /// parent. Refused once this scope is closed.
     fn _track_scope(&self, py: Python<'_>, scope: &Bound<'_, PyAny>) -> PyResult<()> {
-        let weak = pyo3::types::PyWeakrefReference::new(scope)?
-            .into_any()
-            .unbind();
-        {
+        let closed_ones = {
             let mut children = self.children();
             // Checked under the lock that closing takes the children with:
             // a child tracked after that would never be closed.
-            if !self.closed.load(Ordering::Acquire) {
-                children.push(weak);
-                return Ok(());
+            if self.closed.load(Ordering::Acquire) {
+                None
+            } else {
+                children.push(scope.clone().unbind());
+                // Forget closed children now and then, so a long-lived
+                // scope does not accumulate them; they are dropped below,
+                // with the lock released.
+                let count = children.len();
+                let mut closed_ones = Vec::new();
+                if count >= 64 && count.is_power_of_two() {
+                    let (open, closed): (Vec<_>, Vec<_>) = std::mem::take(&mut *children)
+                        .into_iter()
+                        .partition(|c| !is_closed(c.bind(py)));
+                    *children = open;
+                    closed_ones = closed;
+                }
+                Some(closed_ones)
             }
+        };
+        match closed_ones {
+            Some(closed_ones) => {
+                drop(closed_ones);
+                Ok(())
+            }
+            None => Err(Self::closed_parent_error(py)),
         }
-        drop(weak);
-        Err(Self::closed_parent_error(py))
     }
 
     /// The scopes opened in this one that are still open, newest first;
     /// this scope forgets them (it is closing).
     fn _open_scopes<'py>(&self, py: Python<'py>) -> Vec<Bound<'py, PyAny>> {
-        let weak = std::mem::take(&mut *self.children());
-        let scopes: Vec<Bound<'py, PyAny>> = weak
-            .iter()
+        let children = std::mem::take(&mut *self.children());
+        children
+            .into_iter()
             .rev()
-            .filter_map(|w| w.bind(py).call0().ok())
-            .filter(|s| !s.is_none() && !super::container::is_closed_scope(s))
-            .collect();
-        drop(weak);
-        scopes
+            .map(|c| c.into_bound(py))
+            .filter(|c| !is_closed(c))
+            .collect()
     }
 
     /// The awaitable behind `ContainerScope.aresolve` (see the container's).

@@ -95,7 +95,7 @@ impl RustContainer {
     }
 }
 
-pub(crate) fn is_closed_scope(scope: &Bound<'_, PyAny>) -> bool {
+fn is_closed_scope(scope: &Bound<'_, PyAny>) -> bool {
     scope
         .getattr(pyo3::intern!(scope.py(), "closed"))
         .and_then(|c| c.is_truthy())

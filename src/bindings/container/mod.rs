@@ -24,7 +24,6 @@ use crate::bindings::compiled::ExecPlan;
 use crate::bindings::errors::{DioxideError, ErrorKind};
 use crate::bindings::keys::{key_of, KeyMap};
 use crate::bindings::resume::Resolution;
-pub(crate) use closing::is_closed_scope;
 pub(crate) use registration::not_a_type as registration_not_a_type;
 use overrides::OverrideFrame;
 use registration::{Entry, Payload};
