@@ -266,7 +266,11 @@ fn start(
         Lifetime::Scoped(level) => {
             let Some(scope) = ctx.scope.and_then(|s| s.owner(node.depth)) else {
                 let open = ctx.scope.map(|s| s.level);
-                return Err(super::render::outside_level(node.provides.bind(py), level, open));
+                return Err(super::render::outside_level(
+                    node.provides.bind(py),
+                    level,
+                    open,
+                ));
             };
             if node.kind == Kind::Context {
                 return match scope.context_value(py, node.key) {

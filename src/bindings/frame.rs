@@ -88,7 +88,12 @@ pub(crate) fn refuse_early(
         .map(|n| (n.key, n.provides.clone_ref(py)))
         .collect();
     let mut error = super::render::render(py, &refusal, &types);
-    if awaiting && matches!(refusal, dioxide_core::DomainError::NeedsScope { open: None, .. }) {
+    if awaiting
+        && matches!(
+            refusal,
+            dioxide_core::DomainError::NeedsScope { open: None, .. }
+        )
+    {
         let scoped = error.names.last().cloned().unwrap_or_default();
         error = error.with_hint(format!(
             "use `async with container.create_scope() as scope: await scope.aresolve(...)`, \

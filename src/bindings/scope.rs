@@ -129,9 +129,7 @@ impl RustScope {
                         &type_,
                     ));
                 }
-                container
-                    .get()
-                    .check_context(py, &type_, &value, level)?;
+                container.get().check_context(py, &type_, &value, level)?;
                 values.insert(key_of(&type_), value.unbind());
             }
         }

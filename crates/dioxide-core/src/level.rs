@@ -89,8 +89,9 @@ impl Levels {
     /// above every level). Levels this order does not know are not judged.
     pub fn captive(&self, holder: crate::Lifetime, held: crate::Lifetime) -> bool {
         match (self.rank(holder), held) {
-            (Some(h), crate::Lifetime::Scoped(_)) => self.rank(held).is_some_and(|d| d > h)
-                || (h == 0 && self.rank(held).is_none()),
+            (Some(h), crate::Lifetime::Scoped(_)) => {
+                self.rank(held).is_some_and(|d| d > h) || (h == 0 && self.rank(held).is_none())
+            }
             _ => false,
         }
     }

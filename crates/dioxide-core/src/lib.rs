@@ -16,8 +16,8 @@ mod provider;
 mod registry;
 
 pub use error::DomainError;
-pub use level::{Level, Levels};
 pub use key::{Key, KeyBuildHasher, KeyHasher, KeyMap, KeySet};
+pub use level::{Level, Levels};
 pub use plan::{ArgSource, Plan, PlanArg, PlanNode};
 pub use provider::{Dependency, Exposure, Fallback, Lifetime, Provider, Role};
 pub use registry::Registry;

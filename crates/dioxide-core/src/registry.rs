@@ -836,9 +836,7 @@ impl<P> Registry<P> {
         let holder = stack
             .iter()
             .rposition(|f| f.lifetime != Lifetime::Transient);
-        let held = holder
-            .and_then(|i| stack.get(i))
-            .map(|f| f.lifetime);
+        let held = holder.and_then(|i| stack.get(i)).map(|f| f.lifetime);
         if let (Some(start), Some(holder)) = (holder, held) {
             if levels.captive(holder, view.lifetime) {
                 found.push(DomainError::Captive {

@@ -696,8 +696,11 @@ fn levels_refuse_repeats_and_emptiness() {
 fn an_outer_level_holding_a_deeper_one_is_refused_at_registration() {
     let mut r = Registry::new();
     let levels = two_levels();
-    r.register_in(provider(ACTION, Lifetime::Scoped(ACTION_LEVEL), &[]), &levels)
-        .unwrap();
+    r.register_in(
+        provider(ACTION, Lifetime::Scoped(ACTION_LEVEL), &[]),
+        &levels,
+    )
+    .unwrap();
     r.register_in(transient(REPOSITORY, &[ACTION]), &levels)
         .unwrap();
     let err = r
@@ -759,8 +762,11 @@ fn captives_across_levels_found_by_plan_and_validate() {
         &levels,
     )
     .unwrap();
-    r.register_in(provider(ACTION, Lifetime::Scoped(ACTION_LEVEL), &[]), &levels)
-        .unwrap();
+    r.register_in(
+        provider(ACTION, Lifetime::Scoped(ACTION_LEVEL), &[]),
+        &levels,
+    )
+    .unwrap();
     let captive = DomainError::Captive {
         chain: vec![REQUEST, ACTION],
         holder: Lifetime::Scoped(REQUEST_LEVEL),

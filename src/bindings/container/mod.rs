@@ -24,8 +24,8 @@ use crate::bindings::compiled::ExecPlan;
 use crate::bindings::errors::{DioxideError, ErrorKind};
 use crate::bindings::keys::{key_of, KeyMap};
 use crate::bindings::resume::Resolution;
-pub(crate) use registration::not_a_type as registration_not_a_type;
 use overrides::OverrideFrame;
+pub(crate) use registration::not_a_type as registration_not_a_type;
 use registration::{Entry, Payload};
 
 use crate::bindings::lifecycle::{finalize_until_async, Finalizer, FinalizerKind, Finalizers};
@@ -252,14 +252,11 @@ impl RustContainer {
 
     /// The lifetime `type_` is provided with here (`None`: no provider, or
     /// an interface with several): an override keeps it by default.
-    fn _lifetime_of(
-        &self,
-        py: Python<'_>,
-        type_: &Bound<'_, PyAny>,
-    ) -> PyResult<Option<String>> {
+    fn _lifetime_of(&self, py: Python<'_>, type_: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
         self.sync(py)?;
         let lifetime = self.read().registry.lifetime_of(key_of(type_));
-        Ok(lifetime.map(|l| crate::bindings::keys::lifetime_name(self.levels.canonical_lifetime(l))))
+        Ok(lifetime
+            .map(|l| crate::bindings::keys::lifetime_name(self.levels.canonical_lifetime(l))))
     }
 
     /// Set the function called with a type whose provider waits for a
