@@ -357,7 +357,7 @@ def test_the_dot_graph_has_the_same_nodes_and_edges() -> None:
 def test_the_tree_hangs_each_dependency_below_what_needs_it() -> None:
     assert graph_of(PAYMENTS, "tree") == textwrap.dedent(
         """\
-        Checkout (scoped)
+        Checkout (scoped: request)
         └── payments: PaymentPort (interface)
             └── implemented by StripeGateway (singleton)
         """
