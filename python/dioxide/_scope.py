@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Optional, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Optional, TypeVar
 
 from typing_extensions import TypeForm
 
@@ -36,11 +36,6 @@ class Scope(str, enum.Enum):
 
     def __str__(self) -> str:
         return self.value
-
-
-#: What ``scope=`` accepts: a :class:`Scope`, or the name of a scope level
-#: (``"request"``, ``"action"``) of the container.
-ScopeOption = Union[Scope, str]
 
 
 def lifetime_of(scope: object, where: str, levels: Optional[Sequence[str]] = None) -> str:
