@@ -285,7 +285,7 @@ def singleton(
 
 def _register_open(
     cls: type,
-    scope: Scope,
+    scope: str,
     kind: str,
     provides: Provides,
     name: Optional[str],
