@@ -25,6 +25,7 @@ $(STAMP): pyproject.toml
 	$(PIP) install --quiet "maturin>=1.7,<2" "typing_extensions>=4.13" \
 	  "pytest>=8" "hypothesis>=6.100" "mypy==2.4.1" "ruff==0.17.6" \
 	  "fastapi==0.165.0" "httpx2==2.16.2" "flask==3.1.3" \
+	  "pyyaml==6.0.4" "pydantic==2.14.4" "pydantic-settings==2.16.3" \
 	  "mkdocs==1.6.1" "mkdocstrings[python]==1.0.8" "mkdocstrings-python==2.0.11"
 	touch $(STAMP)
 

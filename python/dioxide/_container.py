@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
@@ -16,14 +17,17 @@ else:
 from dioxide._dioxide_core import _fast_resolve_methods, _RustContainer
 from dioxide._introspect import (
     UnresolvedReference,
+    bind_arguments,
     callable_dependencies,
+    check_args,
     class_dependencies,
     describe,
 )
 from dioxide._kinds import check_shape, class_kind, factory_kind
 from dioxide._lifecycle import Closing, task_token
+from dioxide._values import ValueMethods
 import dioxide._registry as _registry
-from dioxide._registry import Entry, Registry, caller_namespace
+from dioxide._registry import Entry, Registry, caller_namespace, needs_conversions
 from dioxide._scope import ContainerScope, Scope
 from dioxide._graph import render_graph
 from dioxide.exceptions import DioxideTypeError, ValidationError
@@ -69,7 +73,7 @@ def _is_subclass(cls: type, type_: type) -> Optional[bool]:
         return None
 
 
-class Container(_RustContainer, Closing):
+class Container(_RustContainer, Closing, ValueMethods):
     """Registers providers and resolves types into wired instances.
 
     A new container sees every class decorated with ``@component``,
@@ -118,6 +122,21 @@ class Container(_RustContainer, Closing):
         """The profile this container was made for (``None``: no profile)."""
         self.registry = _registry.DEFAULT if registry is None else registry
         """The registry this container resolves decorated providers from."""
+        self._config_store = None
+        self._converted = {}
+
+    def _register(self, entries: list[Entry], *, explicit: bool = True) -> None:
+        if needs_conversions(entries):
+            from dioxide._convert import with_conversions
+
+            entries = with_conversions(entries)
+        super()._register(entries, explicit=explicit)
+
+    def __len__(self) -> int:
+        """The number of providers this container can use."""
+        count = super().__len__()
+        # The configuration store is kept as a value, not counted as one.
+        return count - 1 if self._config_store is not None else count
 
     if TYPE_CHECKING:
 
@@ -161,11 +180,20 @@ class Container(_RustContainer, Closing):
         *,
         scope: Scope = Scope.TRANSIENT,
         lifecycle: bool = False,
+        args: Optional[Mapping[str, Any]] = None,
     ) -> None:
         """Provide ``type_`` by constructing ``cls`` (default: ``type_``
         itself), its ``__init__`` parameters injected from their type hints::
 
             container.register_class(PaymentPort, StripeGateway, scope=Scope.SINGLETON)
+
+        ``args`` gives parameters that are not injected by type, by name: a
+        plain value is passed as is, ``Value("key")`` is the configuration
+        value ``key`` converted to the parameter's type::
+
+            container.register_class(
+                HttpClient, args={"timeout": 5.0, "base_url": Value("api.url")}
+            )
         """
         provides = _require_class(type_, "register_class()")
         implementation = _require_class(provides if cls is None else cls, "register_class()")
@@ -180,11 +208,13 @@ class Container(_RustContainer, Closing):
                 hint=f"register a class that implements {describe(type_)}",
             )
         kind = class_kind(implementation, lifecycle)
+        bound = check_args(args, "register_class()")
         try:
-            deps = class_dependencies(implementation, caller_namespace(1))
+            deps = class_dependencies(implementation, caller_namespace(1), bound)
         except UnresolvedReference as unresolved:
             raise self._unresolved(implementation, unresolved) from None
-        self._register([Entry(provides, implementation, checked.value, kind, deps)])
+        target = bind_arguments(implementation, bound)
+        self._register([Entry(provides, target, checked.value, kind, deps)])
 
     def register_factory(
         self,
@@ -192,9 +222,11 @@ class Container(_RustContainer, Closing):
         factory: Callable[..., Any],
         *,
         scope: Scope = Scope.TRANSIENT,
+        args: Optional[Mapping[str, Any]] = None,
     ) -> None:
         """Provide ``type_`` by calling ``factory``; its parameters are injected
-        from their type hints. Generator factories are finalized on close::
+        from their type hints (``args`` gives some by name, as for
+        :meth:`register_class`). Generator factories are finalized on close::
 
             def connect(config: Config) -> Iterator[Database]:
                 db = Database(config.dsn)
@@ -223,26 +255,13 @@ class Container(_RustContainer, Closing):
             )
         if not (inspect.isfunction(target) or inspect.ismethod(target)):
             target = getattr(factory, "__call__", factory)  # noqa: B004 - callable objects
+        bound = check_args(args, "register_factory()")
         try:
-            deps = callable_dependencies(target, caller_namespace(1))
+            deps = callable_dependencies(target, caller_namespace(1), bound)
         except UnresolvedReference as unresolved:
             raise self._unresolved(factory, unresolved) from None
-        self._register(
-            [Entry(provides, factory, checked.value, factory_kind(target), deps)]
-        )
-
-    def register_value(self, name: str, value: object) -> None:
-        """Set a configuration value, injected into parameters annotated
-        ``Annotated[T, Value(name)]``::
-
-            container.register_value("db_url", "postgres://localhost/app")
-        """
-        if not isinstance(name, str) or not name:
-            raise DioxideTypeError(
-                f"register_value() takes a non-empty name, got {name!r}",
-                hint='e.g. container.register_value("db_url", "postgres://...")',
-            )
-        self._register_value(name, value)
+        kind = factory_kind(target)
+        self._register([Entry(provides, bind_arguments(factory, bound), checked.value, kind, deps)])
 
     def override(
         self, type_: TypeForm[T], replacement: object, *, scope: Optional[Scope] = None
@@ -306,14 +325,17 @@ class Container(_RustContainer, Closing):
     def validate(self) -> None:
         """Check the whole wiring without building anything, and raise one
         :class:`ValidationError` listing every problem: missing providers
-        (with the chain that needs them), missing values, ambiguous
-        interfaces, captive dependencies, unresolved forward references::
+        (with the chain that needs them), missing values, values that will
+        not convert to the type their parameters ask for (with who asks),
+        ambiguous interfaces, captive dependencies, unresolved forward
+        references::
 
             def test_wiring() -> None:
                 Container(profile="prod").validate()
         """
         self.registry._retry()
         errors = [self.registry._reason(error) for error in self._validate()]
+        errors.extend(self._value_problems())
         if errors:
             raise ValidationError(errors)
 
@@ -323,7 +345,7 @@ class Container(_RustContainer, Closing):
 
             print(container.graph("dot"))
         """
-        return render_graph(self._providers(), format)
+        return render_graph(self._providers(), format, self._config_store)
 
     @staticmethod
     def _unresolved(owner: object, unresolved: UnresolvedReference) -> DioxideTypeError:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar, Union, overload
 
 if TYPE_CHECKING:
@@ -12,7 +12,9 @@ else:
 
 from dioxide._introspect import (
     UnresolvedReference,
+    bind_arguments,
     callable_dependencies,
+    check_args,
     class_dependencies,
     describe,
 )
@@ -123,6 +125,7 @@ def _register_class(
     where: str,
     depth: int,
     registry: Optional[Registry] = None,
+    args: Optional[Mapping[str, Any]] = None,
 ) -> None:
     check_shape(cls, where)
     if not isinstance(cls, type):
@@ -136,12 +139,13 @@ def _register_class(
             hint=hint,
         )
     kind = class_kind(cls, lifecycle)
+    bound = check_args(args, where)
     register_decorated(
         cls,
-        cls,
+        bind_arguments(cls, bound),
         scope.value,
         kind,
-        lambda localns: class_dependencies(cls, localns),
+        lambda localns: class_dependencies(cls, localns, bound),
         caller_frame(depth + 1),
         exposes=_exposures(cls, provides, name, where),
         profiles=_profiles(profile, where),
@@ -160,6 +164,7 @@ def component(
     name: Optional[str] = None,
     profile: Profiles = None,
     registry: Optional[Registry] = None,
+    args: Optional[Mapping[str, Any]] = None,
 ) -> Callable[[C], C]: ...
 def component(
     cls: Optional[C] = None,
@@ -171,6 +176,7 @@ def component(
     name: Optional[str] = None,
     profile: Profiles = None,
     registry: Optional[Registry] = None,
+    args: Optional[Mapping[str, Any]] = None,
 ) -> Union[C, Callable[[C], C]]:
     """Register a class with every :class:`Container`, wired from its
     ``__init__`` type hints. Transient by default: each injection gets a new
@@ -196,17 +202,23 @@ def component(
       exited when its owner (container or scope) closes.
     - ``registry``: the :class:`Registry` to register into (default: the
       process-wide one every ``Container()`` uses).
+    - ``args``: constructor arguments given here rather than injected, by
+      parameter name: a plain value (a ``str``, an ``int``, a callable) is
+      passed as is, ``Value("key")`` is the configuration value ``key``
+      converted to the parameter's type.
     """
     checked = _check_scope(scope, "@component")
     if cls is not None:
         _register_class(
-            cls, checked, lifecycle, provides, name, profile, "@component", 1, registry
+            cls, checked, lifecycle, provides, name, profile, "@component", 1, registry,
+            args,
         )
         return cls
 
     def decorate(target: C) -> C:
         _register_class(
-            target, checked, lifecycle, provides, name, profile, "@component", 1, registry
+            target, checked, lifecycle, provides, name, profile, "@component", 1, registry,
+            args,
         )
         return target
 
@@ -223,6 +235,7 @@ def singleton(
     name: Optional[str] = None,
     profile: Profiles = None,
     registry: Optional[Registry] = None,
+    args: Optional[Mapping[str, Any]] = None,
 ) -> Callable[[C], C]: ...
 def singleton(
     cls: Optional[C] = None,
@@ -233,6 +246,7 @@ def singleton(
     name: Optional[str] = None,
     profile: Profiles = None,
     registry: Optional[Registry] = None,
+    args: Optional[Mapping[str, Any]] = None,
 ) -> Union[C, Callable[[C], C]]:
     """Register a class as a singleton: one instance per container, built on
     first use and shared by every dependant (also across every interface in
@@ -245,13 +259,15 @@ def singleton(
     """
     if cls is not None:
         _register_class(
-            cls, Scope.SINGLETON, lifecycle, provides, name, profile, "@singleton", 1, registry
+            cls, Scope.SINGLETON, lifecycle, provides, name, profile, "@singleton", 1,
+            registry, args,
         )
         return cls
 
     def decorate(target: C) -> C:
         _register_class(
-            target, Scope.SINGLETON, lifecycle, provides, name, profile, "@singleton", 1, registry
+            target, Scope.SINGLETON, lifecycle, provides, name, profile, "@singleton", 1,
+            registry, args,
         )
         return target
 

@@ -44,7 +44,7 @@ except ImportError as missing:  # pragma: no cover - exercised in a subprocess
     ) from missing
 
 from dioxide._container import Container
-from dioxide._introspect import describe
+from dioxide._introspect import describe, value_request
 from dioxide._scope import ContainerScope
 from dioxide.exceptions import DioxideTypeError, ResolutionError
 
@@ -129,7 +129,17 @@ async def request_scope(connection: HTTPConnection) -> AsyncIterator[ContainerSc
 
 
 def _resolver(type_: Any) -> Callable[..., Coroutine[Any, Any, Any]]:
-    """The FastAPI dependency that resolves ``type_`` in the request's scope."""
+    """The FastAPI dependency that resolves ``type_`` in the request's scope
+    (for ``Annotated[T, Value("key")]``, the configuration value)."""
+    wanted = value_request(type_)
+    if wanted is not None:
+        key, target = wanted
+
+        async def value(scope: Annotated[ContainerScope, Depends(request_scope)]) -> Any:
+            return scope._container.resolve_value(key, target)
+
+        value.__name__ = value.__qualname__ = "inject_value_" + key.replace(".", "_")
+        return value
 
     async def resolve(scope: Annotated[ContainerScope, Depends(request_scope)]) -> Any:
         return await scope.aresolve(type_)

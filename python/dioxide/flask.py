@@ -43,7 +43,7 @@ except ImportError as missing:  # pragma: no cover - exercised in a subprocess
     ) from missing
 
 from dioxide._container import Container
-from dioxide._introspect import describe
+from dioxide._introspect import describe, value_request
 from dioxide._registry import caller_namespace
 from dioxide._scope import ContainerScope
 from dioxide.exceptions import DioxideTypeError, ScopeError
@@ -197,7 +197,8 @@ def _injected(view: Callable[..., Any], localns: Mapping[str, Any]) -> dict[str,
         if name != "return" and get_origin(hint) is Annotated:
             inner, *metadata = get_args(hint)
             if any(item is _MARKER for item in metadata):
-                found[name] = inner
+                # Inject[Annotated[str, Value("key")]] flattens into one Annotated.
+                found[name] = hint if value_request(hint) is not None else inner
     return found
 
 
@@ -239,7 +240,11 @@ def inject(view: Callable[..., R]) -> Callable[..., R]:
         if wanted:
             scope = _current_scope()
             for name, type_ in wanted.items():
-                kwargs[name] = scope.resolve(type_)
+                value = value_request(type_)
+                if value is not None:
+                    kwargs[name] = scope._container.resolve_value(*value)
+                else:
+                    kwargs[name] = scope.resolve(type_)
         return view(*args, **kwargs)
 
     return injecting
