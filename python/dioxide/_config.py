@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 import threading
 import weakref
 from collections.abc import Iterable, Mapping
@@ -146,8 +147,16 @@ def _flatten_source(data: Mapping[Any, Any], source: str) -> list[Item]:
 
 
 def _read_toml(path: Path) -> Any:
-    import tomllib
-
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.9 and 3.10
+        try:
+            import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+        except ImportError:
+            raise ConfigurationError(
+                f"reading {path} needs Python 3.11 (tomllib) or the tomli package",
+                hint="pip install tomli",
+            ) from None
     with path.open("rb") as handle:
         return tomllib.load(handle)
 
@@ -159,7 +168,7 @@ def _read_json(path: Path) -> Any:
 
 def _read_yaml(path: Path) -> Any:
     try:
-        import yaml
+        import yaml  # type: ignore[import-untyped]
     except ImportError:
         raise ConfigurationError(
             f"reading {path} needs PyYAML, which is not installed",
@@ -356,7 +365,7 @@ class ConfigStore:
 
     def source_of(self, key: str, raw: object = None) -> Optional[str]:
         with self.lock:
-            for _token, path, value in reversed(self.overrides):
+            for _token, path, _value in reversed(self.overrides):
                 if ".".join(path) == key or key.startswith(".".join(path) + "."):
                     return "override_value()"
             found = self.sources.get(key)

@@ -20,7 +20,7 @@ import threading
 import types
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
-from pathlib import Path, PurePath
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, Literal, Optional, Union
 
 from typing_extensions import Annotated, get_args, get_origin, get_type_hints
@@ -43,7 +43,9 @@ __all__ = [
 
 from dioxide._markers import CONFIG_KEY
 
-_UNION_TYPES: tuple[Any, ...] = (Union, types.UnionType)
+_UNION_TYPES: tuple[Any, ...] = (Union,) + (
+    (types.UnionType,) if hasattr(types, "UnionType") else ()
+)
 _NONE = type(None)
 
 
@@ -422,7 +424,8 @@ class Conversion:
             source=source,
             expected=self.type,
             consumers=consumers,
-            hint=f"set {self.key!r} to a value that reads as {describe_type(self.type)}",
+            hint=f"set {key!r} to a value that reads as "
+            + (describe_type(self.type) if not failure.path else "what " + describe_type(self.type) + " expects"),
         )
 
     def __repr__(self) -> str:

@@ -437,7 +437,7 @@ def _read_dependencies(
             annotation = hints.get(parameter.name, object)
             if get_origin(annotation) is Annotated:
                 annotation = get_args(annotation)[0]
-            dependency = _value_dependency(
+            dependency: Optional[_Found] = _value_dependency(
                 parameter.name, annotation, given, parameter.has_default, False
             )
         else:

@@ -10,7 +10,6 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Iterable, Optional, Union
 
 from dioxide.exceptions import (
-    ConfigurationError,
     DependencyNotRegisteredError,
     DioxideError,
     DioxideTypeError,
@@ -40,7 +39,6 @@ class ValueMethods:
         def _override_value_push(self, name: str, value: object) -> int: ...
         def _override_pop(self, token: int) -> None: ...
         def register_instance(self, type_: Any, instance: Any) -> None: ...
-        def __contains__(self, type_: object) -> bool: ...
 
     def _store(self) -> ConfigStore:
         store = getattr(self, "_config_store", None)

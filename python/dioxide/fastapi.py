@@ -136,7 +136,7 @@ def _resolver(type_: Any) -> Callable[..., Coroutine[Any, Any, Any]]:
         key, target = wanted
 
         async def value(scope: Annotated[ContainerScope, Depends(request_scope)]) -> Any:
-            return scope._container.resolve_value(key, target)
+            return cast(Container, scope._container).resolve_value(key, target)
 
         value.__name__ = value.__qualname__ = "inject_value_" + key.replace(".", "_")
         return value

@@ -31,7 +31,7 @@ close it where the process ends (``with container: app.run()``).
 import functools
 import inspect
 import typing
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, TypeVar, cast
 
 from typing_extensions import Annotated, TypeForm, get_args, get_origin
 
@@ -242,7 +242,7 @@ def inject(view: Callable[..., R]) -> Callable[..., R]:
             for name, type_ in wanted.items():
                 value = value_request(type_)
                 if value is not None:
-                    kwargs[name] = scope._container.resolve_value(*value)
+                    kwargs[name] = cast(Container, scope._container).resolve_value(*value)
                 else:
                     kwargs[name] = scope.resolve(type_)
         return view(*args, **kwargs)
