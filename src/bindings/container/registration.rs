@@ -98,11 +98,12 @@ impl RustContainer {
             let state = self.read();
             let mut seen = Vec::new();
             providers.retain(|p| {
-                p.requires.is_none() || !state.registry.contains(p.key) && {
-                    let first = !seen.contains(&p.key);
-                    seen.push(p.key);
-                    first
-                }
+                p.requires.is_none()
+                    || !state.registry.contains(p.key) && {
+                        let first = !seen.contains(&p.key);
+                        seen.push(p.key);
+                        first
+                    }
             });
         }
         if providers.is_empty() {
@@ -199,12 +200,22 @@ impl RustContainer {
         name: &str,
         value: Py<PyAny>,
     ) -> PyResult<()> {
-        self.register_providers(py, vec![value_provider(name, value)], KeyMap::default(), true, false)
+        self.register_providers(
+            py,
+            vec![value_provider(name, value)],
+            KeyMap::default(),
+            true,
+            false,
+        )
     }
 
     /// Set several configuration values as one change, each replacing the
     /// value its key had (loading configuration again: later sources win).
-    pub(super) fn set_values(&self, py: Python<'_>, values: Vec<(String, Py<PyAny>)>) -> PyResult<()> {
+    pub(super) fn set_values(
+        &self,
+        py: Python<'_>,
+        values: Vec<(String, Py<PyAny>)>,
+    ) -> PyResult<()> {
         let providers = values
             .into_iter()
             .map(|(name, value)| value_provider(&name, value))
