@@ -169,6 +169,9 @@ def _convert_class(raw: object, type_: type) -> Any:
             except ValueError:
                 pass
         raise ConversionFailure(f"{_shown(raw)} is not a number")
+    if hasattr(raw, "get_secret_value") and type_ in (str, bytes):
+        # A pydantic SecretStr asked for as the plain value it hides.
+        raw = raw.get_secret_value()
     if type_ is str:
         if isinstance(raw, str):
             return raw
@@ -415,11 +418,8 @@ class Conversion:
             reason = _mask_reason(reason, raw)
         where = f" from {source}" if source else ""
         consumers = self.consumers(within)
-        lines = [f"cannot convert the value {key!r}{where} to {describe_type(self.type)}: {reason}"]
-        if consumers:
-            lines.append("  needed by: " + ", ".join(consumers))
         return ConfigurationError(
-            "\n".join(lines),
+            f"cannot convert the value {key!r}{where} to {describe_type(self.type)}: {reason}",
             key=self.key,
             source=source,
             expected=self.type,

@@ -197,6 +197,11 @@ class ConfigurationError(DioxideError, ValueError):
         self.expected = expected
         self.consumers = list(consumers)
         super().__init__(message, hint=hint)
+        if self.consumers:
+            first, *rest = self.message.split("\n")
+            needed = "  needed by: " + ", ".join(self.consumers)
+            self.message = "\n".join([first, needed, *rest])
+            self.args = (self.message,)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (
