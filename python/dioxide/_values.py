@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Iterable, Optional, Union
+from contextlib import AbstractContextManager, contextmanager
+from typing import TYPE_CHECKING, Any, Iterable, Optional, TypeVar, Union, overload
+
+from typing_extensions import TypeForm
 
 from dioxide.exceptions import (
     DependencyNotRegisteredError,
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["ValueMethods"]
 
 _STORE_LOCK = threading.Lock()
+T = TypeVar("T")
 
 
 class ValueMethods:
@@ -153,7 +156,11 @@ class ValueMethods:
             self._set_values(changed)
         store.published = flat
 
-    def resolve_value(self, key: str, type_: Any = object) -> Any:
+    @overload
+    def resolve_value(self, key: str, /) -> Any: ...
+    @overload
+    def resolve_value(self, key: str, type_: TypeForm[T], /) -> T: ...
+    def resolve_value(self, key: str, type_: Any = object, /) -> Any:
         """The value ``key`` converted to ``type_``, as a parameter annotated
         ``Annotated[type_, Value(key)]`` would get it (for code that is not
         wired by dioxide: a script, a web framework's handler)::
@@ -186,7 +193,7 @@ class ValueMethods:
         cache[conversion] = (raw, converted)
         return converted
 
-    def override_value(self, key: str, value: object) -> Any:
+    def override_value(self, key: str, value: object) -> AbstractContextManager[None]:
         """Set the value ``key`` inside a ``with`` block, for tests::
 
             with container.override_value("db.url", "sqlite://"):
