@@ -18,7 +18,7 @@ from flask import Flask
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from dioxide import ConfigurationError, Container, Value, component
+from dioxide import ConfigurationError, Container, Value, component, singleton
 from dioxide import fastapi as dioxide_fastapi
 from dioxide import flask as dioxide_flask
 
@@ -242,3 +242,22 @@ def test_check_shows_missing_and_unconvertible_values_masking_secrets(tmp_path: 
     ) in lines
     assert "     needed by: Database (parameter 'pool_size')" in lines
     assert "hunter2" not in result.stdout
+
+
+def test_a_decorated_settings_class_is_built_by_loading_itself(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SHOP_DB_URL", "postgres://decorated")
+
+    @singleton
+    class ShopSettings(AppSettings):
+        pass
+
+    @component
+    class Database:
+        def __init__(self, settings: ShopSettings) -> None:
+            self.url = settings.db_url
+
+    assert container.resolve(Database).url == "postgres://decorated"
+    container.register_class(AppSettings)
+    assert container.resolve(AppSettings).db_url == "postgres://decorated"

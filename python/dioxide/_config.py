@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Optional, Union
 
+from dioxide._introspect import _is_settings_class as _settings_class
 from dioxide.exceptions import ConfigurationError
 
 __all__ = ["ConfigFile", "ConfigStore", "MASK", "looks_secret", "read_sources"]
@@ -268,10 +269,7 @@ def _read_file(spec: ConfigFile, env: EnvOptions) -> list[Item]:
 
 
 def _is_settings_class(source: Any) -> bool:
-    return isinstance(source, type) and any(
-        base.__name__ == "BaseSettings" and base.__module__.startswith("pydantic_settings")
-        for base in source.__mro__
-    )
+    return isinstance(source, type) and _settings_class(source)
 
 
 def _is_settings_instance(source: Any) -> bool:

@@ -136,7 +136,7 @@ class Container(_RustContainer, Closing, ValueMethods):
         """The number of providers this container can use."""
         count = super().__len__()
         # The configuration store is kept as a value, not counted as one.
-        return count - 1 if self._config_store is not None else count
+        return count - 1 if getattr(self, "_config_store", None) is not None else count
 
     if TYPE_CHECKING:
 
@@ -345,7 +345,7 @@ class Container(_RustContainer, Closing, ValueMethods):
 
             print(container.graph("dot"))
         """
-        return render_graph(self._providers(), format, self._config_store)
+        return render_graph(self._providers(), format, getattr(self, "_config_store", None))
 
     @staticmethod
     def _unresolved(owner: object, unresolved: UnresolvedReference) -> DioxideTypeError:

@@ -108,7 +108,11 @@ _PROTOCOL_NO_INIT: Any = getattr(typing_extensions, "_no_init", None)
 
 
 def _own_init(cls: type) -> Optional[Callable[..., Any]]:
-    """The ``__init__`` that builds ``cls``, or None when it is ``object``'s."""
+    """The ``__init__`` that builds ``cls``, or None when it is ``object``'s
+    (or a pydantic-settings ``BaseSettings``', which loads its fields itself:
+    the class is built with no arguments)."""
+    if _is_settings_class(cls):
+        return None
     init = getattr(cls, "__init__", None)
     if init is _PROTOCOL_INIT and init is not None:
         init = next(
@@ -126,6 +130,13 @@ def _own_init(cls: type) -> Optional[Callable[..., Any]]:
         return None
     found: Callable[..., Any] = init
     return found
+
+
+def _is_settings_class(cls: type) -> bool:
+    return any(
+        base.__name__ == "BaseSettings" and base.__module__.startswith("pydantic_settings")
+        for base in getattr(cls, "__mro__", ())[1:]
+    )
 
 
 def class_dependencies(

@@ -185,7 +185,7 @@ class ValueMethods:
         if type_ is object or type_ is Any:
             return raw
         conversion = conversion_for(key, type_)
-        cache = self._converted
+        cache = self.__dict__.setdefault("_converted", {})
         found = cache.get(conversion)
         if found is not None and found[0] is raw:
             return found[1]
