@@ -35,6 +35,7 @@ __all__ = [
     "Conversion",
     "ConversionFailure",
     "all_conversions",
+    "conversion_entry",
     "conversion_for",
     "convert",
     "describe_type",
@@ -459,9 +460,6 @@ def all_conversions() -> list[Conversion]:
 def with_conversions(entries: list[Any]) -> list[Any]:
     """``entries`` and, after them, the conversion node of every converted
     value they depend on (the core keeps one per key)."""
-    from dioxide._introspect import KEEP_DEFAULT, REQUIRED, Dependency
-    from dioxide._registry import Entry
-
     extra: list[Any] = []
     for entry in entries:
         for dep in entry.dependencies:
@@ -469,19 +467,26 @@ def with_conversions(entries: list[Any]) -> list[Any]:
                 continue
             conversion: Conversion = dep.annotation
             conversion.needed_by(entry.provides, dep.param)
-            extra.append(
-                Entry(
-                    conversion,
-                    conversion,
-                    "singleton",
-                    "convert",
-                    [
-                        Dependency("raw", object, REQUIRED, "value", conversion.key, True),
-                        Dependency("config", object, KEEP_DEFAULT, "value", CONFIG_KEY, True),
-                    ],
-                )
-            )
+            extra.append(conversion_entry(conversion))
     return entries + extra if extra else entries
+
+
+def conversion_entry(conversion: Conversion) -> Any:
+    """The registration of ``conversion``'s node: a singleton built from the
+    raw value (and the container's configuration store, for messages)."""
+    from dioxide._introspect import KEEP_DEFAULT, REQUIRED, Dependency
+    from dioxide._registry import Entry
+
+    return Entry(
+        conversion,
+        conversion,
+        "singleton",
+        "convert",
+        [
+            Dependency("raw", object, REQUIRED, "value", conversion.key, True),
+            Dependency("config", object, KEEP_DEFAULT, "value", CONFIG_KEY, True),
+        ],
+    )
 
 
 MASK = "***"
