@@ -11,7 +11,9 @@ import textwrap
 from pathlib import Path
 from typing import Annotated
 
+import click
 import pytest
+from click.testing import CliRunner
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from flask import Flask
@@ -19,6 +21,7 @@ from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from dioxide import ConfigurationError, Container, Value, component, singleton
+from dioxide import click as dioxide_click
 from dioxide import fastapi as dioxide_fastapi
 from dioxide import flask as dioxide_flask
 
@@ -261,3 +264,25 @@ def test_a_decorated_settings_class_is_built_by_loading_itself(
     assert container.resolve(Database).url == "postgres://decorated"
     container.register_class(AppSettings)
     assert container.resolve(AppSettings).db_url == "postgres://decorated"
+
+
+def test_resolve_takes_an_annotated_value(container: Container) -> None:
+    container.load_config({"db": {"pool_size": "7"}})
+
+    assert container.resolve(Annotated[int, Value("db.pool_size")]) == 7
+    assert container.resolve(Annotated[object, Value("db.pool_size")]) == "7"
+    with container.create_scope() as scope:
+        assert scope.resolve(Annotated[int, Value("db.pool_size")]) == 7
+
+
+def test_values_inject_into_click_commands(container: Container) -> None:
+    container.load_config({"greeting": {"times": "2"}})
+
+    @click.command()
+    def hello(times: dioxide_click.Inject[Annotated[int, Value("greeting.times")]]) -> None:
+        click.echo("hi " * times)
+
+    dioxide_click.setup(hello, container)
+    result = CliRunner().invoke(hello, [])
+
+    assert result.output.strip() == "hi hi", result.output
