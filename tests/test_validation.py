@@ -434,7 +434,7 @@ def test_the_graph_marks_what_is_missing_and_names_values() -> None:
         """\
         graph TD
             Mailer["Mailer (transient)"]
-            smtp_host["smtp_host (value)"]
+            smtp_host["smtp_host = 'localhost' (value)"]
             smtp_port["smtp_port (value, not set)"]
             Clock["Clock (not registered)"]
             Mailer -->|host| smtp_host
@@ -536,8 +536,8 @@ def test_quotes_in_labels_are_escaped() -> None:
     mermaid = [line.strip() for line in container.graph().splitlines()]
     dot = [line.strip() for line in container.graph("dot").splitlines()]
 
-    assert 'say_hi["say #quot;hi#quot; (value)"]' in mermaid
-    assert '"say_hi" [label="say \\"hi\\" (value)"];' in dot
+    assert 'say_hi["say #quot;hi#quot; = \'hello\' (value)"]' in mermaid
+    assert '"say_hi" [label="say \\"hi\\" = \'hello\' (value)"];' in dot
 
 
 def test_an_unknown_graph_format_is_refused(container: Container) -> None:

@@ -28,8 +28,10 @@ from dioxide._generics import (
 )
 from dioxide._introspect import (
     UnresolvedReference,
+    bind_arguments,
     callable_dependencies,
     canonical,
+    check_args,
     class_dependencies,
     describe,
     has_type_params,
@@ -37,8 +39,9 @@ from dioxide._introspect import (
 )
 from dioxide._kinds import check_shape, class_kind, factory_kind
 from dioxide._lifecycle import Closing, task_token
+from dioxide._values import ValueMethods
 import dioxide._registry as _registry
-from dioxide._registry import Registry, caller_namespace, make_entry
+from dioxide._registry import Entry, Registry, caller_namespace, make_entry, needs_conversions
 from dioxide._scope import ContainerScope, Scope, check_levels, lifetime_of
 from dioxide._graph import render_graph
 from dioxide.exceptions import DioxideTypeError, ValidationError
@@ -85,7 +88,7 @@ def _is_subclass(cls: type, type_: type) -> Optional[bool]:
         return None
 
 
-class Container(_RustContainer, Closing, OwnResolve):
+class Container(_RustContainer, Closing, OwnResolve, ValueMethods):
     """Registers providers and resolves types into wired instances.
 
     A new container sees every class decorated with ``@component``,
@@ -149,6 +152,20 @@ class Container(_RustContainer, Closing, OwnResolve):
         self._open: dict[type, list[OpenProvider]] = {}
         self._generics_lock = threading.RLock()
         self._set_generics(key_hook(weakref.ref(self)))
+        self._config_store = None
+
+    def _register(self, entries: list[Entry], *, explicit: bool = True) -> None:
+        if needs_conversions(entries):
+            from dioxide._convert import with_conversions
+
+            entries = with_conversions(entries)
+        super()._register(entries, explicit=explicit)
+
+    def __len__(self) -> int:
+        """The number of providers this container can use."""
+        count = super().__len__()
+        # The configuration store is kept as a value, not counted as one.
+        return count - 1 if getattr(self, "_config_store", None) is not None else count
 
     @property
     def scopes(self) -> tuple[str, ...]:
@@ -211,17 +228,26 @@ class Container(_RustContainer, Closing, OwnResolve):
         *,
         scope: Union[Scope, str] = Scope.TRANSIENT,
         lifecycle: bool = False,
+        args: Optional[Mapping[str, Any]] = None,
         blocking: bool = False,
     ) -> None:
         """Provide ``type_`` by constructing ``cls`` (default: ``type_``
         itself), its ``__init__`` parameters injected from their type hints::
 
             container.register_class(PaymentPort, StripeGateway, scope=Scope.SINGLETON)
+            container.register_class(Step, scope="action")  # a scope level
 
         ``blocking=True`` says the constructor blocks (network, disk): the
         async integrations then build it in a worker thread, not on the
         event loop.
-            container.register_class(Step, scope="action")  # a scope level
+
+        ``args`` gives parameters that are not injected by type, by name: a
+        plain value is passed as is, ``Value("key")`` is the configuration
+        value ``key`` converted to the parameter's type::
+
+            container.register_class(
+                HttpClient, args={"timeout": 5.0, "base_url": Value("api.url")}
+            )
         """
         provides = _require_class(type_, "register_class()")
         implementation = _require_class(provides if cls is None else cls, "register_class()")
@@ -238,15 +264,17 @@ class Container(_RustContainer, Closing, OwnResolve):
             )
         kind = class_kind(runtime, lifecycle)
         localns = caller_namespace(1)
+        bound = check_args(args, "register_class()")
         if is_open(implementation):
             self._register_open(provides, implementation, checked, kind, localns)
             if not bare_buildable(implementation, localns):
                 return
         try:
-            deps = class_dependencies(runtime, localns, get_args(implementation))
+            deps = class_dependencies(runtime, localns, get_args(implementation), bound=bound)
         except UnresolvedReference as unresolved:
             raise self._unresolved(implementation, unresolved) from None
-        self._register([make_entry(provides, implementation, checked, kind, deps)])
+        target = bind_arguments(implementation, bound)
+        self._register([make_entry(provides, target, checked, kind, deps)])
         self._mark_blocking(provides, blocking)
 
     def _register_open(
@@ -278,10 +306,12 @@ class Container(_RustContainer, Closing, OwnResolve):
         factory: Callable[..., Any],
         *,
         scope: Union[Scope, str] = Scope.TRANSIENT,
+        args: Optional[Mapping[str, Any]] = None,
         blocking: bool = False,
     ) -> None:
         """Provide ``type_`` by calling ``factory``; its parameters are injected
-        from their type hints. Generator factories are finalized on close::
+        from their type hints (``args`` gives some by name, as for
+        :meth:`register_class`). Generator factories are finalized on close::
 
             def connect(config: Config) -> Iterator[Database]:
                 db = Database(config.dsn)
@@ -319,12 +349,21 @@ class Container(_RustContainer, Closing, OwnResolve):
             or isinstance(target, functools.partial)
         ):
             target = getattr(factory, "__call__", factory)  # noqa: B004 - callable objects
+        bound = check_args(args, "register_factory()")
         try:
-            deps = callable_dependencies(target, caller_namespace(1))
+            deps = callable_dependencies(target, caller_namespace(1), bound=bound)
         except UnresolvedReference as unresolved:
             raise self._unresolved(factory, unresolved) from None
         self._register(
-            [make_entry(provides, factory, checked, factory_kind(target), deps)]
+            [
+                make_entry(
+                    provides,
+                    bind_arguments(factory, bound),
+                    checked,
+                    factory_kind(target),
+                    deps,
+                )
+            ]
         )
         self._mark_blocking(provides, blocking)
 
@@ -362,19 +401,6 @@ class Container(_RustContainer, Closing, OwnResolve):
                 'e.g. scope="request"; for one value per container use register_instance()',
             )
         self._register([make_entry(provides, provides, level, "context", [])])
-
-    def register_value(self, name: str, value: object) -> None:
-        """Set a configuration value, injected into parameters annotated
-        ``Annotated[T, Value(name)]``::
-
-            container.register_value("db_url", "postgres://localhost/app")
-        """
-        if not isinstance(name, str) or not name:
-            raise DioxideTypeError(
-                f"register_value() takes a non-empty name, got {name!r}",
-                hint='e.g. container.register_value("db_url", "postgres://...")',
-            )
-        self._register_value(name, value)
 
     def override(
         self,
@@ -442,8 +468,10 @@ class Container(_RustContainer, Closing, OwnResolve):
     def validate(self) -> None:
         """Check the whole wiring without building anything, and raise one
         :class:`ValidationError` listing every problem: missing providers
-        (with the chain that needs them), missing values, ambiguous
-        interfaces, captive dependencies, unresolved forward references::
+        (with the chain that needs them), missing values, values that will
+        not convert to the type their parameters ask for (with who asks),
+        ambiguous interfaces, captive dependencies, unresolved forward
+        references::
 
             def test_wiring() -> None:
                 Container(profile="prod").validate()
@@ -451,6 +479,7 @@ class Container(_RustContainer, Closing, OwnResolve):
         self.registry._retry()
         refused = materialise_needed(self)
         errors = refused + [self.registry._reason(error) for error in self._validate()]
+        errors.extend(self._value_problems())
         if errors:
             raise ValidationError(errors)
 
@@ -462,7 +491,7 @@ class Container(_RustContainer, Closing, OwnResolve):
             print(container.graph("dot"))
         """
         materialise_needed(self)
-        return render_graph(self._providers(), format)
+        return render_graph(self._providers(), format, getattr(self, "_config_store", None))
 
     @staticmethod
     def _unresolved(owner: object, unresolved: UnresolvedReference) -> DioxideTypeError:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar, Union, overload
 
 from typing_extensions import get_origin
@@ -15,8 +15,10 @@ else:
 from dioxide._generics import OpenProvider, bare_buildable, is_open
 from dioxide._introspect import (
     UnresolvedReference,
+    bind_arguments,
     callable_dependencies,
     canonical,
+    check_args,
     class_dependencies,
     describe,
     has_type_params,
@@ -132,12 +134,14 @@ def _register_class(
     where: str,
     depth: int,
     registry: Optional[Registry] = None,
+    args: Optional[Mapping[str, Any]] = None,
 ) -> None:
     if (
         provides is None
         and name is None
         and profile is None
         and not lifecycle
+        and not args
     ):
         # Most classes: the core reads them itself (see Registry._register_plain).
         target = _registry.DEFAULT if registry is None else registry
@@ -157,16 +161,17 @@ def _register_class(
             hint=hint,
         )
     kind = class_kind(cls, lifecycle)
+    bound = check_args(args, where)
     if is_open(cls):
         _register_open(cls, scope, kind, provides, name, profile, where, depth + 1, registry)
         if not bare_buildable(cls, frame_namespace(caller_frame(depth + 1))):
             return
     register_decorated(
         cls,
-        cls,
+        bind_arguments(cls, bound),
         scope,
         kind,
-        lambda localns: class_dependencies(cls, localns),
+        lambda localns: class_dependencies(cls, localns, bound=bound),
         caller_frame(depth + 1),
         exposes=_exposures(cls, provides, name, where),
         profiles=_profiles(profile, where),
@@ -185,6 +190,7 @@ def component(
     name: Optional[str] = None,
     profile: Profiles = None,
     registry: Optional[Registry] = None,
+    args: Optional[Mapping[str, Any]] = None,
 ) -> Callable[[C], C]: ...
 def component(
     cls: Optional[C] = None,
@@ -196,6 +202,7 @@ def component(
     name: Optional[str] = None,
     profile: Profiles = None,
     registry: Optional[Registry] = None,
+    args: Optional[Mapping[str, Any]] = None,
 ) -> Union[C, Callable[[C], C]]:
     """Register a class with every :class:`Container`, wired from its
     ``__init__`` type hints. Transient by default: each injection gets a new
@@ -221,17 +228,23 @@ def component(
       exited when its owner (container or scope) closes.
     - ``registry``: the :class:`Registry` to register into (default: the
       process-wide one every ``Container()`` uses).
+    - ``args``: constructor arguments given here rather than injected, by
+      parameter name: a plain value (a ``str``, an ``int``, a callable) is
+      passed as is, ``Value("key")`` is the configuration value ``key``
+      converted to the parameter's type.
     """
     checked = lifetime_of(scope, "@component")
     if cls is not None:
         _register_class(
-            cls, checked, lifecycle, provides, name, profile, "@component", 1, registry
+            cls, checked, lifecycle, provides, name, profile, "@component", 1, registry,
+            args,
         )
         return cls
 
     def decorate(target: C) -> C:
         _register_class(
-            target, checked, lifecycle, provides, name, profile, "@component", 1, registry
+            target, checked, lifecycle, provides, name, profile, "@component", 1, registry,
+            args,
         )
         return target
 
@@ -248,6 +261,7 @@ def singleton(
     name: Optional[str] = None,
     profile: Profiles = None,
     registry: Optional[Registry] = None,
+    args: Optional[Mapping[str, Any]] = None,
 ) -> Callable[[C], C]: ...
 def singleton(
     cls: Optional[C] = None,
@@ -258,6 +272,7 @@ def singleton(
     name: Optional[str] = None,
     profile: Profiles = None,
     registry: Optional[Registry] = None,
+    args: Optional[Mapping[str, Any]] = None,
 ) -> Union[C, Callable[[C], C]]:
     """Register a class as a singleton: one instance per container, built on
     first use and shared by every dependant (also across every interface in
@@ -270,13 +285,15 @@ def singleton(
     """
     if cls is not None:
         _register_class(
-            cls, Scope.SINGLETON.value, lifecycle, provides, name, profile, "@singleton", 1, registry
+            cls, Scope.SINGLETON.value, lifecycle, provides, name, profile, "@singleton", 1,
+            registry, args,
         )
         return cls
 
     def decorate(target: C) -> C:
         _register_class(
-            target, Scope.SINGLETON.value, lifecycle, provides, name, profile, "@singleton", 1, registry
+            target, Scope.SINGLETON.value, lifecycle, provides, name, profile, "@singleton", 1,
+            registry, args,
         )
         return target
 

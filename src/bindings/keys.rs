@@ -197,6 +197,15 @@ pub(crate) fn value_key(name: &str) -> Key {
     synthetic((0, 1, name.to_owned()), || Label::Value(name.to_owned()))
 }
 
+/// The key of the configuration value `name` converted by `conversion` (a
+/// `dioxide._convert.Conversion`, interned for the process, so its address
+/// is never reused): shown as the value itself.
+pub(crate) fn converted_key(conversion: &Bound<'_, PyAny>, name: &str) -> Key {
+    synthetic((key_of(conversion).0, 4, name.to_owned()), || {
+        Label::Value(name.to_owned())
+    })
+}
+
 /// The key of the list of every implementation of `type_`.
 pub(crate) fn list_key(type_: &Bound<'_, PyAny>) -> Key {
     synthetic((key_of(type_).0, 2, String::new()), || {

@@ -111,6 +111,10 @@ pub struct Provider<P> {
     /// The profiles this provider is limited to; `None` serves every
     /// profile (see `Registry::for_profile`).
     pub profiles: Option<Vec<String>>,
+    /// A derived provider (a configuration value converted to a type)
+    /// exists only while this key has a provider: without it, dependants
+    /// fall back as for a missing provider (see `Registry::available`).
+    pub requires: Option<Key>,
     pub payload: P,
 }
 
@@ -124,6 +128,7 @@ impl<P> Provider<P> {
             asynchronous: false,
             exposes: Vec::new(),
             profiles: None,
+            requires: None,
             payload,
         }
     }
@@ -143,6 +148,7 @@ impl<P> Provider<P> {
             asynchronous: false,
             exposes: Vec::new(),
             profiles: None,
+            requires: None,
             payload,
         }
     }
@@ -154,6 +160,12 @@ impl<P> Provider<P> {
 
     pub fn with_exposures(mut self, exposes: Vec<Exposure>) -> Self {
         self.exposes = exposes;
+        self
+    }
+
+    /// Make this provider exist only while `key` has a provider.
+    pub fn with_requires(mut self, key: Option<Key>) -> Self {
+        self.requires = key;
         self
     }
 

@@ -72,6 +72,15 @@ impl<P> Registry<P> {
         self.providers.contains_key(&key) || self.members.contains_key(&key)
     }
 
+    /// Whether a dependency on `key` can be filled: `contains`, and for a
+    /// derived provider, the key it requires too.
+    pub fn available(&self, key: Key) -> bool {
+        match self.providers.get(&key) {
+            Some(provider) => provider.requires.is_none_or(|r| self.contains(r)),
+            None => self.members.contains_key(&key),
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.providers.len()
     }
@@ -280,6 +289,12 @@ impl<P> Registry<P> {
     /// Count `key` as registered explicitly (an override in force).
     pub fn mark_explicit(&mut self, key: Key) {
         self.explicit.insert(key);
+    }
+
+    /// Stop counting `key` as registered explicitly: a configuration value
+    /// loaded again is replaced, not refused.
+    pub fn unmark_explicit(&mut self, key: Key) {
+        self.explicit.remove(&key);
     }
 
     /// Put the edges `provider` would have into `graph`.
@@ -629,7 +644,7 @@ impl<P> Registry<P> {
                 if index_of.contains_key(&dep.key) {
                     continue;
                 }
-                if !self.contains(dep.key) {
+                if !self.available(dep.key) {
                     if dep.fallback == Fallback::Required {
                         let mut chain = chain_of(&stack);
                         chain.push(dep.key);
@@ -747,6 +762,7 @@ impl<P> Registry<P> {
         let (roots, inner): (Vec<Key>, Vec<Key>) = self
             .providers
             .keys()
+            .filter(|k| self.available(**k))
             .partition(|k| self.graph.dependants(**k).next().is_none());
         let mut found: Vec<DomainError> = Vec::new();
         let mut explored: HashSet<(Key, Option<usize>)> = HashSet::new();
@@ -779,7 +795,7 @@ impl<P> Registry<P> {
             };
             top.cursor += 1;
             let (key, fallback, param) = (dep.key, dep.fallback, dep.param.clone());
-            if self.contains(key) {
+            if self.available(key) {
                 self.step_into(key, &mut stack, explored, found, levels);
             } else if fallback == Fallback::Required {
                 let mut chain: Vec<Key> = stack.iter().map(|f| f.key).collect();

@@ -790,3 +790,47 @@ fn a_level_the_container_lacks_is_reported() {
     assert_eq!(r.validate(), vec![unknown]);
     assert!(r.plan_in(SERVICE, &two_levels()).is_ok());
 }
+
+/// A derived provider (a configuration value converted to a type) exists
+/// only while the key it requires has a provider: without it, a parameter
+/// falls back as for a missing provider, and validation does not walk it.
+#[test]
+fn a_derived_provider_exists_only_with_what_it_requires() {
+    const RAW: Key = Key(10);
+    const CONVERTED: Key = Key(11);
+    let mut r = Registry::new();
+    r.register(provider(CONVERTED, Lifetime::Singleton, &[RAW]).with_requires(Some(RAW)))
+        .unwrap();
+    r.register(Provider::new(
+        SERVICE,
+        Lifetime::Transient,
+        vec![Dependency::new("size", CONVERTED, Fallback::UseDefault)],
+        "payload",
+    ))
+    .unwrap();
+    r.register(transient(REPOSITORY, &[CONVERTED])).unwrap();
+
+    assert!(r.contains(CONVERTED) && !r.available(CONVERTED));
+    let plan = r.plan(SERVICE).unwrap();
+    assert_eq!(plan.root().unwrap().args[0].source, ArgSource::Default);
+    match r.plan(REPOSITORY) {
+        Err(DomainError::NotRegistered { chain, missing, .. }) => {
+            assert_eq!((chain, missing), (vec![REPOSITORY, CONVERTED], CONVERTED));
+        }
+        other => panic!("expected a missing value, got {other:?}"),
+    }
+    let problems = r.validate();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+
+    r.register(provider(RAW, Lifetime::Singleton, &[])).unwrap();
+    assert!(r.available(CONVERTED));
+    let order: Vec<Key> = r
+        .plan(SERVICE)
+        .unwrap()
+        .nodes
+        .iter()
+        .map(|n| n.key)
+        .collect();
+    assert_eq!(order, vec![RAW, CONVERTED, SERVICE]);
+    assert!(r.validate().is_empty());
+}

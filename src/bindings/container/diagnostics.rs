@@ -120,11 +120,21 @@ impl RustContainer {
             let rows: Vec<Row> = state
                 .registry
                 .iter()
+                // A conversion shows as the value it converts.
+                .filter(|p| p.requires.is_none())
                 .map(|p| {
                     let deps = p
                         .deps
                         .iter()
-                        .map(|d| (d.param.clone(), d.key, state.registry.contains(d.key)))
+                        .map(|d| {
+                            // A converted value is shown as the value itself.
+                            let shown = state
+                                .registry
+                                .get(d.key)
+                                .and_then(|c| c.requires)
+                                .unwrap_or(d.key);
+                            (d.param.clone(), shown, state.registry.available(d.key))
+                        })
                         .collect();
                     let exposes = p.exposes.iter().map(|e| (e.key, e.collection)).collect();
                     (

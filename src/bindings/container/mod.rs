@@ -215,6 +215,17 @@ impl RustContainer {
         self.register_value(py, name, value)
     }
 
+    /// Set configuration values as one change, each replacing the value its
+    /// key had.
+    fn _set_values(&self, py: Python<'_>, values: Vec<(String, Py<PyAny>)>) -> PyResult<()> {
+        self.set_values(py, values)
+    }
+
+    /// Set the configuration value `name` until `_override_pop(token)`.
+    fn _override_value_push(&self, py: Python<'_>, name: &str, value: Py<PyAny>) -> PyResult<u64> {
+        self.override_value_push(py, name, value)
+    }
+
     /// Replace the provider of one type until `_override_pop(token)`; see
     /// `overrides.rs`.
     fn _override_push(&self, py: Python<'_>, entry: Entry<'_>) -> PyResult<u64> {
@@ -398,7 +409,13 @@ impl RustContainer {
     /// The number of providers this container can use.
     fn __len__(&self, py: Python<'_>) -> PyResult<usize> {
         self.sync(py)?;
-        Ok(self.read().registry.len())
+        // Conversions of configuration values are not providers of their own.
+        let state = self.read();
+        Ok(state
+            .registry
+            .iter()
+            .filter(|p| p.requires.is_none())
+            .count())
     }
 
     fn __traverse__(&self, visit: pyo3::gc::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
