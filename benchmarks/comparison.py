@@ -51,7 +51,7 @@ FEATURES: tuple[tuple[str, dict[str, str]], ...] = (
     (
         "Scope object per request or job",
         {
-            "dioxide": "yes (`create_scope()`)",
+            "dioxide": "yes, nested levels (`create_scope()`, `Container(scopes=...)`)",
             "dependency_injector": "no: `ContextLocalSingleton`/`Resource` reset by hand",
             "dishka": "yes, nested levels (APP, REQUEST, ACTION, STEP)",
             "wireup": "yes (`enter_scope()`)",
@@ -84,7 +84,8 @@ FEATURES: tuple[tuple[str, dict[str, str]], ...] = (
     (
         "Configuration",
         {
-            "dioxide": "named values (`register_value`, `Value`)",
+            "dioxide": "yes: `load_config` from dicts, TOML, JSON, YAML, `.env`, env, "
+            "pydantic-settings; typed `Value`",
             "dependency_injector": "yes: `Configuration` from YAML, INI, JSON, env, pydantic",
             "dishka": "no loader: settings come from a provider or the context",
             "wireup": "a config dict injected by key (`Inject(config=...)`)",
@@ -95,7 +96,7 @@ FEATURES: tuple[tuple[str, dict[str, str]], ...] = (
     (
         "Overrides for tests",
         {
-            "dioxide": "yes (`override()`, nestable, thread-safe)",
+            "dioxide": "yes (`override()`, `override_value()`, nestable, thread-safe)",
             "dependency_injector": "yes (`provider.override()`)",
             "dishka": "a replacing provider in the test's container",
             "wireup": "yes (`container.override`)",
