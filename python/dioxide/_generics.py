@@ -285,11 +285,15 @@ def _key(container: Optional[Container], obj: Any) -> Any:
     generic = parametrised_generic(obj)
     if generic is None or has_type_params(generic):
         refused = not_injectable(obj, "resolve()")
+        shown = describe(obj) if get_origin(obj) is not None else repr(obj)
         raise DioxideTypeError(
-            f"resolve() cannot resolve {describe(obj)}: dioxide resolves classes, "
-            "parametrised generics, list[C] and Annotated[C, Named(...)]",
+            f"resolve() expects a class, a parametrised generic, list[C] or "
+            f"Annotated[C, Named(...)], got {shown} (an instance of {type(obj).__name__})",
             requested=obj,
-            hint=refused.hint,
+            hint=refused.hint
+            if get_origin(obj) is not None
+            else "pass the class itself, e.g. resolve(UserService), not an instance "
+            "or a string",
         )
     key = canonical(generic)
     if container is not None:
