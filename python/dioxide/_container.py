@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 else:
     from dioxide._lazy import inspect
 
-from dioxide._dioxide_core import _fast_resolve_methods, _RustContainer
+from dioxide._dioxide_core import _RustContainer
+from dioxide._fast import OwnResolve
 from dioxide._generics import (
     OpenProvider,
     bare_buildable,
@@ -92,7 +93,7 @@ def _is_subclass(cls: type, type_: type) -> Optional[bool]:
         return None
 
 
-class Container(_RustContainer, Closing):
+class Container(_RustContainer, Closing, OwnResolve):
     """Registers providers and resolves types into wired instances.
 
     A new container sees every class decorated with ``@component``,
@@ -104,8 +105,9 @@ class Container(_RustContainer, Closing):
         container.register_instance(Config, Config(dsn="sqlite://"))
         service = container.resolve(UserService)
 
-    ``resolve`` runs in the Rust core: the constructor chain is compiled once
-    per type into a plan and executed without Python-level overhead.
+    ``resolve`` (or ``container[T]``) runs in the Rust core: the constructor
+    chain is compiled once per type into a plan and executed without
+    Python-level overhead.
     """
 
     def __new__(
@@ -155,6 +157,14 @@ class Container(_RustContainer, Closing):
             """
             ...
 
+        def __getitem__(self, type_: TypeForm[T], /) -> T:
+            """``container[T]`` is ``container.resolve(T)``, spelled as a
+            lookup (and a little faster: no method to look up)::
+
+            service = container[UserService]
+            """
+            ...
+
     async def aresolve(self, type_: TypeForm[T], /) -> T:
         """Like :meth:`resolve`, awaiting ``async def`` and async generator
         providers on the way (concurrent calls build a singleton once)::
@@ -187,11 +197,16 @@ class Container(_RustContainer, Closing):
         *,
         scope: Scope = Scope.TRANSIENT,
         lifecycle: bool = False,
+        blocking: bool = False,
     ) -> None:
         """Provide ``type_`` by constructing ``cls`` (default: ``type_``
         itself), its ``__init__`` parameters injected from their type hints::
 
             container.register_class(PaymentPort, StripeGateway, scope=Scope.SINGLETON)
+
+        ``blocking=True`` says the constructor blocks (network, disk): the
+        async integrations then build it in a worker thread, not on the
+        event loop.
         """
         provides = _require_class(type_, "register_class()")
         implementation = _require_class(provides if cls is None else cls, "register_class()")
@@ -217,6 +232,7 @@ class Container(_RustContainer, Closing):
         except UnresolvedReference as unresolved:
             raise self._unresolved(implementation, unresolved) from None
         self._register([make_entry(provides, implementation, checked.value, kind, deps)])
+        self._mark_blocking(provides, blocking)
 
     def _register_open(
         self, provides: Any, implementation: type, scope: Scope, kind: str, localns: Any
@@ -247,6 +263,7 @@ class Container(_RustContainer, Closing):
         factory: Callable[..., Any],
         *,
         scope: Scope = Scope.TRANSIENT,
+        blocking: bool = False,
     ) -> None:
         """Provide ``type_`` by calling ``factory``; its parameters are injected
         from their type hints. Generator factories are finalized on close::
@@ -257,6 +274,11 @@ class Container(_RustContainer, Closing):
                 db.close()
 
             container.register_factory(Database, connect, scope=Scope.SINGLETON)
+
+        In the async integrations, a generator's finalization (after
+        ``yield``: a commit, a close) runs in a worker thread; a factory
+        whose call blocks (it connects, reads a file) says so with
+        ``blocking=True`` and is called in a worker thread too.
         """
         provides = _require_class(type_, "register_factory()")
         checked = _check_scope(scope, "register_factory()")
@@ -289,6 +311,18 @@ class Container(_RustContainer, Closing):
         self._register(
             [make_entry(provides, factory, checked.value, factory_kind(target), deps)]
         )
+        self._mark_blocking(provides, blocking)
+
+    def _mark_blocking(self, provides: type, blocking: bool) -> None:
+        """Remember that building ``provides`` blocks (I/O in its
+        constructor or factory): the web integrations then resolve what
+        needs it in a worker thread instead of on the event loop."""
+        marked: set[type] = self.__dict__.setdefault("_blocking_types", set())
+        if blocking:
+            marked.add(provides)
+        else:
+            marked.discard(provides)
+        self.__dict__.pop("_dioxide_offload", None)
 
     def register_value(self, name: str, value: object) -> None:
         """Set a configuration value, injected into parameters annotated
@@ -375,8 +409,9 @@ class Container(_RustContainer, Closing):
             raise ValidationError(errors)
 
     def graph(self, format: str = "mermaid") -> str:
-        """The dependency graph as Mermaid (``"mermaid"``) or Graphviz DOT
-        (``"dot"``) text, each provider labelled with its lifetime::
+        """The dependency graph as Mermaid (``"mermaid"``), Graphviz DOT
+        (``"dot"``) or an indented text tree (``"tree"``, for a terminal),
+        each provider labelled with its lifetime::
 
             print(container.graph("dot"))
         """
@@ -441,14 +476,3 @@ class _Override(AbstractContextManager[None]):
             self._container._override_pop(self._token)
             self._token = None
 
-
-def _install_fast_resolve() -> None:
-    """Give ``Container`` and ``ContainerScope`` the core's ``METH_O``
-    ``resolve``: the same Rust method as the PyO3 one, without building and
-    parsing an argument tuple on every call (see src/bindings/fast.rs)."""
-    container_resolve, scope_resolve = _fast_resolve_methods()
-    setattr(Container, "resolve", container_resolve)  # noqa: B010 - shadows a typed stub
-    setattr(ContainerScope, "resolve", scope_resolve)  # noqa: B010
-
-
-_install_fast_resolve()

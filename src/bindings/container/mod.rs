@@ -1,7 +1,7 @@
 //! `_RustContainer`: a registry of providers, the plans compiled from it and
 //! the container's singletons. The Python `Container` subclasses it, so
-//! `container.resolve(T)` reaches `RustContainer::resolve` with no Python
-//! frame in between.
+//! `container.resolve(T)` reaches the Rust core with no Python frame in
+//! between (through fast.rs's descriptor, owned by each class).
 
 mod closing;
 mod diagnostics;
@@ -137,6 +137,12 @@ impl RustContainer {
 
     /// Build (or fetch) the instance for `type_`.
     pub(crate) fn resolve(&self, py: Python<'_>, type_: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        self.resolve_with(py, type_, None)
+    }
+
+    /// `container[T]`: `container.resolve(T)` (the slot runs fast.rs's
+    /// function).
+    fn __getitem__(&self, py: Python<'_>, type_: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         self.resolve_with(py, type_, None)
     }
 
@@ -315,6 +321,35 @@ impl RustContainer {
                 .extend(state.singletons.drain().map(|(_, c)| c));
         }
         drop(garbage);
+    }
+
+    /// How many finalizers wait for the container's close.
+    fn _finalizer_count(&self) -> usize {
+        self.finalizers.len()
+    }
+
+    /// Open a closed container again, with no singletons: an app whose
+    /// lifespan runs more than once (tests start an app many times) gets
+    /// fresh singletons each run, finalized at the end of that run. `False`
+    /// (nothing done) when the container is open; refused while scopes or
+    /// finalizers of the last run remain (it has not finished closing).
+    fn _reopen(&self, py: Python<'_>) -> PyResult<bool> {
+        let mut state = self.write();
+        if !state.closed {
+            return Ok(false);
+        }
+        if self.finalizers.len() > 0 || !state.singletons.is_empty() {
+            drop(state);
+            return Err(DioxideError::new(
+                ErrorKind::Resolution,
+                "this container is still closing; it cannot be reopened yet",
+            )
+            .with_hint("wait for close() or aclose() to return before starting the app again")
+            .into_pyerr(py));
+        }
+        state.closed = false;
+        self.finalizers.unseal();
+        Ok(true)
     }
 
     /// `True` once the container is closed (`close()`, `aclose()` or the end

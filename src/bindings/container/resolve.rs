@@ -8,10 +8,12 @@ use std::sync::Arc;
 use dioxide_core::KeyMap;
 use dioxide_core::{ArgSource, DomainError, Key, Lifetime, Role};
 use pyo3::prelude::*;
+use pyo3::types::PyTuple;
 
 use super::registration::not_a_type;
 use super::{RustContainer, State};
 use crate::bindings::compiled::ExecPlan;
+use crate::bindings::construct::Direct;
 use crate::bindings::errors::{DioxideError, ErrorKind};
 use crate::bindings::exec::run;
 use crate::bindings::frame::{refuse_early, Ctx};
@@ -30,26 +32,17 @@ impl RustContainer {
         type_: &Bound<'_, PyAny>,
         scope: Option<&ScopeState>,
     ) -> PyResult<Py<PyAny>> {
-        // Hot path: one read-locked lookup. A built singleton is returned
-        // right there, with no plan to clone and nothing to run (S1 in
-        // benchmarks/); otherwise the plan is taken out of the lock to run.
+        // One read-locked lookup: a built singleton is returned right there
+        // (the untrampolined `cached` in fast.rs usually got it first);
+        // otherwise the plan is taken out of the lock to run.
         let cached = {
             let state = self.read();
-            if !state.closed && Self::in_sync(&state) {
-                match state.plans.get(&key_of(type_)) {
-                    Some(plan) => match plan
-                        .nodes
-                        .last()
-                        .and_then(|r| r.cell.as_ref())
-                        .and_then(|c| c.get())
-                    {
-                        Some(value) => return Ok(value.clone_ref(py)),
-                        None => Some(Arc::clone(plan)),
-                    },
-                    None => None,
-                }
-            } else {
-                None
+            match Self::usable(&state).then(|| state.plans.get(&key_of(type_))) {
+                Some(Some(plan)) => match plan.built() {
+                    Some(value) => return Ok(value.clone_ref(py)),
+                    None => Some(Arc::clone(plan)),
+                },
+                _ => None,
             }
         };
         let plan = match cached {
@@ -89,6 +82,23 @@ impl RustContainer {
         ))
     }
 
+    /// The singleton `key` resolves to, when it is built: one read-locked
+    /// lookup that builds nothing and drops no Python reference, which is
+    /// what lets `fast.rs` run it without PyO3's trampoline.
+    pub(crate) fn cached(&self, py: Python<'_>, key: Key) -> Option<Py<PyAny>> {
+        let state = self.read();
+        if !Self::usable(&state) {
+            return None;
+        }
+        state.plans.get(&key)?.built().map(|v| v.clone_ref(py))
+    }
+
+    /// Whether the compiled plans can be used as they are: the container is
+    /// open and has seen its parent registry's last change.
+    fn usable(state: &State) -> bool {
+        !state.closed && Self::in_sync(state)
+    }
+
     fn in_sync(state: &State) -> bool {
         Self::parent_generation(state).is_none_or(|g| g == state.parent_generation)
     }
@@ -104,7 +114,7 @@ impl RustContainer {
         let key = key_of(type_);
         {
             let state = self.read();
-            if !state.closed && Self::in_sync(&state) {
+            if Self::usable(&state) {
                 if let Some(plan) = state.plans.get(&key) {
                     return Ok(Arc::clone(plan));
                 }
@@ -326,6 +336,16 @@ impl RustContainer {
                 .map_or(0, |f| f.token);
             let epoch = epochs.get(&node.key).copied().unwrap_or(0);
             let scope_key = Key(node.key.0 ^ token.rotate_left(32) ^ epoch.rotate_left(48));
+            let kwnames = if positional < args.len() {
+                let names = args[positional..].iter().map(|(name, _)| name.bind(py));
+                Some(PyTuple::new(py, names).map_err(Refused::Error)?.unbind())
+            } else {
+                None
+            };
+            let direct = match kind {
+                Kind::Call => Direct::of(target.bind(py), args.len()).map_err(Refused::Error)?,
+                _ => None,
+            };
             nodes.push(ExecNode {
                 key: node.key,
                 scope_key,
@@ -336,6 +356,8 @@ impl RustContainer {
                 cell,
                 positional,
                 args,
+                kwnames,
+                direct,
             });
         }
         if unknown {
