@@ -292,8 +292,9 @@ def _key(container: Optional[Container], obj: Any) -> Any:
         refused = not_injectable(obj, "resolve()")
         shown = describe(obj) if get_origin(obj) is not None else repr(obj)
         raise DioxideTypeError(
-            f"resolve() expects a class, a parametrised generic, list[C] or "
-            f"Annotated[C, Named(...)], got {shown} (an instance of {type(obj).__name__})",
+            f"resolve() expects a class, got {shown} (an instance of "
+            f"{type(obj).__name__}): dioxide resolves classes, parametrised generics, "
+            "list[C] and Annotated[C, Named(...)]",
             requested=obj,
             hint=refused.hint
             if get_origin(obj) is not None
