@@ -49,10 +49,9 @@ except ImportError as missing:  # pragma: no cover - exercised in a subprocess
     ) from missing
 
 from dioxide._container import Container
-from dioxide._integration import CurrentObjects
 from dioxide._introspect import describe
 from dioxide._registry import caller_namespace
-from dioxide._scope import ContainerScope
+from dioxide._scope import ContainerScope, Scope
 from dioxide.exceptions import DioxideTypeError, ScopeError
 
 __all__ = ["Dioxide", "Inject", "container_of", "inject", "resolve"]
@@ -64,8 +63,15 @@ R = TypeVar("R")
 _EXTENSION = "dioxide"
 _SCOPE = "_dioxide_scope"
 
-#: Flask's request, injectable in the request's scope.
-_CURRENT = CurrentObjects("flask")
+def _current_request() -> Request:
+    """The request being handled: Flask's ``request``, injectable (scoped)."""
+    if not has_request_context():
+        raise ScopeError(
+            "no current Request: it is injectable only while Flask handles a request",
+            hint="resolve Request inside a view (or a function a view calls)",
+        )
+    found: Request = current_request._get_current_object()  # type: ignore[attr-defined]
+    return found
 
 
 class Dioxide:
@@ -110,7 +116,8 @@ class Dioxide:
                 "use container.override(...) to swap providers",
             )
         app.extensions[_EXTENSION] = self
-        _CURRENT.register(self.container, Request)
+        if Request not in self.container:
+            self.container.register_factory(Request, _current_request, scope=Scope.SCOPED)
         app.teardown_request(_close_request_scope)
         app.teardown_appcontext(_close_scope)
 
@@ -141,12 +148,6 @@ def _current_scope() -> ContainerScope:
         scope: Optional[ContainerScope] = request.environ.get(_SCOPE)
         if scope is None:
             scope = container_of(current_app).create_scope()
-            token = _CURRENT.set({Request: request})
-            try:
-                # The request is read once, in this scope (a scoped provider).
-                scope.resolve(Request)
-            finally:
-                _CURRENT.reset(token)
             request.environ[_SCOPE] = scope
         return scope
     if not has_app_context():
