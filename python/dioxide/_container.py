@@ -2,28 +2,42 @@
 
 from __future__ import annotations
 
+import functools
+import threading
+import weakref
 from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
 
-from typing_extensions import Self, TypeForm
+from typing_extensions import Self, TypeForm, get_args, get_origin
 
 if TYPE_CHECKING:
     import inspect
 else:
     from dioxide._lazy import inspect
 
-from dioxide._dioxide_core import _fast_resolve_methods, _RustContainer
+from dioxide._dioxide_core import _RustContainer
+from dioxide._fast import OwnResolve
+from dioxide._generics import (
+    OpenProvider,
+    bare_buildable,
+    is_open,
+    key_hook,
+    materialise_needed,
+)
 from dioxide._introspect import (
     UnresolvedReference,
     callable_dependencies,
+    canonical,
     class_dependencies,
     describe,
+    has_type_params,
+    parametrised_generic,
 )
 from dioxide._kinds import check_shape, class_kind, factory_kind
 from dioxide._lifecycle import Closing, task_token
 import dioxide._registry as _registry
-from dioxide._registry import Entry, Registry, caller_namespace
+from dioxide._registry import Registry, caller_namespace, make_entry
 from dioxide._scope import ContainerScope, Scope
 from dioxide._graph import render_graph
 from dioxide.exceptions import DioxideTypeError, ValidationError
@@ -33,9 +47,13 @@ __all__ = ["Container"]
 T = TypeVar("T")
 
 
-def _require_class(obj: object, what: str) -> type:
-    """``obj`` itself, checked to be a class (a ``TypeForm`` parameter admits
-    any type expression statically; only classes can be registered)."""
+def _require_class(obj: object, what: str) -> Any:
+    """``obj`` itself, checked to be a class, or the canonical key of a
+    parametrised generic (``Repository[User]``) (a ``TypeForm`` parameter
+    admits any type expression statically; only those can be registered)."""
+    generic = parametrised_generic(obj)
+    if generic is not None and not has_type_params(generic):
+        return canonical(generic)
     if not isinstance(obj, type):
         raise DioxideTypeError(
             f"{what} expects a class, got {obj!r} ({type(obj).__name__})",
@@ -62,6 +80,12 @@ def _is_instance(instance: object, type_: type) -> Optional[bool]:
         return None
 
 
+def _runtime_class(key: Any) -> Any:
+    """The class behind a key: ``Repository`` for ``Repository[User]``."""
+    origin = get_origin(key)
+    return origin if isinstance(origin, type) and not isinstance(key, type) else key
+
+
 def _is_subclass(cls: type, type_: type) -> Optional[bool]:
     try:
         return issubclass(cls, type_)
@@ -69,7 +93,7 @@ def _is_subclass(cls: type, type_: type) -> Optional[bool]:
         return None
 
 
-class Container(_RustContainer, Closing):
+class Container(_RustContainer, Closing, OwnResolve):
     """Registers providers and resolves types into wired instances.
 
     A new container sees every class decorated with ``@component``,
@@ -81,8 +105,9 @@ class Container(_RustContainer, Closing):
         container.register_instance(Config, Config(dsn="sqlite://"))
         service = container.resolve(UserService)
 
-    ``resolve`` runs in the Rust core: the constructor chain is compiled once
-    per type into a plan and executed without Python-level overhead.
+    ``resolve`` (or ``container[T]``) runs in the Rust core: the constructor
+    chain is compiled once per type into a plan and executed without
+    Python-level overhead.
     """
 
     def __new__(
@@ -118,6 +143,9 @@ class Container(_RustContainer, Closing):
         """The profile this container was made for (``None``: no profile)."""
         self.registry = _registry.DEFAULT if registry is None else registry
         """The registry this container resolves decorated providers from."""
+        self._open: dict[type, list[OpenProvider]] = {}
+        self._generics_lock = threading.RLock()
+        self._set_generics(key_hook(weakref.ref(self)))
 
     if TYPE_CHECKING:
 
@@ -126,6 +154,14 @@ class Container(_RustContainer, Closing):
 
             service = container.resolve(UserService)
             port = container.resolve(PaymentPort)  # a Protocol or ABC works too
+            """
+            ...
+
+        def __getitem__(self, type_: TypeForm[T], /) -> T:
+            """``container[T]`` is ``container.resolve(T)``, spelled as a
+            lookup (and a little faster: no method to look up)::
+
+            service = container[UserService]
             """
             ...
 
@@ -144,7 +180,7 @@ class Container(_RustContainer, Closing):
         container.register_instance(Config, Config(dsn="postgres://..."))
         """
         provides = _require_class(type_, "register_instance()")
-        if _is_instance(instance, provides) is False:
+        if _is_instance(instance, _runtime_class(provides)) is False:
             raise DioxideTypeError(
                 f"register_instance({describe(type_)}, ...) got an instance of "
                 f"{type(instance).__name__}, which is not an instance of {describe(type_)}",
@@ -152,7 +188,7 @@ class Container(_RustContainer, Closing):
                 chain=[type_],
                 hint=f"pass a {describe(type_)} instance, or register it under its own type",
             )
-        self._register([Entry(provides, instance, Scope.SINGLETON.value, "instance", [])])
+        self._register([make_entry(provides, instance, Scope.SINGLETON.value, "instance", [])])
 
     def register_class(
         self,
@@ -174,9 +210,10 @@ class Container(_RustContainer, Closing):
         """
         provides = _require_class(type_, "register_class()")
         implementation = _require_class(provides if cls is None else cls, "register_class()")
-        check_shape(implementation, "register_class()")
+        runtime = _runtime_class(implementation)
+        check_shape(runtime, "register_class()")
         checked = _check_scope(scope, "register_class()")
-        if _is_subclass(implementation, provides) is False:
+        if _is_subclass(runtime, _runtime_class(provides)) is False:
             raise DioxideTypeError(
                 f"register_class({describe(type_)}, {describe(implementation)}): "
                 f"{describe(implementation)} is not a subclass of {describe(type_)}",
@@ -184,13 +221,41 @@ class Container(_RustContainer, Closing):
                 chain=[type_],
                 hint=f"register a class that implements {describe(type_)}",
             )
-        kind = class_kind(implementation, lifecycle)
+        kind = class_kind(runtime, lifecycle)
+        localns = caller_namespace(1)
+        if is_open(implementation):
+            self._register_open(provides, implementation, checked, kind, localns)
+            if not bare_buildable(implementation, localns):
+                return
         try:
-            deps = class_dependencies(implementation, caller_namespace(1))
+            deps = class_dependencies(runtime, localns, get_args(implementation))
         except UnresolvedReference as unresolved:
             raise self._unresolved(implementation, unresolved) from None
-        self._register([Entry(provides, implementation, checked.value, kind, deps)])
+        self._register([make_entry(provides, implementation, checked.value, kind, deps)])
         self._mark_blocking(provides, blocking)
+
+    def _register_open(
+        self, provides: Any, implementation: type, scope: Scope, kind: str, localns: Any
+    ) -> None:
+        """``register_class`` of a generic class: kept for every
+        parametrisation, materialised into this container when needed."""
+        if not is_open(provides):
+            if bare_buildable(implementation, localns):
+                return
+            raise DioxideTypeError(
+                f"register_class({describe(provides)}, {describe(implementation)}): "
+                f"{describe(implementation)} is generic; it can provide a generic class "
+                "(one parametrisation each), not a plain one",
+                requested=provides,
+                chain=[provides],
+                hint=f"register a parametrisation: register_class({describe(provides)}, "
+                f"{describe(implementation)}[User])",
+            )
+        serves = [implementation] if provides is implementation else [implementation, provides]
+        open_provider = OpenProvider(implementation, serves, scope.value, kind, None, None, localns)
+        with self._generics_lock:
+            for served in serves:
+                self._open.setdefault(served, []).append(open_provider)
 
     def register_factory(
         self,
@@ -233,14 +298,18 @@ class Container(_RustContainer, Closing):
                 chain=[type_],
                 hint="use register_class() for classes",
             )
-        if not (inspect.isfunction(target) or inspect.ismethod(target)):
+        if not (
+            inspect.isfunction(target)
+            or inspect.ismethod(target)
+            or isinstance(target, functools.partial)
+        ):
             target = getattr(factory, "__call__", factory)  # noqa: B004 - callable objects
         try:
             deps = callable_dependencies(target, caller_namespace(1))
         except UnresolvedReference as unresolved:
             raise self._unresolved(factory, unresolved) from None
         self._register(
-            [Entry(provides, factory, checked.value, factory_kind(target), deps)]
+            [make_entry(provides, factory, checked.value, factory_kind(target), deps)]
         )
         self._mark_blocking(provides, blocking)
 
@@ -292,9 +361,8 @@ class Container(_RustContainer, Closing):
         else:
             checked = _check_scope(scope, "override()")
         localns = caller_namespace(1)
-        entry: Entry
         if isinstance(replacement, type):
-            if _is_subclass(replacement, provides) is False:
+            if _is_subclass(replacement, _runtime_class(provides)) is False:
                 raise DioxideTypeError(
                     f"override({describe(provides)}, {describe(replacement)}): "
                     f"{describe(replacement)} is not a subclass of {describe(provides)}",
@@ -304,21 +372,19 @@ class Container(_RustContainer, Closing):
                     "an instance of one, or a factory",
                 )
             deps = self._dependencies(replacement, class_dependencies, localns)
-            entry = Entry(provides, replacement, checked.value, "call", deps)
-        elif inspect.isfunction(replacement) or inspect.ismethod(replacement):
+            entry = make_entry(provides, replacement, checked.value, "call", deps)
+        elif (
+            inspect.isfunction(replacement)
+            or inspect.ismethod(replacement)
+            or isinstance(replacement, functools.partial)
+        ):
             deps = self._dependencies(replacement, callable_dependencies, localns)
             kind = factory_kind(replacement)
-            entry = Entry(provides, replacement, checked.value, kind, deps)
+            entry = make_entry(provides, replacement, checked.value, kind, deps)
         else:
-            if _is_instance(replacement, provides) is False:
-                raise DioxideTypeError(
-                    f"override({describe(provides)}, ...) got an instance of "
-                    f"{type(replacement).__name__}, which is not an instance of {describe(provides)}",
-                    requested=provides,
-                    chain=[provides],
-                    hint="pass an instance of the overridden type, a class or a factory",
-                )
-            entry = Entry(provides, replacement, Scope.SINGLETON.value, "instance", [])
+            # Any object stands in, a Mock() without a spec included: an
+            # override is a testing tool (register_instance keeps checking).
+            entry = make_entry(provides, replacement, Scope.SINGLETON.value, "instance", [])
         return _Override(self, entry)
 
     def _dependencies(self, target: Any, read: Callable[..., Any], localns: Any) -> Any:
@@ -337,16 +403,19 @@ class Container(_RustContainer, Closing):
                 Container(profile="prod").validate()
         """
         self.registry._retry()
-        errors = [self.registry._reason(error) for error in self._validate()]
+        refused = materialise_needed(self)
+        errors = refused + [self.registry._reason(error) for error in self._validate()]
         if errors:
             raise ValidationError(errors)
 
     def graph(self, format: str = "mermaid") -> str:
-        """The dependency graph as Mermaid (``"mermaid"``) or Graphviz DOT
-        (``"dot"``) text, each provider labelled with its lifetime::
+        """The dependency graph as Mermaid (``"mermaid"``), Graphviz DOT
+        (``"dot"``) or an indented text tree (``"tree"``, for a terminal),
+        each provider labelled with its lifetime::
 
             print(container.graph("dot"))
         """
+        materialise_needed(self)
         return render_graph(self._providers(), format)
 
     @staticmethod
@@ -375,7 +444,7 @@ class Container(_RustContainer, Closing):
 class _Override(AbstractContextManager[None]):
     """The context manager returned by :meth:`Container.override`."""
 
-    def __init__(self, container: Container, entry: Entry) -> None:
+    def __init__(self, container: Container, entry: Any) -> None:
         self._container = container
         self._entry = entry
         self._token: Optional[int] = None
@@ -398,14 +467,3 @@ class _Override(AbstractContextManager[None]):
             self._container._override_pop(self._token)
             self._token = None
 
-
-def _install_fast_resolve() -> None:
-    """Give ``Container`` and ``ContainerScope`` the core's ``METH_O``
-    ``resolve``: the same Rust method as the PyO3 one, without building and
-    parsing an argument tuple on every call (see src/bindings/fast.rs)."""
-    container_resolve, scope_resolve = _fast_resolve_methods()
-    setattr(Container, "resolve", container_resolve)  # noqa: B010 - shadows a typed stub
-    setattr(ContainerScope, "resolve", scope_resolve)  # noqa: B010
-
-
-_install_fast_resolve()

@@ -38,7 +38,7 @@ import inspect
 import typing
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, TypeVar
 
-from typing_extensions import Annotated, TypeForm, get_args, get_origin
+from typing_extensions import Annotated, ParamSpec, TypeForm, get_args, get_origin
 
 try:
     from flask import Flask, Request, current_app, g, has_app_context, has_request_context
@@ -58,6 +58,7 @@ __all__ = ["Dioxide", "Inject", "container_of", "inject", "resolve"]
 
 T = TypeVar("T")
 R = TypeVar("R")
+P = ParamSpec("P")
 
 #: The key of the extension in ``app.extensions`` and of the scope in ``g``.
 _EXTENSION = "dioxide"
@@ -243,7 +244,7 @@ def _injected(view: Callable[..., Any], localns: Mapping[str, Any]) -> dict[str,
     return found
 
 
-def inject(view: Callable[..., R]) -> Callable[..., R]:
+def inject(view: Callable[P, R]) -> Callable[P, R]:
     """Fill the view's ``Inject[T]`` parameters from the request's scope;
     URL variables are passed as usual::
 
@@ -254,8 +255,10 @@ def inject(view: Callable[..., R]) -> Callable[..., R]:
 
     Put it below ``@app.route`` (closest to the function). Arguments passed
     explicitly win over injection, so a test can call
-    ``show_order(1, orders=FakeOrders())``. Flask runs ``async def`` views
-    outside the request's event loop, so ``@inject`` takes plain views only.
+    ``show_order(1, orders=FakeOrders())``. The decorated view keeps its
+    signature for type checkers (a ``ParamSpec``). Flask runs ``async def``
+    views outside the request's event loop, so ``@inject`` takes plain views
+    only.
     """
     if inspect.iscoroutinefunction(view):
         raise DioxideTypeError(
@@ -270,18 +273,22 @@ def inject(view: Callable[..., R]) -> Callable[..., R]:
     ]
     parameters: Optional[dict[str, Any]] = None
 
+    call: Callable[..., R] = view
+
     @functools.wraps(view)
-    def injecting(*args: Any, **kwargs: Any) -> R:
+    def injecting(*args: P.args, **kwargs: P.kwargs) -> R:
         nonlocal parameters
         if parameters is None:
             # Read on first call, so annotations may name classes defined after the view.
             parameters = _injected(view, localns)
         given = set(positional[: len(args)]).union(kwargs)
         wanted = {name: type_ for name, type_ in parameters.items() if name not in given}
-        if wanted:
-            scope = _current_scope()
-            for name, type_ in wanted.items():
-                kwargs[name] = scope.resolve(type_)
-        return view(*args, **kwargs)
+        if not wanted:
+            return call(*args, **kwargs)
+        scope = _current_scope()
+        filled: dict[str, Any] = dict(kwargs)
+        for name, type_ in wanted.items():
+            filled[name] = scope.resolve(type_)
+        return call(*args, **filled)
 
     return injecting

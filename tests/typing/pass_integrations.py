@@ -4,6 +4,8 @@ mypy --strict accepts this file with no ignore comment, and it runs."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from flask import Flask
@@ -53,6 +55,11 @@ def flask_app(container: Container) -> Flask:
         assert_type(dioxide_flask.resolve(Greeter), Greeter)
         return greeter.greet(name)
 
+    def direct_call() -> None:
+        # @inject keeps the view's signature: a direct call (a test's) is checked.
+        assert_type(greet("ada", greeter=Greeter()), str)
+
+    assert_type(direct_call, Callable[[], None])
     return app
 
 

@@ -1,11 +1,12 @@
 //! `_RustContainer`: a registry of providers, the plans compiled from it and
 //! the container's singletons. The Python `Container` subclasses it, so
-//! `container.resolve(T)` reaches `RustContainer::resolve` with no Python
-//! frame in between.
+//! `container.resolve(T)` reaches the Rust core with no Python frame in
+//! between (through fast.rs's descriptor, owned by each class).
 
 mod closing;
 mod diagnostics;
 mod overrides;
+mod plain;
 mod registration;
 mod resolve;
 mod sync;
@@ -22,6 +23,7 @@ use crate::bindings::cell::InstanceCell;
 use crate::bindings::compiled::ExecPlan;
 use crate::bindings::errors::{DioxideError, ErrorKind};
 use crate::bindings::keys::{key_of, KeyMap};
+use crate::bindings::locks;
 use crate::bindings::resume::Resolution;
 use overrides::OverrideFrame;
 use registration::{Entry, Payload};
@@ -48,6 +50,12 @@ struct State {
     /// In a registry: called with a type whose provider still waits for a
     /// forward reference, to complete what can be completed now.
     completer: Option<Py<PyAny>>,
+    /// In a container: called with what `resolve` got when it is not a
+    /// class (a parametrised generic, `list[P]`, `Annotated[C, Named(..)]`),
+    /// and with a parametrised generic a plan misses; it returns
+    /// `(flavor, key object, name)` and registers the parametrisation of an
+    /// open generic provider when one serves it (see `dioxide._generics`).
+    generics: Option<Py<PyAny>>,
     /// Weak references to the scopes opened on this container, oldest
     /// first: closing the container closes those still open, newest first.
     scopes: Vec<Py<PyAny>>,
@@ -92,11 +100,11 @@ pub(crate) struct RustContainer {
 
 impl RustContainer {
     fn read(&self) -> RwLockReadGuard<'_, State> {
-        self.state.read().unwrap_or_else(|p| p.into_inner())
+        locks::read(&self.state)
     }
 
     fn write(&self) -> RwLockWriteGuard<'_, State> {
-        self.state.write().unwrap_or_else(|p| p.into_inner())
+        locks::write(&self.state)
     }
 
     pub(crate) fn is_closed(&self) -> bool {
@@ -132,6 +140,12 @@ impl RustContainer {
         self.resolve_with(py, type_, None)
     }
 
+    /// `container[T]`: `container.resolve(T)` (the slot runs fast.rs's
+    /// function).
+    fn __getitem__(&self, py: Python<'_>, type_: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        self.resolve_with(py, type_, None)
+    }
+
     /// The awaitable behind `Container.aresolve`; `task` identifies the
     /// running task (a task waiting for itself is a cycle, not a wait).
     fn _aresolve(
@@ -146,6 +160,19 @@ impl RustContainer {
     #[pyo3(signature = (entries, *, explicit=true))]
     fn _register(&self, py: Python<'_>, entries: Vec<Entry<'_>>, explicit: bool) -> PyResult<()> {
         self.register_entries(py, entries, explicit)
+    }
+
+    /// Register the plain class `cls` (see `plain.rs`); `False`, and
+    /// nothing registered, when it is not plain.
+    #[pyo3(signature = (cls, lifetime, module_level))]
+    fn _register_plain(
+        &self,
+        py: Python<'_>,
+        cls: &Bound<'_, PyAny>,
+        lifetime: &str,
+        module_level: bool,
+    ) -> PyResult<bool> {
+        self.register_plain(py, cls, lifetime, module_level)
     }
 
     /// Set the configuration value `name`.
@@ -234,6 +261,13 @@ impl RustContainer {
     /// forward reference (see `plan_for`); for registries.
     fn _set_completer(&self, completer: Py<PyAny>) {
         let old = self.write().completer.replace(completer);
+        drop(old);
+    }
+
+    /// Set the function that canonicalises and materialises parametrised
+    /// generics for this container (see `State::generics`).
+    fn _set_generics(&self, hook: Py<PyAny>) {
+        let old = self.write().generics.replace(hook);
         drop(old);
     }
 
@@ -356,6 +390,9 @@ impl RustContainer {
             if let Some(completer) = &state.completer {
                 visit.call(completer)?;
             }
+            if let Some(generics) = &state.generics {
+                visit.call(generics)?;
+            }
             for scope in &state.scopes {
                 visit.call(scope)?;
             }
@@ -389,6 +426,7 @@ impl RustContainer {
                 .extend(state.views.drain().map(|(_, (_, v))| v));
             garbage.providers.append(&mut state.own);
             garbage.other.extend(state.completer.take());
+            garbage.other.extend(state.generics.take());
             garbage.other.append(&mut state.scopes);
             garbage.other.extend(state.types.drain().map(|(_, t)| t));
             if let Some(parent) = state.parent.take() {
