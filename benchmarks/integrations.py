@@ -16,7 +16,8 @@
 
 Run with a release build (``maturin develop --release``)::
 
-    python benchmarks/integrations.py [--before /work/main/python/dioxide/fastapi.py]
+    git show 0bec306:python/dioxide/fastapi.py > /tmp/fastapi_before.py
+    python benchmarks/integrations.py [--before /tmp/fastapi_before.py]
 
 Numbers depend on the machine and its load; compare rows of one run.
 """

@@ -260,11 +260,11 @@ async def aclose_scope(
     synchronous finalizers (a generator's code after ``yield``: a commit, a
     connection handed back) run through ``run_sync`` (a worker thread)
     instead of on the event loop. A scope with nothing to finalize closes
-    inline, without a thread hop."""
+    at once, without a thread hop."""
     if scope._finalizer_count():
         await aclose_owner(scope, error, run_sync)
     else:
-        await scope.aclose(error)
+        scope.close(error)  # nothing to run: only its instances are dropped
 
 
 async def aresolve_in(
