@@ -221,7 +221,7 @@ class BlockingPolicy:
 #: generator's setup usually only makes an object (sessions connect lazily);
 #: its blocking part (commit, close) is a finalizer, offloaded when the
 #: scope closes. Measured in benchmarks/integrations.py: a thread hop costs
-#: more than such a setup, so setup runs inline unless marked blocking.
+#: about 70 µs, such a setup about 2 µs, so setup runs inline unless marked.
 _BLOCKING_KINDS: set[str] = set()
 _ASYNC_KINDS = {"async_generator", "async_call"}
 
