@@ -29,9 +29,14 @@ __all__ = [
     "CurrentObjects",
     "InjectMarker",
     "aclose_scope",
+    "aresolve_in",
     "check_container",
+    "inject_parameter_names",
     "injected_parameters",
+    "make_inject",
     "missing_container",
+    "without_parameters",
+    "wrapped_signature",
 ]
 
 T = TypeVar("T")
