@@ -49,7 +49,7 @@ except ImportError as missing:  # pragma: no cover - exercised in a subprocess
     ) from missing
 
 from dioxide._container import Container
-from dioxide._introspect import describe
+from dioxide._introspect import describe, value_request
 from dioxide._registry import caller_namespace
 from dioxide._scope import ContainerScope, Scope
 from dioxide.exceptions import DioxideTypeError, ScopeError
@@ -240,7 +240,9 @@ def _injected(view: Callable[..., Any], localns: Mapping[str, Any]) -> dict[str,
         if name != "return" and get_origin(hint) is Annotated:
             inner, *metadata = get_args(hint)
             if any(item is _MARKER for item in metadata):
-                found[name] = inner
+                # Inject[Annotated[int, Value("key")]] is one flattened Annotated:
+                # kept whole, it resolves to the value converted to int.
+                found[name] = hint if value_request(hint) is not None else inner
     return found
 
 
