@@ -237,7 +237,7 @@ def test_the_current_request_is_injectable(app: Flask, client: FlaskClient) -> N
 
 def test_the_request_outside_a_request_is_refused(app: Flask) -> None:
     with app.app_context():
-        with pytest.raises(ScopeError, match="no current Request"):
+        with pytest.raises(ScopeError, match="Request is a context value"):
             resolve(Request)
 
 

@@ -132,9 +132,8 @@ def _scope_middleware(container: Container) -> Any:
         outer = request.get(_SCOPE)
         if outer is not None and outer._container is container:
             return await handler(request)  # a sub-application on the same container
-        scope = container.create_scope()
+        scope = _CURRENT.open(container, request)
         request[_SCOPE] = scope
-        token = _CURRENT.set({web.Request: request, web.BaseRequest: request})
         try:
             response = await handler(request)
         except BaseException as error:
@@ -144,7 +143,6 @@ def _scope_middleware(container: Container) -> Any:
             await aclose_scope(scope, None, _run_sync)
             return response
         finally:
-            _CURRENT.reset(token)
             if outer is not None:
                 request[_SCOPE] = outer
 

@@ -49,9 +49,10 @@ except ImportError as missing:  # pragma: no cover - exercised in a subprocess
     ) from missing
 
 from dioxide._container import Container
+from dioxide._integration import CurrentObjects
 from dioxide._introspect import describe, value_request
 from dioxide._registry import caller_namespace
-from dioxide._scope import ContainerScope, Scope
+from dioxide._scope import ContainerScope
 from dioxide.exceptions import DioxideTypeError, ScopeError
 
 __all__ = ["Dioxide", "Inject", "container_of", "inject", "resolve"]
@@ -64,15 +65,8 @@ P = ParamSpec("P")
 _EXTENSION = "dioxide"
 _SCOPE = "_dioxide_scope"
 
-def _current_request() -> Request:
-    """The request being handled: Flask's ``request``, injectable (scoped)."""
-    if not has_request_context():
-        raise ScopeError(
-            "no current Request: it is injectable only while Flask handles a request",
-            hint="resolve Request inside a view (or a function a view calls)",
-        )
-    found: Request = current_request._get_current_object()  # type: ignore[attr-defined]
-    return found
+#: The request, a context value of each request's scope.
+_CURRENT = CurrentObjects("flask")
 
 
 class Dioxide:
@@ -117,8 +111,7 @@ class Dioxide:
                 "use container.override(...) to swap providers",
             )
         app.extensions[_EXTENSION] = self
-        if Request not in self.container:
-            self.container.register_factory(Request, _current_request, scope=Scope.SCOPED)
+        _CURRENT.register(self.container, Request)
         app.teardown_request(_close_request_scope)
         app.teardown_appcontext(_close_scope)
 
@@ -148,7 +141,7 @@ def _current_scope() -> ContainerScope:
         request = current_request._get_current_object()  # type: ignore[attr-defined]
         scope: Optional[ContainerScope] = request.environ.get(_SCOPE)
         if scope is None:
-            scope = container_of(current_app).create_scope()
+            scope = _CURRENT.open(container_of(current_app), request)
             request.environ[_SCOPE] = scope
         return scope
     if not has_app_context():
