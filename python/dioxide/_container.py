@@ -520,6 +520,15 @@ class Container(_RustContainer, Closing, OwnResolve, ValueMethods):
             )
         return ContainerScope(self, None, None if context is None else dict(context))
 
+    def __contains__(self, type_: object) -> bool:
+        """Whether ``type_`` can be resolved here: a class, an interface an
+        implementation provides, or a parametrised generic registered or
+        served already (``Repository[User] in container``)."""
+        generic = parametrised_generic(type_)
+        if generic is not None and not has_type_params(generic):
+            type_ = canonical(generic)
+        return super().__contains__(type_)
+
     def __repr__(self) -> str:
         state = "closed" if self.closed else f"{len(self)} providers"
         profile = f" profile={self.profile!r}" if self.profile else ""
