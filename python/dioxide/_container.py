@@ -550,6 +550,9 @@ class _Override(AbstractContextManager[None]):
                 hint="call container.override(...) again for a nested block",
             )
         self._token = self._container._override_push(self._entry)
+        # The integrations' choice of worker thread or event loop per type
+        # depends on the providers: made again with the replacement.
+        self._container.__dict__.pop("_dioxide_offload", None)
 
     def __exit__(
         self,
@@ -559,5 +562,6 @@ class _Override(AbstractContextManager[None]):
     ) -> None:
         if self._token is not None:
             self._container._override_pop(self._token)
+            self._container.__dict__.pop("_dioxide_offload", None)
             self._token = None
 
