@@ -245,7 +245,7 @@ pub(crate) fn _fast_resolve_for<'py>(
     let current = owner.getattr(pyo3::intern!(py, "resolve"))?;
     let inherited_from_core = current
         .getattr(pyo3::intern!(py, "__objclass__"))
-        .is_ok_and(|o| o.is(&RustContainer::type_object(py)) || o.is(&RustScope::type_object(py)));
+        .is_ok_and(|o| o.is(RustContainer::type_object(py)) || o.is(RustScope::type_object(py)));
     if !(is_fast_resolve(&current) || inherited_from_core) {
         return Ok(None);
     }

@@ -134,7 +134,10 @@ pub(crate) fn finalize_until_async<'py>(
     let round = finalize_round(py, finalizers, error);
     let errors = PyList::new(py, round.errors)?.into_any();
     match round.pending {
-        Some(pending) => PyTuple::new(py, [errors, PyTuple::new(py, [pending.0, pending.1])?.into_any()]),
+        Some(pending) => PyTuple::new(
+            py,
+            [errors, PyTuple::new(py, [pending.0, pending.1])?.into_any()],
+        ),
         None => PyTuple::new(py, [errors, py.None().into_bound(py)]),
     }
 }
@@ -155,7 +158,10 @@ fn finalize_round<'py>(
             FinalizerKind::AsyncGenerator => {
                 return Finalized {
                     errors,
-                    pending: Some((finalizer.provides.into_bound(py), finalizer.handle.into_bound(py))),
+                    pending: Some((
+                        finalizer.provides.into_bound(py),
+                        finalizer.handle.into_bound(py),
+                    )),
                 };
             }
         };
