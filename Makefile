@@ -15,8 +15,8 @@ BENCH_WHEEL := target/bench-wheel
 BENCH_ARGS  ?=
 
 # `make bench-instructions` builds into a venv of its own, per interpreter:
-# PYTHON=/path/to/python3.12 gives .venv-instr-3.12.
-INSTR_VERSION = $(shell $(PYTHON) -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
+# PYTHON=/path/to/python3.12 gives .venv-instr-3.12 (a free-threaded 3.13: .venv-instr-3.13t).
+INSTR_VERSION = $(shell $(PYTHON) -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}{sys.abiflags}")')
 INSTR_VENV  ?= .venv-instr-$(INSTR_VERSION)
 INSTR_PY    := $(INSTR_VENV)/bin/python
 INSTR_WHEEL := target/instr-wheel-$(INSTR_VERSION)
