@@ -74,7 +74,7 @@ impl Finalizers {
     }
 
     fn items(&self) -> std::sync::MutexGuard<'_, Items> {
-        self.items.lock().unwrap_or_else(|p| p.into_inner())
+        super::locks::lock(&self.items)
     }
 
     /// Keep `finalizer` to run at close; handed back when the owner has
@@ -91,6 +91,16 @@ impl Finalizers {
     /// Refuse every later `push`: the owner is closing.
     pub(crate) fn seal(&self) {
         self.items().sealed = true;
+    }
+
+    /// Accept pushes again: the owner, closed and finalized, is reopened.
+    pub(crate) fn unseal(&self) {
+        self.items().sealed = false;
+    }
+
+    /// How many finalizers wait for the owner's close.
+    pub(crate) fn len(&self) -> usize {
+        self.items().list.len()
     }
 
     /// Take the newest finalizer out.
