@@ -12,7 +12,6 @@ from flask import Flask
 from typing_extensions import assert_type
 
 import click
-import typer
 from aiohttp import web
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
