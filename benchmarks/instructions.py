@@ -155,6 +155,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     unknown = [s for s in args.scenarios if s not in SCENARIOS]
     if unknown:
         parser.error(f"unknown scenario(s) {', '.join(unknown)}; known: {', '.join(SCENARIOS)}")
+    commit = _commit()  # what is measured: the checkout as the run starts
     loop = count(valgrind, "empty", "S1", None)
     print(f"{EMPTY}: {loop:.1f} instructions per op (subtracted below)", file=sys.stderr)
     counts: dict[str, dict[str, float]] = {}
@@ -176,7 +177,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         f"Instructions per operation (callgrind, net of the loop's {loop:.0f}), "
         f"CPython {platform.python_version()} ({sys.implementation.cache_tag}"
         f"{', free-threaded' if not getattr(sys, '_is_gil_enabled', lambda: True)() else ''}), "
-        f"dioxide {dioxide.__version__} commit {_commit()}, {now}:\n\n"
+        f"dioxide {dioxide.__version__} commit {commit}, {now}:\n\n"
         f"{table(counts, loop)}\n"
     )
     print(report)
