@@ -145,6 +145,11 @@ class Container(_RustContainer, Closing, OwnResolve):
         """The registry this container resolves decorated providers from."""
         self._open: dict[type, list[OpenProvider]] = {}
         self._generics_lock = threading.RLock()
+        # Set here, once, and never through ``self.__dict__``: an instance
+        # whose attribute dict was ever read as a dict loses CPython's
+        # specialized ``container.resolve`` lookup (S1 in benchmarks/).
+        self._blocking_types: set[type] = set()
+        self._dioxide_offload: Optional[dict[Any, bool]] = None
         self._set_generics(key_hook(weakref.ref(self)))
 
     if TYPE_CHECKING:
@@ -317,12 +322,11 @@ class Container(_RustContainer, Closing, OwnResolve):
         """Remember that building ``provides`` blocks (I/O in its
         constructor or factory): the web integrations then resolve what
         needs it in a worker thread instead of on the event loop."""
-        marked: set[type] = self.__dict__.setdefault("_blocking_types", set())
         if blocking:
-            marked.add(provides)
+            self._blocking_types.add(provides)
         else:
-            marked.discard(provides)
-        self.__dict__.pop("_dioxide_offload", None)
+            self._blocking_types.discard(provides)
+        self._dioxide_offload = None  # the integrations' answers, computed again
 
     def register_value(self, name: str, value: object) -> None:
         """Set a configuration value, injected into parameters annotated
