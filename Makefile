@@ -15,8 +15,9 @@ BENCH_WHEEL := target/bench-wheel
 BENCH_ARGS  ?=
 
 # `make bench-instructions` builds into a venv of its own, per interpreter:
-# PYTHON=/path/to/python3.12 gives .venv-instr-3.12.
-INSTR_VERSION = $(shell $(PYTHON) -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
+# PYTHON=/path/to/python3.12 gives .venv-instr-3.12 (a free-threaded 3.13: .venv-instr-3.13t,
+# built as `make wheels` builds it, past PyO3's version check for 3.13t).
+INSTR_VERSION = $(shell $(PYTHON) -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}{sys.abiflags}")')
 INSTR_VENV  ?= .venv-instr-$(INSTR_VERSION)
 INSTR_PY    := $(INSTR_VENV)/bin/python
 INSTR_WHEEL := target/instr-wheel-$(INSTR_VERSION)
@@ -151,7 +152,8 @@ bench-instructions: ## Instructions per operation (S1-S6) under valgrind's callg
 	  $(INSTR_PY) -m pip install --quiet --upgrade pip && \
 	  $(INSTR_PY) -m pip install --quiet "maturin>=1.7,<2" "typing_extensions>=4.13"; }
 	rm -rf $(INSTR_WHEEL)
-	$(INSTR_VENV)/bin/maturin build --release --quiet --interpreter $(INSTR_PY) --out $(INSTR_WHEEL)
+	$(if $(findstring t,$(INSTR_VERSION)),UNSAFE_PYO3_SKIP_VERSION_CHECK=1) \
+	  $(INSTR_VENV)/bin/maturin build --release --quiet --interpreter $(INSTR_PY) --out $(INSTR_WHEEL)
 	$(INSTR_PY) -m pip install --quiet --force-reinstall --no-deps $(INSTR_WHEEL)/*.whl
 	$(INSTR_PY) -m benchmarks.instructions --out benchmarks/results/instructions-$(INSTR_VERSION).md $(INSTR_ARGS)
 

@@ -3,10 +3,12 @@ number on a quiet machine and a busy one (``make bench-instructions``).
 
 Each scenario's statement runs in the loop ``timing.py`` times (the
 statement repeated ``UNROLL`` times per iteration), in a child process under
-``valgrind --tool=callgrind``, twice: ``SHORT`` and ``LONG`` iterations after
-the same warm-up. The difference of the two totals, divided by the extra
-operations, is the cost of one operation: start-up, imports and set-up
-cancel out. The same is counted for an empty statement and subtracted
+``valgrind --tool=callgrind``: first a warm-up (CPython specializes the
+loop's instructions), then ``ITERATIONS`` measured iterations between two
+calls of ``os.getppid()``, where callgrind is told to write its counts out
+(``--dump-before``). The second part's total, divided by the operations,
+is the cost of one operation: start-up, imports and set-up are in the
+other parts. The same is counted for an empty statement and subtracted
 (the loop itself), so the ratios compare the operations alone.
 
 Rows: dioxide (``c.resolve(T)``, and ``c[T]`` for S1), hand-written code,
@@ -38,8 +40,10 @@ __all__ = ["count", "main"]
 
 SCENARIOS = ("S1", "S2", "S3", "S4", "S5", "S6")
 WARMUP = 2_000
-SHORT = 1_000
-LONG = 6_000
+ITERATIONS = 3_000
+#: The C function behind ``os.getppid()``: nothing else calls it, so it
+#: marks where the measured part starts and ends.
+MARK = "os_getppid*"
 
 #: (row label, adapter module, statement override or None)
 ROWS: tuple[tuple[str, str, Optional[str]], ...] = (
@@ -61,41 +65,43 @@ def _op(adapter: str, scenario: str, stmt: Optional[str]) -> Op:
 
 
 def child(adapter: str, scenario: str, stmt: Optional[str], iterations: int) -> None:
-    """Runs inside valgrind: warm up (CPython specializes the loop's
-    instructions), then the measured iterations."""
+    """Runs inside valgrind: warm up, then the measured iterations between
+    two marks."""
     run = timing.compile_op(_op(adapter, scenario, stmt))
     run(WARMUP)
+    os.getppid()
     run(iterations)
-
-
-def _callgrind(valgrind: str, args: list[str]) -> int:
-    with tempfile.TemporaryDirectory() as tmp:
-        command = [
-            valgrind,
-            "--tool=callgrind",
-            f"--callgrind-out-file={tmp}/out",
-            sys.executable,
-            "-m",
-            "benchmarks.instructions",
-            "--child",
-            *args,
-        ]
-        env = {**os.environ, "PYTHONHASHSEED": "0"}
-        done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
-        if done.returncode != 0:
-            raise RuntimeError(f"{' '.join(args)} failed under valgrind:\n{done.stderr[-2000:]}")
-        match = re.search(r"Collected\s*:\s*(\d+)", done.stderr)
-        if match is None:
-            raise RuntimeError(f"no instruction count in valgrind's output:\n{done.stderr[-2000:]}")
-        return int(match.group(1))
+    os.getppid()
 
 
 def count(valgrind: str, adapter: str, scenario: str, stmt: Optional[str]) -> float:
     """Instructions per operation (including the loop's share)."""
-    base = [adapter, scenario, stmt or "-"]
-    short = _callgrind(valgrind, [*base, str(SHORT)])
-    long = _callgrind(valgrind, [*base, str(LONG)])
-    return (long - short) / ((LONG - SHORT) * timing.UNROLL)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "out"
+        command = [
+            valgrind,
+            "--tool=callgrind",
+            f"--callgrind-out-file={out}",
+            f"--dump-before={MARK}",
+            sys.executable,
+            "-m",
+            "benchmarks.instructions",
+            "--child",
+            adapter,
+            scenario,
+            stmt or "-",
+            str(ITERATIONS),
+        ]
+        env = {**os.environ, "PYTHONHASHSEED": "0"}
+        done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"{adapter} {scenario} failed under valgrind:\n{done.stderr[-2000:]}")
+        # Dump 1 is everything before the first mark, dump 2 the measured part.
+        measured = Path(f"{out}.2")
+        match = re.search(r"^totals:\s*(\d+)", measured.read_text(), re.MULTILINE) if measured.is_file() else None
+        if match is None:
+            raise RuntimeError(f"no measured part in callgrind's output for {adapter} {scenario}")
+        return int(match.group(1)) / (ITERATIONS * timing.UNROLL)
 
 
 def _commit() -> str:
@@ -149,6 +155,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     unknown = [s for s in args.scenarios if s not in SCENARIOS]
     if unknown:
         parser.error(f"unknown scenario(s) {', '.join(unknown)}; known: {', '.join(SCENARIOS)}")
+    commit = _commit()  # what is measured: the checkout as the run starts
     loop = count(valgrind, "empty", "S1", None)
     print(f"{EMPTY}: {loop:.1f} instructions per op (subtracted below)", file=sys.stderr)
     counts: dict[str, dict[str, float]] = {}
@@ -170,7 +177,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         f"Instructions per operation (callgrind, net of the loop's {loop:.0f}), "
         f"CPython {platform.python_version()} ({sys.implementation.cache_tag}"
         f"{', free-threaded' if not getattr(sys, '_is_gil_enabled', lambda: True)() else ''}), "
-        f"dioxide {dioxide.__version__} commit {_commit()}, {now}:\n\n"
+        f"dioxide {dioxide.__version__} commit {commit}, {now}:\n\n"
         f"{table(counts, loop)}\n"
     )
     print(report)

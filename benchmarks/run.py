@@ -86,6 +86,7 @@ def load_adapters(names: list[str]) -> tuple[dict[str, ModuleType], dict[str, di
             "version": report.distribution_version(adapter.DISTRIBUTION),
             "autowiring": adapter.AUTOWIRING,
             "baseline": name in frameworks.BASELINES,
+            "variant": name in frameworks.VARIANTS,
             "doc": (adapter.__doc__ or "").strip(),
         }
     return adapters, info

@@ -98,3 +98,43 @@ def test_subclasses_resolve_by_subscript_and_may_redefine_it() -> None:
     container.register_class(Config, scope=Scope.SINGLETON)
     assert container[Config] is container.resolve(Config)
     assert Logged(registry=registry)[Config] == ("logged", Config)
+
+
+def test_cached_singleton_reads_race_a_close_safely() -> None:
+    # The cached-singleton path reads under the container's lock and takes
+    # its reference before releasing it: while another thread closes the
+    # container, each read gets the singleton or the closed error, never
+    # a freed or different object (with or without the GIL).
+    import threading
+
+    container = Container(registry=Registry())
+    container.register_class(Config, scope=Scope.SINGLETON)
+    config = container[Config]
+    start = threading.Barrier(5)
+    outcomes: list[set[str]] = []
+
+    def read() -> None:
+        seen: set[str] = set()
+        start.wait()
+        for i in range(20_000):
+            try:
+                got = container[Config] if i % 2 else container.resolve(Config)
+            except ResolutionError:
+                seen.add("closed")
+                break
+            seen.add("same" if got is config else "other")
+        outcomes.append(seen)
+
+    readers = [threading.Thread(target=read) for _ in range(4)]
+    for reader in readers:
+        reader.start()
+    start.wait()
+    container.close()
+    for reader in readers:
+        reader.join(60)
+
+    assert len(outcomes) == 4
+    for seen in outcomes:
+        assert seen and seen <= {"same", "closed"}
+    with pytest.raises(ResolutionError, match="closed"):
+        container[Config]

@@ -151,6 +151,11 @@ class Container(_RustContainer, Closing, OwnResolve, ValueMethods):
         """The registry this container resolves decorated providers from."""
         self._open: dict[type, list[OpenProvider]] = {}
         self._generics_lock = threading.RLock()
+        # Set here, once, and never through ``self.__dict__``: an instance
+        # whose attribute dict was ever read as a dict loses CPython's
+        # specialized ``container.resolve`` lookup (S1 in benchmarks/).
+        self._blocking_types: set[type] = set()
+        self._dioxide_offload: Optional[dict[Any, bool]] = None
         self._set_generics(key_hook(weakref.ref(self)))
         self._config_store = None
 
@@ -371,12 +376,11 @@ class Container(_RustContainer, Closing, OwnResolve, ValueMethods):
         """Remember that building ``provides`` blocks (I/O in its
         constructor or factory): the web integrations then resolve what
         needs it in a worker thread instead of on the event loop."""
-        marked: set[type] = self.__dict__.setdefault("_blocking_types", set())
         if blocking:
-            marked.add(provides)
+            self._blocking_types.add(provides)
         else:
-            marked.discard(provides)
-        self.__dict__.pop("_dioxide_offload", None)
+            self._blocking_types.discard(provides)
+        self._dioxide_offload = None  # the integrations' answers, computed again
 
     def register_context(
         self, type_: TypeForm[T], *, scope: Union[Scope, str] = Scope.SCOPED

@@ -227,7 +227,7 @@ def _entry(provider: OpenProvider, served: type, args: tuple[Any, ...], requeste
 def _open_providers(container: Container, origin: type) -> tuple[list[OpenProvider], bool]:
     """The open providers of ``origin`` the container uses, and whether they
     are its own (else its registry's)."""
-    own = container.__dict__.get("_open", {}).get(origin)
+    own = getattr(container, "_open", {}).get(origin)
     if own:
         return list(own), True
     return list(container.registry._open.get(origin, ())), False

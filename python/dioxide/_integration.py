@@ -204,9 +204,13 @@ class BlockingPolicy:
     """
 
     def offload(self, container: Any, type_: Any) -> bool:
-        cache: Optional[dict[Any, bool]] = container.__dict__.get("_dioxide_offload")
+        # Read and set as an attribute, never through `container.__dict__`
+        # (which would cost every later `container.resolve` its specialized
+        # lookup in CPython).
+        cache: Optional[dict[Any, bool]] = getattr(container, "_dioxide_offload", None)
         if cache is None:
-            cache = container.__dict__.setdefault("_dioxide_offload", {})
+            cache = {}
+            container._dioxide_offload = cache
         answer = cache.get(type_)
         if answer is None:
             answer = cache[type_] = _needs_thread(container, type_)

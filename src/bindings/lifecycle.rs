@@ -124,6 +124,13 @@ impl Finalizers {
     }
 }
 
+/// What one round of finalizing left: the failures, and the async
+/// finalizer that stopped it (`(provides, handle)`), if one did.
+struct Finalized<'py> {
+    errors: Vec<Bound<'py, PyAny>>,
+    pending: Option<(Bound<'py, PyAny>, Bound<'py, PyAny>)>,
+}
+
 /// Run finalizers newest first until an async one comes up, which is
 /// handed back (with the type it provides) for the Python side to await
 /// before it calls again. `error` (the exception that ended the owner's
@@ -134,19 +141,41 @@ pub(crate) fn finalize_until_async<'py>(
     finalizers: &Finalizers,
     error: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyTuple>> {
-    let errors = PyList::empty(py);
+    let round = finalize_round(py, finalizers, error);
+    let errors = PyList::new(py, round.errors)?.into_any();
+    match round.pending {
+        Some(pending) => PyTuple::new(
+            py,
+            [errors, PyTuple::new(py, [pending.0, pending.1])?.into_any()],
+        ),
+        None => PyTuple::new(py, [errors, py.None().into_bound(py)]),
+    }
+}
+
+/// `finalize_until_async` in Rust values (no tuples to build and read for
+/// a synchronous close, which usually finds nothing to finalize).
+fn finalize_round<'py>(
+    py: Python<'py>,
+    finalizers: &Finalizers,
+    error: Option<&Bound<'py, PyAny>>,
+) -> Finalized<'py> {
+    let mut errors = Vec::new();
     while let Some(finalizer) = finalizers.pop() {
         let handle = finalizer.handle.bind(py);
         let outcome = match finalizer.kind {
             FinalizerKind::Generator => finish_generator(py, handle, error),
             FinalizerKind::ContextManager => exit_context(py, handle, error),
             FinalizerKind::AsyncGenerator => {
-                let pending = PyTuple::new(py, [finalizer.provides.bind(py), handle])?;
-                return PyTuple::new(py, [errors.into_any(), pending.into_any()]);
+                return Finalized {
+                    errors,
+                    pending: Some((
+                        finalizer.provides.into_bound(py),
+                        finalizer.handle.into_bound(py),
+                    )),
+                };
             }
         };
         if let Err(err) = outcome {
-            let value = err.value(py);
             super::errors::add_note(
                 py,
                 &err,
@@ -155,10 +184,13 @@ pub(crate) fn finalize_until_async<'py>(
                     super::keys::subject_name(finalizer.provides.bind(py))
                 ),
             );
-            errors.append(value)?;
+            errors.push(err.into_value(py).into_bound(py).into_any());
         }
     }
-    PyTuple::new(py, [errors.into_any(), py.None().into_bound(py)])
+    Finalized {
+        errors,
+        pending: None,
+    }
 }
 
 /// Run one synchronous finalizer now: its owner closed while the instance
@@ -230,14 +262,11 @@ pub(crate) fn close_sync(
 ) -> PyResult<()> {
     let mut errors: Vec<Bound<'_, PyAny>> = Vec::new();
     loop {
-        let step = finalize_until_async(py, finalizers, error)?;
-        let failed = step.get_item(0)?;
-        errors.extend(failed.try_iter()?.collect::<PyResult<Vec<_>>>()?);
-        let pending = step.get_item(1)?;
-        if pending.is_none() {
+        let round = finalize_round(py, finalizers, error);
+        errors.extend(round.errors);
+        let Some((provides, _)) = round.pending else {
             break;
-        }
-        let provides = pending.get_item(0)?;
+        };
         let subject = super::keys::subject_name(&provides);
         let refused = super::errors::DioxideError::new(
             super::errors::ErrorKind::Resolution,
