@@ -14,6 +14,9 @@ pub enum ArgSource {
     None,
     /// Pass a new empty list (a collection nobody contributes to).
     EmptyList,
+    /// Pass a handle that resolves this key on demand, from the owner of
+    /// the instance being built (a deferred dependency: not a plan node).
+    Deferred(Key),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

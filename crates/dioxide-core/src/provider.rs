@@ -30,6 +30,10 @@ pub struct Dependency {
     pub param: String,
     pub key: Key,
     pub fallback: Fallback,
+    /// Injected as a handle that resolves `key` on demand (`Lazy[T]`):
+    /// building the dependant does not build `key`, so this edge can never
+    /// close a cycle and is left out of the dependency graph.
+    pub deferred: bool,
 }
 
 impl Dependency {
@@ -38,6 +42,15 @@ impl Dependency {
             param: param.into(),
             key,
             fallback,
+            deferred: false,
+        }
+    }
+
+    /// A dependency on `key` resolved on demand (see `deferred`).
+    pub fn deferred(param: impl Into<String>, key: Key, fallback: Fallback) -> Self {
+        Self {
+            deferred: true,
+            ..Self::new(param, key, fallback)
         }
     }
 

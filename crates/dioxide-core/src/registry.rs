@@ -178,14 +178,12 @@ impl<P> Registry<P> {
                 .exposes
                 .iter()
                 .any(|e| self.graph.has_dependants(e.key))
-            || provider
-                .deps
-                .iter()
-                .any(|d| d.key == provider.key || provider.exposes.iter().any(|e| e.key == d.key));
+            || edges(&provider.deps)
+                .any(|d| d == provider.key || provider.exposes.iter().any(|e| e.key == d));
         if !reachable && !replaces_exposed {
             // Nothing to search.
         } else if provider.exposes.is_empty() && !replaces_exposed {
-            let deps = provider.deps.iter().map(|d| d.key);
+            let deps = edges(&provider.deps);
             if let Some(cycle) = self.graph.cycle_through(provider.key, deps) {
                 return Err(DomainError::Cycle { cycle });
             }
@@ -264,7 +262,7 @@ impl<P> Registry<P> {
                 graph.remove_edge(exposure.key, provider.key);
             }
         }
-        graph.set_dependencies(provider.key, provider.deps.iter().map(|d| d.key));
+        graph.set_dependencies(provider.key, edges(&provider.deps));
         for exposure in provider.exposes.iter().filter(|e| member_edge(e.key)) {
             graph.add_edge(exposure.key, provider.key);
         }
@@ -336,7 +334,7 @@ impl<P> Registry<P> {
     fn refresh_edges(&mut self, key: Key) {
         if let Some(provider) = self.providers.get(&key) {
             self.graph
-                .set_dependencies(key, provider.deps.iter().map(|d| d.key));
+                .set_dependencies(key, edges(&provider.deps));
         } else if let Some((_, members)) = self.members.get(&key) {
             self.graph.set_dependencies(key, members.iter().copied());
         } else {
@@ -582,6 +580,19 @@ impl<P> Registry<P> {
                 if index_of.contains_key(&dep.key) {
                     continue;
                 }
+                if dep.deferred {
+                    // Not built with the dependant: only its provider must exist.
+                    if !self.contains(dep.key) && dep.fallback == Fallback::Required {
+                        let mut chain = chain_of(&stack);
+                        chain.push(dep.key);
+                        return Err(DomainError::NotRegistered {
+                            chain,
+                            missing: dep.key,
+                            param: Some(dep.param.clone()),
+                        });
+                    }
+                    continue;
+                }
                 if !self.contains(dep.key) {
                     if dep.fallback == Fallback::Required {
                         let mut chain = chain_of(&stack);
@@ -605,10 +616,11 @@ impl<P> Registry<P> {
                 .map(|dep| PlanArg {
                     param: dep.param.clone(),
                     source: match (index_of.get(&dep.key), dep.fallback) {
-                        (Some(&index), _) => ArgSource::Node(index),
-                        (None, Fallback::UseNone) => ArgSource::None,
-                        (None, Fallback::EmptyList) => ArgSource::EmptyList,
-                        (None, _) => ArgSource::Default,
+                        _ if dep.deferred && self.contains(dep.key) => ArgSource::Deferred(dep.key),
+                        (Some(&index), _) if !dep.deferred => ArgSource::Node(index),
+                        (_, Fallback::UseNone) => ArgSource::None,
+                        (_, Fallback::EmptyList) => ArgSource::EmptyList,
+                        (_, _) => ArgSource::Default,
                     },
                 })
                 .collect();
@@ -695,7 +707,7 @@ impl<P> Registry<P> {
     /// scoped provider is a problem, so a key is walked once in each state.
     fn walk(&self, root: Key, explored: &mut HashSet<(Key, bool)>, found: &mut Vec<DomainError>) {
         let mut stack: Vec<WalkFrame<'_>> = Vec::new();
-        self.step_into(root, &mut stack, explored, found);
+        self.step_into(root, false, &mut stack, explored, found);
         while let Some(top) = stack.last_mut() {
             let Some(dep) = top.deps.get(top.cursor) else {
                 stack.pop();
@@ -703,8 +715,9 @@ impl<P> Registry<P> {
             };
             top.cursor += 1;
             let (key, fallback, param) = (dep.key, dep.fallback, dep.param.clone());
+            let deferred = dep.deferred;
             if self.contains(key) {
-                self.step_into(key, &mut stack, explored, found);
+                self.step_into(key, deferred, &mut stack, explored, found);
             } else if fallback == Fallback::Required {
                 let mut chain: Vec<Key> = stack.iter().map(|f| f.key).collect();
                 chain.push(key);
@@ -719,9 +732,13 @@ impl<P> Registry<P> {
 
     /// Report what is wrong with `key` itself, reached through `stack`, and
     /// push it to be walked further unless that would repeat work.
+    /// A key reached through a `deferred` edge starts a resolve of its own
+    /// (later, from the same owner): what is above it cannot make a cycle
+    /// with what is below it.
     fn step_into<'a>(
         &'a self,
         key: Key,
+        deferred: bool,
         stack: &mut Vec<WalkFrame<'a>>,
         explored: &mut HashSet<(Key, bool)>,
         found: &mut Vec<DomainError>,
@@ -729,10 +746,20 @@ impl<P> Registry<P> {
         let Some(view) = self.view(key) else { return };
         let mut chain: Vec<Key> = stack.iter().map(|f| f.key).collect();
         chain.push(key);
-        if let Some(start) = stack.iter().position(|f| f.key == key) {
+        let since = stack.iter().rposition(|f| f.deferred).unwrap_or(0);
+        let on_stack = stack
+            .iter()
+            .skip(since)
+            .position(|f| f.key == key)
+            .map(|i| i + since);
+        if let (Some(start), false) = (on_stack, deferred) {
             found.push(DomainError::Cycle {
                 cycle: chain.split_off(start),
             });
+            return;
+        }
+        if on_stack.is_some() {
+            // A deferred edge back to a provider being walked: nothing new below.
             return;
         }
         if let Some(unresolved) = view.pending {
@@ -772,6 +799,7 @@ impl<P> Registry<P> {
             lifetime: view.lifetime,
             deps: view.deps,
             cursor: 0,
+            deferred,
         });
     }
 }
@@ -782,6 +810,8 @@ struct WalkFrame<'a> {
     lifetime: Lifetime,
     deps: std::borrow::Cow<'a, [Dependency]>,
     cursor: usize,
+    /// Reached through a deferred edge.
+    deferred: bool,
 }
 
 /// What makes two reports the same problem: its kind and the keys at fault
@@ -831,6 +861,12 @@ fn rotate_to(cycle: Vec<Key>, focus: Option<Key>) -> Vec<Key> {
         rotated.push(first);
     }
     rotated
+}
+
+/// The keys of the dependency graph's edges out of a provider: every
+/// dependency but the deferred ones.
+fn edges(deps: &[Dependency]) -> impl Iterator<Item = Key> + '_ {
+    deps.iter().filter(|d| !d.deferred).map(|d| d.key)
 }
 
 fn chain_of(stack: &[(Key, usize)]) -> Vec<Key> {
