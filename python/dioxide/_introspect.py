@@ -63,7 +63,8 @@ class Dependency(NamedTuple):
     annotation: Any
     fallback: Fallback
     #: "type", "named" (``annotation`` qualified by ``name``), "value" (the
-    #: configuration value ``name``) or "list" (every implementation).
+    #: configuration value ``name``), "list" (every implementation) or
+    #: "lazy" (a ``Lazy`` handle for ``annotation``, qualified by ``name``).
     flavor: str
     name: Optional[str]
     #: May be passed by position (every parameter before it is injected
@@ -476,6 +477,10 @@ def _parameter_dependency(
         # The common case, a plain class: none of the markers, unions or
         # collections below can apply.
         return (name, annotation, KEEP_DEFAULT if has_default else REQUIRED, "type", None)
+    deferred = _lazy_target(annotation)
+    if deferred is not None:
+        target, qualifier = deferred
+        return (name, target, KEEP_DEFAULT if has_default else REQUIRED, "lazy", qualifier)
     marker = _marker(annotation)
     if isinstance(marker, Value):
         if has_default:
@@ -506,6 +511,27 @@ def _parameter_dependency(
     if isinstance(marker, Named):
         return (name, target, fallback, "named", marker.name)
     return (name, target, fallback, "type", None)
+
+
+def _lazy_target(annotation: Any) -> Optional[tuple[type, Optional[str]]]:
+    """``(T, name or None)`` for ``Lazy[T]`` / ``Lazy[Annotated[T, Named(name)]]``
+    (also inside ``Annotated``), else None."""
+    from dioxide._deferred import Lazy
+
+    if get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    if get_origin(annotation) is not Lazy:
+        return None
+    (inner,) = get_args(annotation)
+    marker = _marker(inner)
+    target, _ = _injectable(inner)
+    if target is None or isinstance(marker, Value):
+        raise DioxideTypeError(
+            f"Lazy[...] takes a class, got Lazy[{_show(inner)}]",
+            hint="defer a component: Lazy[SomeClass] or "
+            "Lazy[Annotated[SomeInterface, Named('name')]]",
+        )
+    return target, marker.name if isinstance(marker, Named) else None
 
 
 def _marker(annotation: Any) -> Optional[Union[Named, Value]]:

@@ -61,7 +61,7 @@ class Entry(NamedTuple):
     profiles: Optional[list[str]] = None
 
 #: The dependency flavors whose annotation must be a class.
-_TYPED_FLAVORS = frozenset({"type", "named", "list"})
+_TYPED_FLAVORS = frozenset({"type", "named", "list", "lazy"})
 
 
 class _Registration:

@@ -82,6 +82,8 @@ impl Program {
                 ExecArg::Node(child) => self.emit(nodes, child, depth + 1)?,
                 ExecArg::None => self.ops.push(Op::PushNone),
                 ExecArg::EmptyList => self.ops.push(Op::PushEmptyList),
+                // Made with the owner of the instance: the frame walker's job.
+                ExecArg::Deferred(_) => return None,
             }
         }
         match node.kind {
@@ -163,16 +165,19 @@ pub(crate) struct ExecPlan {
     pub(crate) plan: Plan,
     /// The straight-line form of the plan, when it has one (see `Program`).
     pub(crate) program: Option<Program>,
+    /// The types of the plan's deferred (`Lazy`) arguments.
+    pub(crate) deferred: Vec<Py<PyAny>>,
 }
 
 impl ExecPlan {
     /// `nodes` are the binding's form of `plan`'s nodes, index for index.
-    pub(crate) fn new(plan: Plan, nodes: Vec<ExecNode>) -> Self {
+    pub(crate) fn new(plan: Plan, nodes: Vec<ExecNode>, deferred: Vec<Py<PyAny>>) -> Self {
         let program = Program::compile(&nodes);
         Self {
             nodes,
             plan,
             program,
+            deferred,
         }
     }
 }
@@ -188,6 +193,9 @@ impl ExecPlan {
         for node in &self.nodes {
             visit.call(&node.provides)?;
             visit.call(&node.target)?;
+        }
+        for type_ in &self.deferred {
+            visit.call(type_)?;
         }
         Ok(())
     }

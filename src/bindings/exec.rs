@@ -18,8 +18,10 @@ use super::compiled::ExecPlan;
 use super::errors::add_note;
 use super::errors::{render_chain, DioxideError, ErrorKind};
 use super::frame::{
-    chain, finalizer_owner, node_at, refuse_early, release_claims, Ctx, Frame, Frames,
+    chain, finalizer_owner, holder_scope, node_at, refuse_early, release_claims, Ctx, Frame,
+    Frames,
 };
+use super::lazy::deferred_handle;
 use super::keys::subject_name;
 use super::lifecycle::{Finalizer, FinalizerKind};
 use super::plan::{ExecArg, ExecNode, Kind, Values};
@@ -142,6 +144,15 @@ pub(crate) fn drive(
                 }
                 ExecArg::None => values.push(py.None()),
                 ExecArg::EmptyList => values.push(PyList::empty(py).into_any().unbind()),
+                ExecArg::Deferred(index) => {
+                    let scope = holder_scope(plan, frames, ctx).cloned();
+                    let type_ = plan.deferred.get(index).map(|t| t.clone_ref(py));
+                    let type_ = type_.ok_or_else(|| {
+                        DioxideError::new(ErrorKind::Resolution, "corrupt resolution plan")
+                            .into_pyerr(py)
+                    })?;
+                    values.push(deferred_handle(py, ctx.source.clone_ref(py), scope, type_)?);
+                }
             }
             continue;
         }

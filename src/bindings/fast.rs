@@ -42,7 +42,7 @@ unsafe fn container_resolve(
         )
     };
     let container = slf.cast::<RustContainer>()?;
-    Ok(container.get().resolve_with(py, &arg, None)?.into_ptr())
+    Ok(RustContainer::resolve_with(container, &arg, None)?.into_ptr())
 }
 
 /// SAFETY: as for `container_resolve`.

@@ -11,6 +11,7 @@ use smallvec::SmallVec;
 
 use super::cell::InstanceCell;
 use super::compiled::ExecPlan;
+use super::container::RustContainer;
 use super::errors::{DioxideError, ErrorKind};
 use super::lifecycle::Finalizers;
 use super::owner::ScopeState;
@@ -19,7 +20,10 @@ use super::plan::{ExecNode, Kind};
 /// Where a resolution runs: the container's finalizers and the active scope.
 pub(crate) struct Ctx<'a> {
     pub(crate) container_finalizers: &'a Finalizers,
-    pub(crate) scope: Option<&'a ScopeState>,
+    pub(crate) scope: Option<&'a Arc<ScopeState>>,
+    /// The container resolved from: `Lazy` handles made by the run resolve
+    /// from it (and from the scope, for what a scope's instance holds).
+    pub(crate) source: &'a Py<RustContainer>,
 }
 
 pub(crate) struct Frame {
@@ -139,5 +143,25 @@ pub(crate) fn finalizer_owner<'a>(
     match (holder, ctx.scope) {
         (Lifetime::Singleton, _) | (_, None) => ctx.container_finalizers,
         (_, Some(scope)) => &scope.finalizers,
+    }
+}
+
+/// The scope that owns what the top frame builds (`None`: the container),
+/// by the same rule as `finalizer_owner`: a `Lazy` handle resolves from
+/// the owner of the instance that holds it.
+pub(crate) fn holder_scope<'a>(
+    plan: &ExecPlan,
+    frames: &[Frame],
+    ctx: &Ctx<'a>,
+) -> Option<&'a Arc<ScopeState>> {
+    let holder = frames
+        .iter()
+        .rev()
+        .filter_map(|f| plan.nodes.get(f.node))
+        .map(|n| n.lifetime)
+        .find(|l| *l != Lifetime::Transient);
+    match holder {
+        Some(Lifetime::Singleton) => None,
+        _ => ctx.scope,
     }
 }

@@ -93,6 +93,11 @@ impl Finalizers {
         self.items().sealed = true;
     }
 
+    /// Whether the owner has begun closing.
+    pub(crate) fn is_sealed(&self) -> bool {
+        self.items().sealed
+    }
+
     /// Take the newest finalizer out.
     pub(crate) fn pop(&self) -> Option<Finalizer> {
         self.items().list.pop()

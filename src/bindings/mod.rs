@@ -9,6 +9,7 @@ pub(crate) mod exec;
 pub(crate) mod fast;
 pub(crate) mod frame;
 pub(crate) mod keys;
+pub(crate) mod lazy;
 pub(crate) mod lifecycle;
 pub(crate) mod owner;
 pub(crate) mod plan;

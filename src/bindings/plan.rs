@@ -72,6 +72,8 @@ pub(crate) enum ExecArg {
     Node(usize),
     None,
     EmptyList,
+    /// A `Lazy` handle for the type at this index of `ExecPlan::deferred`.
+    Deferred(usize),
 }
 
 pub(crate) struct ExecNode {

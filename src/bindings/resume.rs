@@ -15,6 +15,7 @@ use pyo3::exceptions::{PyRuntimeError, PyStopAsyncIteration, PyStopIteration};
 use pyo3::prelude::*;
 
 use super::cell::InstanceCell;
+use super::container::RustContainer;
 use super::compiled::ExecPlan;
 use super::errors::{DioxideError, ErrorKind};
 use super::exec::{building_failed, drive, finish, Drive};
@@ -60,6 +61,8 @@ pub(crate) struct Resolution {
     /// the scope it runs in.
     container: Arc<Finalizers>,
     scope: Option<Arc<ScopeState>>,
+    /// The container resolved from (what `Lazy` handles resolve from).
+    source: Py<RustContainer>,
     task: u64,
     frames: Frames,
     values: Values,
@@ -72,6 +75,7 @@ impl Resolution {
         plan: Arc<ExecPlan>,
         container: Arc<Finalizers>,
         scope: Option<Arc<ScopeState>>,
+        source: Py<RustContainer>,
         task: u64,
     ) -> Self {
         let mut frames = Frames::new();
@@ -82,6 +86,7 @@ impl Resolution {
             plan,
             container,
             scope,
+            source,
             task,
             frames,
             values: Values::new(),
@@ -139,7 +144,7 @@ impl Resolution {
                 return Err(PyErr::from_value(error.into_bound(py)));
             }
             let drove = {
-                let ctx = ctx_of(&self.container, &self.scope);
+                let ctx = ctx_of(&self.container, &self.scope, &self.source);
                 drive(
                     py,
                     &self.plan,
@@ -180,7 +185,7 @@ impl Resolution {
     fn resumed(&mut self, py: Python<'_>, waiting: Waiting, value: Py<PyAny>) -> PyResult<()> {
         match waiting {
             Waiting::Provider { generator, .. } => {
-                let ctx = ctx_of(&self.container, &self.scope);
+                let ctx = ctx_of(&self.container, &self.scope, &self.source);
                 let refused = finish(
                     py,
                     &self.plan,
@@ -267,10 +272,15 @@ impl Resolution {
 
 /// Where the resolution's runs build: its container's finalizers and scope.
 /// (A free function: `drive` borrows the frames mutably beside it.)
-fn ctx_of<'a>(container: &'a Finalizers, scope: &'a Option<Arc<ScopeState>>) -> Ctx<'a> {
+fn ctx_of<'a>(
+    container: &'a Finalizers,
+    scope: &'a Option<Arc<ScopeState>>,
+    source: &'a Py<RustContainer>,
+) -> Ctx<'a> {
     Ctx {
         container_finalizers: container,
-        scope: scope.as_deref(),
+        scope: scope.as_ref(),
+        source,
     }
 }
 

@@ -39,9 +39,7 @@ impl RustScope {
         type_: &Bound<'_, PyAny>,
     ) -> PyResult<Py<PyAny>> {
         self.check_open(py)?;
-        self.container
-            .get()
-            .resolve_with(py, type_, Some(&self.state))
+        RustContainer::resolve_with(self.container.bind(py), type_, Some(&self.state))
     }
 
     fn check_open(&self, py: Python<'_>) -> PyResult<()> {

@@ -128,8 +128,8 @@ impl RustContainer {
     }
 
     /// Build (or fetch) the instance for `type_`.
-    pub(crate) fn resolve(&self, py: Python<'_>, type_: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        self.resolve_with(py, type_, None)
+    pub(crate) fn resolve(slf: &Bound<'_, Self>, type_: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        Self::resolve_with(slf, type_, None)
     }
 
     /// The awaitable behind `Container.aresolve`; `task` identifies the

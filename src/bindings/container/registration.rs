@@ -54,7 +54,8 @@ pub(super) struct DependencySpec<'py> {
     /// (`dioxide._introspect.Fallback`).
     fallback: u8,
     /// "type", "named" (the class qualified by `name`), "value" (the
-    /// configuration value `name`) or "list" (every implementation).
+    /// configuration value `name`), "list" (every implementation) or "lazy"
+    /// (a `Lazy` handle for the class, qualified by `name` when given).
     flavor: String,
     name: Option<String>,
     /// The argument may be passed by position.
@@ -231,12 +232,13 @@ pub(super) fn parse_entry(
             2 => Fallback::UseNone,
             _ => Fallback::EmptyList,
         };
+        let deferred = flavor == "lazy";
         let dep_key = match (flavor.as_str(), name.as_deref()) {
             ("value", Some(name)) => value_key(name),
             (_, _) if !is_type(&dep_type) => {
                 return Err(not_a_type(py, "a dependency annotation", &dep_type))
             }
-            ("named", Some(name)) => named_key(&dep_type, name),
+            ("named" | "lazy", Some(name)) => named_key(&dep_type, name),
             ("list", _) => list_key(&dep_type),
             _ => {
                 let k = key_of(&dep_type);
@@ -244,7 +246,11 @@ pub(super) fn parse_entry(
                 k
             }
         };
-        dependencies.push(Dependency::new(param, dep_key, fallback));
+        dependencies.push(if deferred {
+            Dependency::deferred(param, dep_key, fallback)
+        } else {
+            Dependency::new(param, dep_key, fallback)
+        });
     }
     let mut exposures = Vec::with_capacity(exposes.len() * 2);
     for (interface, name) in exposes {

@@ -23,16 +23,17 @@ use crate::bindings::resume::Resolution;
 
 impl RustContainer {
     pub(crate) fn resolve_with(
-        &self,
-        py: Python<'_>,
+        slf: &Bound<'_, Self>,
         type_: &Bound<'_, PyAny>,
-        scope: Option<&ScopeState>,
+        scope: Option<&Arc<ScopeState>>,
     ) -> PyResult<Py<PyAny>> {
+        let py = slf.py();
+        let this = slf.get();
         // Hot path: one read-locked lookup. A built singleton is returned
         // right there, with no plan to clone and nothing to run (S1 in
         // benchmarks/); otherwise the plan is taken out of the lock to run.
         let cached = {
-            let state = self.read();
+            let state = this.read();
             if !state.closed && Self::in_sync(&state) {
                 match state.plans.get(&key_of(type_)) {
                     Some(plan) => match plan
@@ -52,11 +53,12 @@ impl RustContainer {
         };
         let plan = match cached {
             Some(plan) => plan,
-            None => self.plan_for(py, type_)?,
+            None => this.plan_for(py, type_)?,
         };
         let ctx = Ctx {
-            container_finalizers: &self.finalizers,
+            container_finalizers: &this.finalizers,
             scope,
+            source: slf.as_unbound(),
         };
         run(py, &plan, &ctx)
     }
@@ -75,7 +77,8 @@ impl RustContainer {
         let plan = this.plan_for(py, type_)?;
         let ctx = Ctx {
             container_finalizers: &this.finalizers,
-            scope: scope.as_deref(),
+            scope: scope.as_ref(),
+            source: slf.as_unbound(),
         };
         let root = plan.nodes.len().saturating_sub(1);
         refuse_early(py, &plan, &ctx, root, true)?;
@@ -83,6 +86,7 @@ impl RustContainer {
             plan,
             Arc::clone(&this.finalizers),
             scope,
+            slf.as_unbound().clone_ref(py),
             task,
         ))
     }
@@ -183,7 +187,11 @@ impl RustContainer {
                 ));
             }
         };
-        let types = types_for(py, &state, plan.nodes.iter().map(|n| n.key));
+        let deferred = plan.nodes.iter().flat_map(|n| &n.args).filter_map(|a| match a.source {
+            ArgSource::Deferred(key) => Some(key),
+            _ => None,
+        });
+        let types = types_for(py, &state, plan.nodes.iter().map(|n| n.key).chain(deferred));
         let types = &types;
         let State {
             registry,
@@ -194,6 +202,7 @@ impl RustContainer {
             ..
         } = &mut *state;
         let mut nodes = Vec::with_capacity(plan.nodes.len());
+        let mut deferred = Vec::new();
         for node in &plan.nodes {
             let (target, kind, by_position): (Py<PyAny>, Kind, &[bool]) = match node.role {
                 Role::Alias => (py.None(), Kind::Alias, &[]),
@@ -232,6 +241,10 @@ impl RustContainer {
                     ArgSource::Node(index) => ExecArg::Node(index),
                     ArgSource::None => ExecArg::None,
                     ArgSource::EmptyList => ExecArg::EmptyList,
+                    ArgSource::Deferred(key) => {
+                        deferred.push(chain_object(py, key, types));
+                        ExecArg::Deferred(deferred.len() - 1)
+                    }
                     ArgSource::Default => continue,
                 };
                 let in_order = matches!(kind, Kind::Alias | Kind::Collection)
@@ -267,7 +280,7 @@ impl RustContainer {
                 args,
             });
         }
-        let compiled = Arc::new(ExecPlan::new(plan, nodes));
+        let compiled = Arc::new(ExecPlan::new(plan, nodes, deferred));
         plans.insert(key, Arc::clone(&compiled));
         Ok(compiled)
     }
