@@ -19,6 +19,8 @@ Decorate classes, then resolve::
 
 from dioxide._container import Container
 from dioxide._decorators import component, provider, singleton
+from dioxide._deferred import Lazy
+from dioxide._inject import INJECTED, Inject, inject
 from dioxide._markers import Named, Value
 from dioxide._registry import Registry
 from dioxide._scope import ContainerScope, Scope
@@ -45,6 +47,9 @@ __all__ = [
     "DioxideError",
     "DioxideTypeError",
     "DuplicateRegistrationError",
+    "INJECTED",
+    "Inject",
+    "Lazy",
     "Named",
     "Registry",
     "ResolutionError",
@@ -53,6 +58,7 @@ __all__ = [
     "ValidationError",
     "Value",
     "component",
+    "inject",
     "provider",
     "singleton",
 ]

@@ -479,8 +479,7 @@ def _parameter_dependency(
         return (name, annotation, KEEP_DEFAULT if has_default else REQUIRED, "type", None)
     deferred = _lazy_target(annotation)
     if deferred is not None:
-        target, qualifier = deferred
-        return (name, target, KEEP_DEFAULT if has_default else REQUIRED, "lazy", qualifier)
+        return (name, deferred[0], KEEP_DEFAULT if has_default else REQUIRED, "lazy", deferred[1])
     marker = _marker(annotation)
     if isinstance(marker, Value):
         if has_default:

@@ -15,7 +15,8 @@ Install with ``pip install 'dioxide[fastapi]'``. Three names::
 
 - :func:`attach` keeps the container on ``app.state`` and closes it (awaiting
   async finalizers) after the app's own lifespan has ended.
-- ``Inject[T]`` is ``Annotated[T, Depends(...)]``: FastAPI fills the parameter,
+- ``Inject[T]`` (the same object as ``dioxide.Inject``) carries FastAPI's
+  ``Depends(...)`` once this module is imported: FastAPI fills the parameter,
   leaves it out of the OpenAPI schema, and lets your own dependencies take it
   too. ``T`` is resolved with its lifetime: scoped providers get one instance
   per request, singletons the container's, transients a new one per parameter.
@@ -30,7 +31,7 @@ The dependencies are ``async``, so providers run on the event loop, and
 
 from collections.abc import AsyncIterator, Coroutine, Mapping
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar, cast
+from typing import Any, Callable, Optional, TypeVar, cast
 
 from typing_extensions import Annotated
 
@@ -44,6 +45,7 @@ except ImportError as missing:  # pragma: no cover - exercised in a subprocess
     ) from missing
 
 from dioxide._container import Container
+from dioxide._inject import Inject, _add_metadata
 from dioxide._introspect import describe
 from dioxide._scope import ContainerScope
 from dioxide.exceptions import DioxideTypeError, ResolutionError
@@ -138,36 +140,14 @@ def _resolver(type_: Any) -> Callable[..., Coroutine[Any, Any, Any]]:
     return resolve
 
 
-if TYPE_CHECKING:
-    Inject = Annotated[T, "dioxide.fastapi.Inject"]
-else:
+def _depends(type_: Any) -> Any:
+    """What ``Inject[T]`` carries for FastAPI: the dependency resolving ``T``
+    in the request's scope, not cached per request (the scope applies ``T``'s
+    lifetime)."""
+    return Depends(_resolver(type_), use_cache=False)
 
-    class Inject:
-        """``Inject[T]`` marks an endpoint (or dependency) parameter to be
-        resolved from the app's container; type checkers see plain ``T``::
 
-            @app.post("/signup")
-            def signup(form: SignupForm, service: Inject[SignupService]) -> None:
-                service.signup(form.email)
-
-            # composes with FastAPI's own dependencies
-            def current_user(
-                token: Annotated[str, Header()], users: Inject[UserRepository]
-            ) -> User:
-                return users.by_token(token)
-
-        It stands for ``Annotated[T, Depends(...)]``, so the parameter is not
-        part of the request and does not appear in the OpenAPI schema.
-        Every ``Inject[T]`` asks the request scope, which applies ``T``'s
-        lifetime: one instance per request for scoped providers, the
-        container's for singletons, a new one per parameter for transients.
-        """
-
-        def __new__(cls, *args: Any, **kwargs: Any) -> Any:
-            raise DioxideTypeError(
-                "Inject is used as a type annotation, not called",
-                hint="annotate the parameter: `service: Inject[UserService]`",
-            )
-
-        def __class_getitem__(cls, type_: Any) -> Any:
-            return Annotated[type_, Depends(_resolver(type_), use_cache=False)]
+# ``Inject`` is ``dioxide.Inject``: from now on, ``Inject[T]`` also carries
+# FastAPI's ``Depends``, so FastAPI fills the parameter and leaves it out of
+# the request and the OpenAPI schema.
+_add_metadata(_depends)

@@ -1,0 +1,469 @@
+"""``@inject``: call any function with its ``Inject[T]`` parameters resolved.
+
+``Inject[T]`` is one marker for the whole library: ``@inject`` reads it, and
+so do the FastAPI and Flask integrations (``dioxide.fastapi.Inject`` and
+``dioxide.flask.Inject`` are this object).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+import typing
+import weakref
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar, Union, overload
+
+from typing_extensions import Annotated, get_origin
+
+if TYPE_CHECKING:
+    import inspect
+
+    from dioxide._container import Container
+    from dioxide._scope import ContainerScope
+else:
+    from dioxide._lazy import inspect
+
+from dioxide._introspect import (
+    Dependency,
+    UnresolvedReference,
+    _parameter_dependency,
+    _Parameter,
+    describe,
+    resolve_hints,
+)
+from dioxide._registry import Entry, caller_namespace
+from dioxide.exceptions import DioxideTypeError
+
+__all__ = ["INJECTED", "Inject", "inject"]
+
+T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _InjectMarker:
+    """The ``Annotated`` metadata that ``Inject[T]`` adds."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "dioxide.Inject"
+
+
+#: The metadata that marks an ``Inject[T]`` parameter.
+INJECT_MARKER = _InjectMarker()
+
+#: Per integration, more ``Annotated`` metadata for ``Inject[T]`` (FastAPI
+#: adds its ``Depends``): called with ``T`` each time ``Inject[T]`` is spelled.
+_EXTRA_METADATA: list[Callable[[Any], Any]] = []
+
+
+def _add_metadata(extra: Callable[[Any], Any]) -> None:
+    """Let an integration add metadata to every ``Inject[T]`` spelled from now on."""
+    if extra not in _EXTRA_METADATA:
+        _EXTRA_METADATA.append(extra)
+
+
+class _Injected:
+    """The type of :data:`INJECTED`."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "INJECTED"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+INJECTED: Any = _Injected()
+"""A default for ``Inject[T]`` parameters, for type checkers without
+dioxide's mypy plugin (pyright, or mypy without the plugin): the parameter
+is then optional in the signature they see, so calls may leave it out::
+
+    @inject(container)
+    def export(path: str, repo: Inject[Repository] = INJECTED) -> None: ...
+
+    export("out.csv")
+
+``@inject`` replaces it with the resolved instance; it is never passed on."""
+
+
+if TYPE_CHECKING:
+    Inject = Annotated[T, INJECT_MARKER]
+else:
+
+    class Inject:
+        """``Inject[T]`` marks a parameter that dioxide fills with ``T``
+        (type checkers see plain ``T``)::
+
+            @inject(container)
+            def export(path: str, repo: Inject[Repository]) -> None:
+                repo.save(path)
+
+        One marker for the whole library: ``@inject`` reads it, and so do
+        ``dioxide.fastapi`` and ``dioxide.flask``. ``T`` may be any
+        injectable annotation: a class, ``Annotated[Cache, Named("local")]``,
+        ``Annotated[str, Value("db_url")]``, ``list[Plugin]``, ``Lazy[T]``.
+        """
+
+        def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+            raise DioxideTypeError(
+                "Inject is used as a type annotation, not called",
+                hint="annotate the parameter: `service: Inject[UserService]`",
+            )
+
+        def __class_getitem__(cls, type_: Any) -> Any:
+            extra = tuple(add(type_) for add in _EXTRA_METADATA)
+            return Annotated[(type_, INJECT_MARKER, *extra)]
+
+
+def is_inject(hint: Any) -> bool:
+    """Whether an evaluated annotation is ``Inject[...]``."""
+    return get_origin(hint) is Annotated and any(
+        item is INJECT_MARKER for item in getattr(hint, "__metadata__", ())
+    )
+
+
+Source = Union["Container", "ContainerScope"]
+
+#: A string annotation's leading dotted name and its subscript: ``Inject[``.
+_HEAD = re.compile(r"\s*([A-Za-z_][\w.]*)\s*\[")
+
+
+class _Function:
+    """What ``@inject`` knows of one function: its injected parameters, the
+    signature callers see, and, per container, the provider that gathers
+    the injected values in one resolve."""
+
+    def __init__(self, func: Callable[..., Any], localns: Mapping[str, Any]) -> None:
+        self.func = func
+        self.localns = localns
+        signature = inspect.signature(func)
+        self.names = _injected_names(func, signature, localns)
+        for name in self.names:
+            kind = signature.parameters[name].kind
+            if kind in (kind.POSITIONAL_ONLY, kind.VAR_POSITIONAL, kind.VAR_KEYWORD):
+                raise DioxideTypeError(
+                    f"parameter '{name}' of {describe(func)} is injected, so it "
+                    "must be a plain or keyword-only parameter",
+                    hint="move it after `*` or drop the `/` before it",
+                )
+        visible = [p for n, p in signature.parameters.items() if n not in self.names]
+        self.signature = signature.replace(parameters=visible)
+        # Positional arguments map onto the visible parameters; when an
+        # injected one sits between them, they are passed on by name.
+        order = list(signature.parameters)
+        positional = [
+            p.name for p in visible if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
+        self.by_name: Optional[list[str]] = None
+        if any(order.index(n) < order.index(p) for n in self.names for p in positional):
+            if any(p.kind in (p.POSITIONAL_ONLY, p.VAR_POSITIONAL) for p in visible):
+                raise DioxideTypeError(
+                    f"{describe(func)} has an injected parameter before a "
+                    "positional-only or *args parameter",
+                    hint="put Inject[...] parameters after the others, or after `*`",
+                )
+            self.by_name = positional
+        self._deps: Optional[dict[str, Dependency]] = None
+        self._lock = threading.Lock()
+        self._collectors: weakref.WeakKeyDictionary[Any, dict[frozenset[str], Any]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def dependencies(self) -> dict[str, Dependency]:
+        """The injected parameters as dependencies (read once, when first
+        needed, so annotations may name classes defined later)."""
+        if self._deps is None:
+            try:
+                hints = resolve_hints(self.func, self.localns)
+            except UnresolvedReference as unresolved:
+                raise DioxideTypeError(
+                    f"the annotations of {describe(self.func)} refer to "
+                    f"'{unresolved.name}', which is not defined",
+                    hint=f"define or import '{unresolved.name}' before calling "
+                    f"{describe(self.func)}",
+                ) from None
+            found: dict[str, Dependency] = {}
+            for name in self.names:
+                read = _parameter_dependency(
+                    _Parameter(name, "keyword_only", False),
+                    hints,
+                    describe(self.func),
+                )
+                if read is None:  # pragma: no cover - required parameters always read
+                    continue
+                # A default (INJECTED or another) does not make the
+                # dependency optional: Inject[T] asks for T.
+                found[name] = Dependency(*read, False)
+            self._deps = found
+        return self._deps
+
+    def collector(self, container: Any, wanted: frozenset[str]) -> Any:
+        """The provider, registered in ``container``, whose instance is the
+        dict of the ``wanted`` injected values: one plan run per call."""
+        known = self._collectors.get(container)
+        if known is not None:
+            found = known.get(wanted)
+            if found is not None:
+                return found
+        deps = self.dependencies()
+        with self._lock:
+            known = self._collectors.setdefault(container, {})
+            found = known.get(wanted)
+            if found is None:
+                found = _collect_function(self.func)
+                entry = Entry(
+                    found,
+                    found,
+                    "transient",
+                    "call",
+                    [deps[name]._replace(positional=False) for name in sorted(wanted)],
+                )
+                container._register([entry])
+                known[wanted] = found
+        return found
+
+
+def _collect_function(func: Callable[..., Any]) -> type[dict[str, Any]]:
+    """A class, named after ``func``, whose instance is the dict of its
+    keyword arguments: registered as a transient provider, it gathers the
+    injected values in one resolve (error chains then start at ``func``)."""
+    name = getattr(func, "__name__", "function")
+    return type(
+        name,
+        (dict,),
+        {
+            "__qualname__": getattr(func, "__qualname__", name),
+            "__module__": getattr(func, "__module__", __name__),
+            "__doc__": f"The injected arguments of {name}() (made by @inject).",
+        },
+    )
+
+
+def _injected_names(
+    func: Callable[..., Any], signature: Any, localns: Mapping[str, Any]
+) -> list[str]:
+    """The parameters of ``func`` annotated ``Inject[...]``, in order. A
+    string annotation that cannot be evaluated yet (a forward reference) is
+    read by its head: ``"Inject[Later]"`` is injected."""
+    try:
+        hints = typing.get_type_hints(func, localns=dict(localns), include_extras=True)
+    except NameError:
+        hints = None
+    found: list[str] = []
+    annotations = getattr(func, "__annotations__", {})
+    for name in signature.parameters:
+        if hints is not None:
+            if is_inject(hints.get(name)):
+                found.append(name)
+            continue
+        annotation = annotations.get(name)
+        if isinstance(annotation, str):
+            head = _HEAD.match(annotation)
+            if head is None:
+                continue
+            annotation = _lookup_dotted(head.group(1), func, localns)
+            if annotation is Inject:
+                found.append(name)
+        elif is_inject(annotation):
+            found.append(name)
+    return found
+
+
+def _lookup_dotted(dotted: str, func: Callable[..., Any], localns: Mapping[str, Any]) -> Any:
+    first, *rest = dotted.split(".")
+    namespaces: list[Mapping[str, Any]] = [localns, getattr(func, "__globals__", {})]
+    value: Any = None
+    for namespace in namespaces:
+        if first in namespace:
+            value = namespace[first]
+            break
+    else:
+        return None
+    for part in rest:
+        value = getattr(value, part, None)
+    return value
+
+
+def _check_source(source: object) -> None:
+    from dioxide._container import Container
+    from dioxide._scope import ContainerScope
+
+    if not isinstance(source, (Container, ContainerScope)):
+        raise DioxideTypeError(
+            f"inject() takes a Container or a ContainerScope, got {source!r}",
+            hint="decorate with @inject(container); "
+            "for a function to call in a scope you have, inject(scope)(function)",
+        )
+
+
+@overload
+def inject(source: Container, *, scope: Optional[bool] = None) -> Callable[[F], F]: ...
+@overload
+def inject(source: ContainerScope, *, scope: Optional[bool] = None) -> Callable[[F], F]: ...
+def inject(source: Source, *, scope: Optional[bool] = None) -> Callable[[F], F]:
+    """Decorate a function (sync or async, a method too) so each call
+    resolves its ``Inject[T]`` parameters; the others are passed through::
+
+        @inject(container)
+        def export(path: str, repo: Inject[Repository]) -> None:
+            repo.save(path)
+
+        export("out.csv")                  # repo is resolved
+
+    Where the values come from:
+
+    - ``inject(container)``: each call opens a scope
+      (``container.create_scope()``), resolves in it, and closes it when the
+      call returns or raises (``aclose`` for async functions), so scoped
+      providers get one instance per call and are finalized after it.
+    - ``inject(container, scope=False)``: resolve from the container
+      directly (singletons and transients; a scoped provider is refused).
+    - ``inject(a_scope)``: resolve in a scope you opened, which stays open;
+      e.g. call a decorated function inside a request you already have:
+      ``inject(request)(export)("out.csv")`` (wrapping a decorated function
+      wraps its original). ``scope=True`` opens a nested scope per call.
+
+    A caller may still pass an injected parameter by keyword
+    (``export("out.csv", repo=FakeRepository())``): the given value wins
+    and is not resolved. Positional arguments fill the other parameters
+    only. The wrapper keeps ``__name__``, ``__doc__`` and ``__wrapped__``;
+    ``inspect.signature`` shows it without the injected parameters.
+
+    Generator functions keep their scope open until they finish; an async
+    generator is iterated for you (its values are passed on, ``asend`` and
+    ``athrow`` are not). ``@inject`` goes above or below ``@staticmethod``
+    and ``@classmethod``.
+    """
+    _check_source(source)
+    if scope is not None and not isinstance(scope, bool):
+        raise DioxideTypeError(
+            f"inject(scope=...) takes True or False, got {scope!r}",
+            hint="scope=False resolves from the container without opening a scope",
+        )
+    localns = caller_namespace(1)
+
+    def decorate(func: F) -> F:
+        wrapped: F = _wrap(func, source, scope, localns)
+        return wrapped
+
+    return decorate
+
+
+def _opens_scope(source: Any, scope: Optional[bool]) -> bool:
+    from dioxide._container import Container
+
+    return isinstance(source, Container) if scope is None else scope
+
+
+def _wrap(func: Any, source: Any, scope: Optional[bool], localns: Mapping[str, Any]) -> Any:
+    if isinstance(func, (staticmethod, classmethod)):
+        return type(func)(_wrap(func.__func__, source, scope, localns))
+    original = getattr(func, "__dioxide_inject__", None)
+    if original is not None:
+        # Wrapping a decorated function again: start from what it wraps.
+        info: _Function = original
+    elif callable(func):
+        info = _Function(func, localns)
+    else:
+        raise DioxideTypeError(
+            f"@inject decorates a function, got {func!r}",
+            hint="put @inject(container) on a def or async def",
+        )
+    opens = _opens_scope(source, scope)
+    target = info.func
+    names = frozenset(info.names)
+
+    def arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], frozenset[str]]:
+        for name in names:
+            if kwargs.get(name, None) is INJECTED:
+                del kwargs[name]
+        if info.by_name is not None:
+            if len(args) > len(info.by_name):
+                raise TypeError(
+                    f"{describe(target)}() takes {len(info.by_name)} positional "
+                    f"arguments but {len(args)} were given"
+                )
+            for name, value in zip(info.by_name, args):
+                if name in kwargs:
+                    raise TypeError(f"{describe(target)}() got multiple values for argument '{name}'")
+                kwargs[name] = value
+            args = ()
+        return args, names.difference(kwargs)
+
+    def container_of(where: Any) -> Any:
+        from dioxide._container import Container
+
+        return where if isinstance(where, Container) else where._container
+
+    if inspect.iscoroutinefunction(target):
+
+        @functools.wraps(target)
+        async def call_async(*args: Any, **kwargs: Any) -> Any:
+            args, wanted = arguments(args, kwargs)
+            if not wanted:
+                return await target(*args, **kwargs)
+            collector = info.collector(container_of(source), wanted)
+            if opens:
+                async with source.create_scope() as opened:
+                    kwargs.update(await opened.aresolve(collector))
+                    return await target(*args, **kwargs)
+            kwargs.update(await source.aresolve(collector))
+            return await target(*args, **kwargs)
+
+        wrapper: Any = call_async
+    elif inspect.isasyncgenfunction(target):
+
+        @functools.wraps(target)
+        async def iterate_async(*args: Any, **kwargs: Any) -> Any:
+            args, wanted = arguments(args, kwargs)
+            collector = info.collector(container_of(source), wanted) if wanted else None
+            if opens and collector is not None:
+                async with source.create_scope() as opened:
+                    kwargs.update(await opened.aresolve(collector))
+                    async for item in target(*args, **kwargs):
+                        yield item
+                return
+            if collector is not None:
+                kwargs.update(await source.aresolve(collector))
+            async for item in target(*args, **kwargs):
+                yield item
+
+        wrapper = iterate_async
+    elif inspect.isgeneratorfunction(target):
+
+        @functools.wraps(target)
+        def iterate(*args: Any, **kwargs: Any) -> Any:
+            args, wanted = arguments(args, kwargs)
+            collector = info.collector(container_of(source), wanted) if wanted else None
+            if opens and collector is not None:
+                with source.create_scope() as opened:
+                    kwargs.update(opened.resolve(collector))
+                    return (yield from target(*args, **kwargs))
+            if collector is not None:
+                kwargs.update(source.resolve(collector))
+            return (yield from target(*args, **kwargs))
+
+        wrapper = iterate
+    else:
+
+        @functools.wraps(target)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            args, wanted = arguments(args, kwargs)
+            if not wanted:
+                return target(*args, **kwargs)
+            collector = info.collector(container_of(source), wanted)
+            if opens:
+                with source.create_scope() as opened:
+                    kwargs.update(opened.resolve(collector))
+                    return target(*args, **kwargs)
+            kwargs.update(source.resolve(collector))
+            return target(*args, **kwargs)
+
+        wrapper = call
+    wrapper.__signature__ = info.signature
+    wrapper.__dioxide_inject__ = info
+    return wrapper
