@@ -20,6 +20,7 @@ Decorate classes, then resolve::
 from dioxide._container import Container
 from dioxide._decorators import component, provider, singleton
 from dioxide._deferred import Lazy
+from dioxide._factory import Factory
 from dioxide._inject import INJECTED, Inject, inject
 from dioxide._markers import Named, Value
 from dioxide._registry import Registry
@@ -47,6 +48,7 @@ __all__ = [
     "DioxideError",
     "DioxideTypeError",
     "DuplicateRegistrationError",
+    "Factory",
     "INJECTED",
     "Inject",
     "Lazy",

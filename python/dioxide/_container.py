@@ -21,6 +21,7 @@ from dioxide._introspect import (
     describe,
 )
 from dioxide._kinds import check_shape, class_kind, factory_kind
+from dioxide._factory import Factory
 from dioxide._lifecycle import Closing, task_token
 import dioxide._registry as _registry
 from dioxide._registry import Entry, Registry, caller_namespace
@@ -332,6 +333,17 @@ class Container(_RustContainer, Closing):
             "which is not defined",
             hint=f"define or import '{unresolved.name}' before registering {describe(owner)}",
         )
+
+    def factory(self, cls: type[T]) -> Factory[T]:
+        """A callable that builds a new ``cls`` from the arguments you pass,
+        resolving the parameters you leave out from this container::
+
+            make_lister = container.factory(MovieLister)
+            lister = make_lister("movies.csv")     # its MovieFinder is injected
+
+        See :class:`~dioxide.Factory`; ``scope.factory(cls)`` resolves in a scope.
+        """
+        return Factory(self, cls, caller_namespace(1))
 
     def create_scope(self) -> ContainerScope:
         """Open a scope (one request, one job). Scoped instances are cached

@@ -132,14 +132,79 @@ Source = Union["Container", "ContainerScope"]
 _HEAD = re.compile(r"\s*([A-Za-z_][\w.]*)\s*\[")
 
 
-class _Function:
-    """What ``@inject`` knows of one function: its injected parameters, the
-    signature callers see, and, per container, the provider that gathers
-    the injected values in one resolve."""
+class Arguments:
+    """Resolves chosen parameters of one callable by their annotations: per
+    container and set of parameters, a provider (a ``dict`` subclass named
+    after the callable) is registered whose instance holds their values, so
+    one resolve, run by the Rust core, gathers them all. Shared by
+    ``@inject`` and factories."""
 
     def __init__(self, func: Callable[..., Any], localns: Mapping[str, Any]) -> None:
         self.func = func
         self.localns = localns
+        self._hints: Optional[Mapping[str, Any]] = None
+        self._deps: dict[str, Optional[Dependency]] = {}
+        self._lock = threading.Lock()
+        self._collectors: weakref.WeakKeyDictionary[Any, dict[frozenset[str], Any]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def hints(self) -> Mapping[str, Any]:
+        """The evaluated annotations (read when first needed, so they may
+        name classes defined after the callable)."""
+        if self._hints is None:
+            try:
+                self._hints = resolve_hints(self.func, self.localns)
+            except UnresolvedReference as unresolved:
+                raise DioxideTypeError(
+                    f"the annotations of {describe(self.func)} refer to "
+                    f"'{unresolved.name}', which is not defined",
+                    hint=f"define or import '{unresolved.name}' before calling "
+                    f"{describe(self.func)}",
+                ) from None
+        return self._hints
+
+    def dependency(self, name: str, where: str, has_default: bool = False) -> Optional[Dependency]:
+        """Parameter ``name`` as a dependency, None when it keeps its default
+        (``has_default`` and not injectable); a parameter dioxide cannot
+        inject (``str``, no annotation) raises, naming ``where``. (For
+        ``Inject[T]``, ``has_default`` is False: a default such as
+        ``INJECTED`` does not make ``T`` optional.)"""
+        if name not in self._deps:
+            read = _parameter_dependency(
+                _Parameter(name, "keyword_only", has_default), self.hints(), where
+            )
+            self._deps[name] = None if read is None else Dependency(*read, False)
+        return self._deps[name]
+
+    def collector(self, container: Any, wanted: frozenset[str], where: str) -> Any:
+        """The provider, registered in ``container``, whose instance is the
+        dict of the ``wanted`` parameters' values (read by :meth:`dependency`
+        first: those it returns None for are left out)."""
+        known = self._collectors.get(container)
+        if known is not None:
+            found = known.get(wanted)
+            if found is not None:
+                return found
+        deps = [d for d in (self._deps[name] for name in sorted(wanted)) if d is not None]
+        with self._lock:
+            known = self._collectors.setdefault(container, {})
+            found = known.get(wanted)
+            if found is None:
+                found = _collect_function(self.func)
+                entry = Entry(found, found, "transient", "call", deps)
+                container._register([entry])
+                known[wanted] = found
+        return found
+
+
+class _Function:
+    """What ``@inject`` knows of one function: its injected parameters and
+    the signature callers see."""
+
+    def __init__(self, func: Callable[..., Any], localns: Mapping[str, Any]) -> None:
+        self.func = func
+        self.arguments = Arguments(func, localns)
         signature = inspect.signature(func)
         self.names = _injected_names(func, signature, localns)
         for name in self.names:
@@ -167,64 +232,12 @@ class _Function:
                     hint="put Inject[...] parameters after the others, or after `*`",
                 )
             self.by_name = positional
-        self._deps: Optional[dict[str, Dependency]] = None
-        self._lock = threading.Lock()
-        self._collectors: weakref.WeakKeyDictionary[Any, dict[frozenset[str], Any]] = (
-            weakref.WeakKeyDictionary()
-        )
-
-    def dependencies(self) -> dict[str, Dependency]:
-        """The injected parameters as dependencies (read once, when first
-        needed, so annotations may name classes defined later)."""
-        if self._deps is None:
-            try:
-                hints = resolve_hints(self.func, self.localns)
-            except UnresolvedReference as unresolved:
-                raise DioxideTypeError(
-                    f"the annotations of {describe(self.func)} refer to "
-                    f"'{unresolved.name}', which is not defined",
-                    hint=f"define or import '{unresolved.name}' before calling "
-                    f"{describe(self.func)}",
-                ) from None
-            found: dict[str, Dependency] = {}
-            for name in self.names:
-                read = _parameter_dependency(
-                    _Parameter(name, "keyword_only", False),
-                    hints,
-                    describe(self.func),
-                )
-                if read is None:  # pragma: no cover - required parameters always read
-                    continue
-                # A default (INJECTED or another) does not make the
-                # dependency optional: Inject[T] asks for T.
-                found[name] = Dependency(*read, False)
-            self._deps = found
-        return self._deps
 
     def collector(self, container: Any, wanted: frozenset[str]) -> Any:
-        """The provider, registered in ``container``, whose instance is the
-        dict of the ``wanted`` injected values: one plan run per call."""
-        known = self._collectors.get(container)
-        if known is not None:
-            found = known.get(wanted)
-            if found is not None:
-                return found
-        deps = self.dependencies()
-        with self._lock:
-            known = self._collectors.setdefault(container, {})
-            found = known.get(wanted)
-            if found is None:
-                found = _collect_function(self.func)
-                entry = Entry(
-                    found,
-                    found,
-                    "transient",
-                    "call",
-                    [deps[name]._replace(positional=False) for name in sorted(wanted)],
-                )
-                container._register([entry])
-                known[wanted] = found
-        return found
+        where = describe(self.func)
+        for name in wanted:
+            self.arguments.dependency(name, where)
+        return self.arguments.collector(container, wanted, where)
 
 
 def _collect_function(func: Callable[..., Any]) -> type[dict[str, Any]]:

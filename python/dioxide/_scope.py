@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from typing_extensions import TypeForm
 
 from dioxide._dioxide_core import _RustScope
+from dioxide._factory import Factory
 from dioxide._lifecycle import Closing, task_token
 from dioxide.exceptions import ScopeError
 
@@ -80,6 +81,19 @@ class ContainerScope(_RustScope, Closing):
                 "or open a new scope with `container.create_scope()`",
             )
         return ContainerScope(self._container)
+
+    def factory(self, cls: type[T]) -> Factory[T]:
+        """A callable that builds a new ``cls`` from the arguments you pass,
+        resolving the parameters you leave out in this scope::
+
+            with container.create_scope() as scope:
+                lister = scope.factory(MovieLister)("movies.csv")
+
+        See :class:`~dioxide.Factory`.
+        """
+        from dioxide._registry import caller_namespace
+
+        return Factory(self, cls, caller_namespace(1))
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else "open"
