@@ -13,7 +13,7 @@ import threading
 import typing
 import weakref
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar, Union, overload
+from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol, TypeVar, Union
 
 from typing_extensions import Annotated, get_origin
 
@@ -313,11 +313,14 @@ def _check_source(source: object) -> None:
         )
 
 
-@overload
-def inject(source: Container, *, scope: Optional[bool] = None) -> Callable[[F], F]: ...
-@overload
-def inject(source: ContainerScope, *, scope: Optional[bool] = None) -> Callable[[F], F]: ...
-def inject(source: Source, *, scope: Optional[bool] = None) -> Callable[[F], F]:
+class Decorator(Protocol):
+    """What ``inject(...)`` returns: it wraps a function, keeping its type
+    (``dioxide.mypy_plugin`` makes the ``Inject[T]`` parameters optional)."""
+
+    def __call__(self, func: F, /) -> F: ...
+
+
+def inject(source: Source, *, scope: Optional[bool] = None) -> Decorator:
     """Decorate a function (sync or async, a method too) so each call
     resolves its ``Inject[T]`` parameters; the others are passed through::
 
