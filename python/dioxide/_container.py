@@ -343,7 +343,7 @@ class Container(_RustContainer, Closing):
 
         See :class:`~dioxide.Factory`; ``scope.factory(cls)`` resolves in a scope.
         """
-        return Factory(self, cls, caller_namespace(1))
+        return Factory(self, cls, _registry.caller_frame(1))
 
     def create_scope(self) -> ContainerScope:
         """Open a scope (one request, one job). Scoped instances are cached

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from types import FrameType
+from typing import TYPE_CHECKING, Any, Generic, Optional, TypeVar
 
 if TYPE_CHECKING:
     import inspect
@@ -46,7 +46,7 @@ class Factory(Generic[T]):
 
     __slots__ = ("_arguments", "_cls", "_names", "_positional", "_required", "_source")
 
-    def __init__(self, source: Any, cls: type[T], localns: Mapping[str, Any]) -> None:
+    def __init__(self, source: Any, cls: type[T], frame: Optional[FrameType]) -> None:
         if not isinstance(cls, type):
             raise DioxideTypeError(
                 f"factory() expects a class, got {cls!r}",
@@ -72,7 +72,7 @@ class Factory(Generic[T]):
             p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
         ]
         self._required = {p.name: p.default is p.empty for p in parameters}
-        self._arguments = Arguments(init, localns) if init else None
+        self._arguments = Arguments(init, frame) if init else None
 
     def __call__(self, *args: Any, **kwargs: Any) -> T:
         """Build a new ``T`` from ``args``/``kwargs`` plus injected values."""

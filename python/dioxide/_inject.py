@@ -13,6 +13,7 @@ import threading
 import typing
 import weakref
 from collections.abc import Mapping
+from types import FrameType
 from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol, TypeVar, Union
 
 from typing_extensions import Annotated, get_origin
@@ -33,7 +34,7 @@ from dioxide._introspect import (
     describe,
     resolve_hints,
 )
-from dioxide._registry import Entry, caller_namespace
+from dioxide._registry import Entry, caller_frame, frame_namespace
 from dioxide.exceptions import DioxideTypeError
 
 __all__ = ["INJECTED", "Inject", "inject"]
@@ -139,9 +140,11 @@ class Arguments:
     one resolve, run by the Rust core, gathers them all. Shared by
     ``@inject`` and factories."""
 
-    def __init__(self, func: Callable[..., Any], localns: Mapping[str, Any]) -> None:
+    def __init__(self, func: Callable[..., Any], frame: Optional[FrameType]) -> None:
         self.func = func
-        self.localns = localns
+        #: Where the callable was decorated (None at module level), kept
+        #: until its annotations evaluate: its locals are read again then.
+        self.frame = frame
         self._hints: Optional[Mapping[str, Any]] = None
         self._deps: dict[str, Optional[Dependency]] = {}
         self._lock = threading.Lock()
@@ -154,7 +157,8 @@ class Arguments:
         name classes defined after the callable)."""
         if self._hints is None:
             try:
-                self._hints = resolve_hints(self.func, self.localns)
+                self._hints = resolve_hints(self.func, frame_namespace(self.frame))
+                self.frame = None
             except UnresolvedReference as unresolved:
                 raise DioxideTypeError(
                     f"the annotations of {describe(self.func)} refer to "
@@ -202,11 +206,11 @@ class _Function:
     """What ``@inject`` knows of one function: its injected parameters and
     the signature callers see."""
 
-    def __init__(self, func: Callable[..., Any], localns: Mapping[str, Any]) -> None:
+    def __init__(self, func: Callable[..., Any], frame: Optional[FrameType]) -> None:
         self.func = func
-        self.arguments = Arguments(func, localns)
+        self.arguments = Arguments(func, frame)
         signature = inspect.signature(func)
-        self.names = _injected_names(func, signature, localns)
+        self.names = _injected_names(func, signature, frame_namespace(frame))
         for name in self.names:
             kind = signature.parameters[name].kind
             if kind in (kind.POSITIONAL_ONLY, kind.VAR_POSITIONAL, kind.VAR_KEYWORD):
@@ -360,10 +364,10 @@ def inject(source: Source, *, scope: Optional[bool] = None) -> Decorator:
             f"inject(scope=...) takes True or False, got {scope!r}",
             hint="scope=False resolves from the container without opening a scope",
         )
-    localns = caller_namespace(1)
+    frame = caller_frame(1)
 
     def decorate(func: F) -> F:
-        wrapped: F = _wrap(func, source, scope, localns)
+        wrapped: F = _wrap(func, source, scope, frame)
         return wrapped
 
     return decorate
@@ -375,15 +379,15 @@ def _opens_scope(source: Any, scope: Optional[bool]) -> bool:
     return isinstance(source, Container) if scope is None else scope
 
 
-def _wrap(func: Any, source: Any, scope: Optional[bool], localns: Mapping[str, Any]) -> Any:
+def _wrap(func: Any, source: Any, scope: Optional[bool], frame: Optional[FrameType]) -> Any:
     if isinstance(func, (staticmethod, classmethod)):
-        return type(func)(_wrap(func.__func__, source, scope, localns))
+        return type(func)(_wrap(func.__func__, source, scope, frame))
     original = getattr(func, "__dioxide_inject__", None)
     if original is not None:
         # Wrapping a decorated function again: start from what it wraps.
         info: _Function = original
     elif callable(func):
-        info = _Function(func, localns)
+        info = _Function(func, frame)
     else:
         raise DioxideTypeError(
             f"@inject decorates a function, got {func!r}",

@@ -91,9 +91,9 @@ class ContainerScope(_RustScope, Closing):
 
         See :class:`~dioxide.Factory`.
         """
-        from dioxide._registry import caller_namespace
+        from dioxide._registry import caller_frame
 
-        return Factory(self, cls, caller_namespace(1))
+        return Factory(self, cls, caller_frame(1))
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else "open"
