@@ -146,12 +146,16 @@ pub(crate) fn drive(
                 ExecArg::EmptyList => values.push(PyList::empty(py).into_any().unbind()),
                 ExecArg::Deferred(index) => {
                     let scope = holder_scope(plan, frames, ctx).cloned();
-                    let type_ = plan.deferred.get(index).map(|t| t.clone_ref(py));
-                    let type_ = type_.ok_or_else(|| {
-                        DioxideError::new(ErrorKind::Resolution, "corrupt resolution plan")
-                            .into_pyerr(py)
-                    })?;
-                    values.push(deferred_handle(py, ctx.source.clone_ref(py), scope, type_)?);
+                    let (key, type_) = plan
+                        .deferred
+                        .get(index)
+                        .map(|(k, t)| (*k, t.clone_ref(py)))
+                        .ok_or_else(|| {
+                            DioxideError::new(ErrorKind::Resolution, "corrupt resolution plan")
+                                .into_pyerr(py)
+                        })?;
+                    let source = ctx.source.clone_ref(py);
+                    values.push(deferred_handle(py, source, scope, key, type_)?);
                 }
             }
             continue;

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use dioxide_core::Key;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyType;
@@ -18,6 +19,8 @@ use super::resume::Resolution;
 pub(crate) struct RustLazy {
     container: Py<RustContainer>,
     scope: Option<Arc<ScopeState>>,
+    /// What it resolves: `type_`, or a qualified key of it (`Named`).
+    key: Key,
     type_: Py<PyAny>,
 }
 
@@ -42,8 +45,9 @@ impl RustLazy {
     /// Resolve the type now, from the owner that built the holder.
     fn get(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         self.check_open(py)?;
-        RustContainer::resolve_with(
+        RustContainer::resolve_key_with(
             self.container.bind(py),
+            self.key,
             self.type_.bind(py),
             self.scope.as_ref(),
         )
@@ -52,8 +56,9 @@ impl RustLazy {
     /// The awaitable behind `Lazy.aget()`; `task` as for `aresolve`.
     fn _aget(&self, py: Python<'_>, task: u64) -> PyResult<Resolution> {
         self.check_open(py)?;
-        RustContainer::aresolve_with(
+        RustContainer::aresolve_key_with(
             self.container.bind(py),
+            self.key,
             self.type_.bind(py),
             self.scope.clone(),
             task,
@@ -75,11 +80,12 @@ impl RustLazy {
 /// The class users see (`dioxide.Lazy`), which wraps the handle.
 static LAZY_CLASS: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
-/// A `dioxide.Lazy` resolving `type_` from `container` (and `scope`).
+/// A `dioxide.Lazy` resolving `key` (of `type_`) from `container` (and `scope`).
 pub(crate) fn deferred_handle(
     py: Python<'_>,
     container: Py<RustContainer>,
     scope: Option<Arc<ScopeState>>,
+    key: Key,
     type_: Py<PyAny>,
 ) -> PyResult<Py<PyAny>> {
     let class = LAZY_CLASS.import(py, "dioxide._deferred", "Lazy")?;
@@ -88,6 +94,7 @@ pub(crate) fn deferred_handle(
         RustLazy {
             container,
             scope,
+            key,
             type_,
         },
     )?;

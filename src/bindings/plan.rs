@@ -72,7 +72,7 @@ pub(crate) enum ExecArg {
     Node(usize),
     None,
     EmptyList,
-    /// A `Lazy` handle for the type at this index of `ExecPlan::deferred`.
+    /// A `Lazy` handle for the key and type at this index of `ExecPlan::deferred`.
     Deferred(usize),
 }
 

@@ -27,6 +27,16 @@ impl RustContainer {
         type_: &Bound<'_, PyAny>,
         scope: Option<&Arc<ScopeState>>,
     ) -> PyResult<Py<PyAny>> {
+        Self::resolve_key_with(slf, key_of(type_), type_, scope)
+    }
+
+    /// Resolve `key` (`type_`, or a qualified key of it) in `scope`.
+    pub(crate) fn resolve_key_with(
+        slf: &Bound<'_, Self>,
+        key: Key,
+        type_: &Bound<'_, PyAny>,
+        scope: Option<&Arc<ScopeState>>,
+    ) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         let this = slf.get();
         // Hot path: one read-locked lookup. A built singleton is returned
@@ -35,7 +45,7 @@ impl RustContainer {
         let cached = {
             let state = this.read();
             if !state.closed && Self::in_sync(&state) {
-                match state.plans.get(&key_of(type_)) {
+                match state.plans.get(&key) {
                     Some(plan) => match plan
                         .nodes
                         .last()
@@ -53,7 +63,7 @@ impl RustContainer {
         };
         let plan = match cached {
             Some(plan) => plan,
-            None => this.plan_for(py, type_)?,
+            None => this.plan_for(py, key, type_)?,
         };
         let ctx = Ctx {
             container_finalizers: &this.finalizers,
@@ -72,9 +82,20 @@ impl RustContainer {
         scope: Option<Arc<ScopeState>>,
         task: u64,
     ) -> PyResult<Resolution> {
+        Self::aresolve_key_with(slf, key_of(type_), type_, scope, task)
+    }
+
+    /// `aresolve_with` for `key` (`type_`, or a qualified key of it).
+    pub(crate) fn aresolve_key_with(
+        slf: &Bound<'_, Self>,
+        key: Key,
+        type_: &Bound<'_, PyAny>,
+        scope: Option<Arc<ScopeState>>,
+        task: u64,
+    ) -> PyResult<Resolution> {
         let py = slf.py();
         let this = slf.get();
-        let plan = this.plan_for(py, type_)?;
+        let plan = this.plan_for(py, key, type_)?;
         let ctx = Ctx {
             container_finalizers: &this.finalizers,
             scope: scope.as_ref(),
@@ -102,8 +123,12 @@ impl RustContainer {
             .map(|p| p.get().generation.load(Ordering::Acquire))
     }
 
-    fn plan_for(&self, py: Python<'_>, type_: &Bound<'_, PyAny>) -> PyResult<Arc<ExecPlan>> {
-        let key = key_of(type_);
+    fn plan_for(
+        &self,
+        py: Python<'_>,
+        key: Key,
+        type_: &Bound<'_, PyAny>,
+    ) -> PyResult<Arc<ExecPlan>> {
         {
             let state = self.read();
             if !state.closed && Self::in_sync(&state) {
@@ -242,7 +267,7 @@ impl RustContainer {
                     ArgSource::None => ExecArg::None,
                     ArgSource::EmptyList => ExecArg::EmptyList,
                     ArgSource::Deferred(key) => {
-                        deferred.push(chain_object(py, key, types));
+                        deferred.push((key, chain_object(py, key, types)));
                         ExecArg::Deferred(deferred.len() - 1)
                     }
                     ArgSource::Default => continue,
