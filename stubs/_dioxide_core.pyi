@@ -5,7 +5,7 @@
 # `make typecheck` runs mypy.stubtest to keep it true to the module.
 from types import TracebackType
 from collections.abc import Callable, Generator
-from typing import Any, Optional
+from typing import Any, Optional, final
 
 from typing_extensions import Self, TypeAlias, disjoint_base
 
@@ -14,6 +14,7 @@ from dioxide.exceptions import DioxideError
 
 __all__ = [
     "_RustContainer",
+    "_RustLazy",
     "_RustScope",
     "_debug_panic",
     "_fast_resolve_methods",
@@ -121,3 +122,12 @@ class _RustScope:
     def _finalize(self, error: Optional[BaseException] = None) -> tuple[list[BaseException], Optional[tuple[type, Any]]]: ...
     def _release(self) -> None: ...
     def __contains__(self, type_: object, /) -> bool: ...
+
+# The handle behind `dioxide.Lazy`: resolves its type from the owner that
+# built the holder (a container, and a scope unless a singleton holds it).
+@final
+class _RustLazy:
+    def get(self) -> Any: ...
+    def _aget(self, task: int) -> _Resolution: ...
+    @property
+    def type(self) -> Any: ...
