@@ -117,7 +117,7 @@ else:
 
         def __class_getitem__(cls, type_: Any) -> Any:
             extra = tuple(add(type_) for add in _EXTRA_METADATA)
-            return Annotated[(type_, INJECT_MARKER, *extra)]
+            return Annotated[(type_, INJECT_MARKER) + extra]
 
 
 def is_inject(hint: Any) -> bool:
