@@ -141,7 +141,7 @@ def test_wrapping_keeps_name_doc_wrapped_and_shows_the_signature_without_injecte
     assert wrapped.__doc__ == "Export everything."
     assert wrapped.__wrapped__ is export
     assert list(inspect.signature(wrapped).parameters) == ["path", "limit"]
-    assert str(inspect.signature(wrapped)) == "(path: 'str', *, limit: 'int' = 5) -> 'str'"
+    assert str(inspect.signature(wrapped)) == "(path: str, *, limit: int = 5) -> str"
 
 
 def test_an_injected_parameter_before_the_others_takes_no_position(app: Container) -> None:

@@ -210,7 +210,16 @@ class _Function:
         self.func = func
         self.arguments = Arguments(func, frame)
         signature = inspect.signature(func)
-        self.names = _injected_names(func, signature, frame_namespace(frame))
+        self.names, hints = _injected_names(func, signature, frame_namespace(frame))
+        if hints is not None:
+            # Shown as evaluated (``str``, not ``'str'``) when they can be.
+            signature = signature.replace(
+                parameters=[
+                    p.replace(annotation=hints.get(p.name, p.annotation))
+                    for p in signature.parameters.values()
+                ],
+                return_annotation=hints.get("return", signature.return_annotation),
+            )
         for name in self.names:
             kind = signature.parameters[name].kind
             if kind in (kind.POSITIONAL_ONLY, kind.VAR_POSITIONAL, kind.VAR_KEYWORD):
@@ -262,8 +271,9 @@ def _collect_function(func: Callable[..., Any]) -> type[dict[str, Any]]:
 
 def _injected_names(
     func: Callable[..., Any], signature: Any, localns: Mapping[str, Any]
-) -> list[str]:
-    """The parameters of ``func`` annotated ``Inject[...]``, in order. A
+) -> tuple[list[str], Optional[dict[str, Any]]]:
+    """The parameters of ``func`` annotated ``Inject[...]``, in order, and
+    its evaluated annotations (None when some cannot be evaluated yet). A
     string annotation that cannot be evaluated yet (a forward reference) is
     read by its head: ``"Inject[Later]"`` is injected."""
     try:
@@ -287,7 +297,7 @@ def _injected_names(
                 found.append(name)
         elif is_inject(annotation):
             found.append(name)
-    return found
+    return found, hints
 
 
 def _lookup_dotted(dotted: str, func: Callable[..., Any], localns: Mapping[str, Any]) -> Any:
