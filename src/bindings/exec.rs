@@ -18,11 +18,10 @@ use super::compiled::ExecPlan;
 use super::errors::add_note;
 use super::errors::{render_chain, DioxideError, ErrorKind};
 use super::frame::{
-    chain, finalizer_owner, holder_scope, node_at, refuse_early, release_claims, Ctx, Frame,
-    Frames,
+    chain, finalizer_owner, holder_scope, node_at, refuse_early, release_claims, Ctx, Frame, Frames,
 };
-use super::lazy::deferred_handle;
 use super::keys::subject_name;
+use super::lazy::deferred_handle;
 use super::lifecycle::{Finalizer, FinalizerKind};
 use super::plan::{ExecArg, ExecNode, Kind, Values};
 

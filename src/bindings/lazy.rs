@@ -26,7 +26,11 @@ pub(crate) struct RustLazy {
 
 impl RustLazy {
     fn check_open(&self, py: Python<'_>) -> PyResult<()> {
-        if self.scope.as_ref().is_some_and(|s| s.finalizers.is_sealed()) {
+        if self
+            .scope
+            .as_ref()
+            .is_some_and(|s| s.finalizers.is_sealed())
+        {
             let name = display_name(self.type_.bind(py));
             return Err(DioxideError::new(
                 ErrorKind::Scope,
@@ -98,5 +102,7 @@ pub(crate) fn deferred_handle(
             type_,
         },
     )?;
-    Ok(class.call_method1(pyo3::intern!(py, "_bind"), (core,))?.unbind())
+    Ok(class
+        .call_method1(pyo3::intern!(py, "_bind"), (core,))?
+        .unbind())
 }

@@ -15,8 +15,8 @@ use pyo3::exceptions::{PyRuntimeError, PyStopAsyncIteration, PyStopIteration};
 use pyo3::prelude::*;
 
 use super::cell::InstanceCell;
-use super::container::RustContainer;
 use super::compiled::ExecPlan;
+use super::container::RustContainer;
 use super::errors::{DioxideError, ErrorKind};
 use super::exec::{building_failed, drive, finish, Drive};
 use super::frame::{release_claims, Ctx, Frame, Frames};

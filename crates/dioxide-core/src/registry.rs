@@ -333,8 +333,7 @@ impl<P> Registry<P> {
     /// of the interface or collection it is.
     fn refresh_edges(&mut self, key: Key) {
         if let Some(provider) = self.providers.get(&key) {
-            self.graph
-                .set_dependencies(key, edges(&provider.deps));
+            self.graph.set_dependencies(key, edges(&provider.deps));
         } else if let Some((_, members)) = self.members.get(&key) {
             self.graph.set_dependencies(key, members.iter().copied());
         } else {

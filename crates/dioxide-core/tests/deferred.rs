@@ -1,6 +1,8 @@
 //! Deferred dependencies (`Lazy[T]`): resolved on demand, never a cycle edge.
 
-use dioxide_core::{ArgSource, Dependency, DomainError, Fallback, Key, Lifetime, Provider, Registry};
+use dioxide_core::{
+    ArgSource, Dependency, DomainError, Fallback, Key, Lifetime, Provider, Registry,
+};
 
 const NODE: Key = Key(1);
 const A: Key = Key(2);
@@ -19,8 +21,12 @@ fn lazy(param: &str, key: Key) -> Dependency {
 #[test]
 fn a_deferred_self_reference_is_not_a_cycle() {
     let mut r = Registry::new();
-    r.register(with_deps(NODE, Lifetime::Transient, vec![lazy("parent", NODE)]))
-        .unwrap();
+    r.register(with_deps(
+        NODE,
+        Lifetime::Transient,
+        vec![lazy("parent", NODE)],
+    ))
+    .unwrap();
     let plan = r.plan(NODE).unwrap();
     assert_eq!(plan.nodes.len(), 1);
     assert_eq!(plan.nodes[0].args[0].source, ArgSource::Deferred(NODE));
@@ -32,8 +38,12 @@ fn mutual_deferred_references_register_and_validate() {
     let mut r = Registry::new();
     r.register(with_deps(A, Lifetime::Singleton, vec![lazy("b", B)]))
         .unwrap();
-    r.register(with_deps(B, Lifetime::Singleton, vec![Dependency::required("a", A)]))
-        .unwrap();
+    r.register(with_deps(
+        B,
+        Lifetime::Singleton,
+        vec![Dependency::required("a", A)],
+    ))
+    .unwrap();
     assert_eq!(r.plan(B).unwrap().nodes.len(), 2);
     assert!(r.validate().is_empty());
 }
@@ -41,19 +51,35 @@ fn mutual_deferred_references_register_and_validate() {
 #[test]
 fn a_plain_edge_back_still_closes_a_cycle() {
     let mut r = Registry::new();
-    r.register(with_deps(A, Lifetime::Transient, vec![lazy("b", B), Dependency::required("x", B)]))
-        .unwrap();
-    let refused = r.register(with_deps(B, Lifetime::Transient, vec![Dependency::required("a", A)]));
+    r.register(with_deps(
+        A,
+        Lifetime::Transient,
+        vec![lazy("b", B), Dependency::required("x", B)],
+    ))
+    .unwrap();
+    let refused = r.register(with_deps(
+        B,
+        Lifetime::Transient,
+        vec![Dependency::required("a", A)],
+    ));
     assert!(matches!(refused, Err(DomainError::Cycle { .. })));
 }
 
 #[test]
 fn a_deferred_dependency_must_still_be_registered() {
     let mut r = Registry::new();
-    r.register(with_deps(A, Lifetime::Transient, vec![lazy("later", MISSING)]))
-        .unwrap();
+    r.register(with_deps(
+        A,
+        Lifetime::Transient,
+        vec![lazy("later", MISSING)],
+    ))
+    .unwrap();
     match r.plan(A) {
-        Err(DomainError::NotRegistered { chain, missing, param }) => {
+        Err(DomainError::NotRegistered {
+            chain,
+            missing,
+            param,
+        }) => {
             assert_eq!(chain, vec![A, MISSING]);
             assert_eq!(missing, MISSING);
             assert_eq!(param.as_deref(), Some("later"));
@@ -61,13 +87,24 @@ fn a_deferred_dependency_must_still_be_registered() {
         other => panic!("expected NotRegistered, got {other:?}"),
     }
     let problems = r.validate();
-    assert!(matches!(problems.as_slice(), [DomainError::NotRegistered { missing: MISSING, .. }]));
+    assert!(matches!(
+        problems.as_slice(),
+        [DomainError::NotRegistered {
+            missing: MISSING,
+            ..
+        }]
+    ));
 }
 
 #[test]
 fn a_singleton_deferring_to_a_scoped_provider_is_captive() {
     let mut r = Registry::new();
-    r.register(with_deps(REQUEST, Lifetime::Scoped, vec![])).unwrap();
-    let refused = r.register(with_deps(A, Lifetime::Singleton, vec![lazy("request", REQUEST)]));
+    r.register(with_deps(REQUEST, Lifetime::Scoped, vec![]))
+        .unwrap();
+    let refused = r.register(with_deps(
+        A,
+        Lifetime::Singleton,
+        vec![lazy("request", REQUEST)],
+    ));
     assert!(matches!(refused, Err(DomainError::Captive { chain }) if chain == vec![A, REQUEST]));
 }

@@ -212,10 +212,14 @@ impl RustContainer {
                 ));
             }
         };
-        let deferred = plan.nodes.iter().flat_map(|n| &n.args).filter_map(|a| match a.source {
-            ArgSource::Deferred(key) => Some(key),
-            _ => None,
-        });
+        let deferred = plan
+            .nodes
+            .iter()
+            .flat_map(|n| &n.args)
+            .filter_map(|a| match a.source {
+                ArgSource::Deferred(key) => Some(key),
+                _ => None,
+            });
         let types = types_for(py, &state, plan.nodes.iter().map(|n| n.key).chain(deferred));
         let types = &types;
         let State {
