@@ -10,7 +10,7 @@ if TYPE_CHECKING:
 else:
     from dioxide._lazy import inspect
 
-from dioxide._inject import Arguments
+from dioxide._arguments import Arguments
 from dioxide._introspect import _own_init, describe
 from dioxide.exceptions import DioxideTypeError
 
