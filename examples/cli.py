@@ -5,9 +5,9 @@ arguments from the command line. Every run of a command opens a scope: the
 `Catalog` unit of work is scoped, so one command sees one catalog, which is
 saved when the command returns and discarded when it fails. The `Library`
 storage is a singleton shared by every command of the process. An
-`Exporter` needs a path only the caller knows plus the library:
-`container.factory(Exporter)` builds one per path, with no hand-written
-factory function.
+`Exporter` needs a path only the caller knows plus the library: the
+`export` command asks for a `Factory[Exporter]` and builds one per path,
+with no hand-written factory function.
 
 Run it with `python examples/cli.py add "Dune" "Neuromancer"`, then
 `python examples/cli.py list` or `export books.txt` (the library is kept in
@@ -22,7 +22,17 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from dioxide import INJECTED, Container, Inject, Registry, Scope, inject, provider, singleton
+from dioxide import (
+    INJECTED,
+    Container,
+    Factory,
+    Inject,
+    Registry,
+    Scope,
+    inject,
+    provider,
+    singleton,
+)
 
 registry = Registry()
 
@@ -78,7 +88,6 @@ class Exporter:
 
 
 container = Container(registry=registry)
-make_exporter = container.factory(Exporter)
 
 
 @inject(container)
@@ -97,9 +106,13 @@ def list_titles(catalog: Inject[Catalog] = INJECTED) -> None:
 
 
 @inject(container)
-def export(path: str, catalog: Inject[Catalog] = INJECTED) -> None:
+def export(
+    path: str,
+    exporters: Inject[Factory[Exporter]] = INJECTED,
+    catalog: Inject[Catalog] = INJECTED,
+) -> None:
     """Write the library to `path`."""
-    count = make_exporter(path).write()
+    count = exporters(path).write()
     print(f"exported {count} of {len(catalog.pending)} titles to {path}")
 
 

@@ -14,7 +14,7 @@ from dioxide.exceptions import DioxideError
 
 __all__ = [
     "_RustContainer",
-    "_RustLazy",
+    "_RustDeferred",
     "_RustScope",
     "_debug_panic",
     "_fast_resolve_methods",
@@ -123,11 +123,15 @@ class _RustScope:
     def _release(self) -> None: ...
     def __contains__(self, type_: object, /) -> bool: ...
 
-# The handle behind `dioxide.Lazy`: resolves its type from the owner that
-# built the holder (a container, and a scope unless a singleton holds it).
+# The handle behind `dioxide.Lazy` and an injected `dioxide.Factory`: resolves
+# from the owner that built the holder (a container, and a scope unless a
+# singleton holds it).
 @final
-class _RustLazy:
+class _RustDeferred:
     def get(self) -> Any: ...
     def _aget(self, task: int) -> _Resolution: ...
+    def resolve(self, type_: Any) -> Any: ...
+    @property
+    def _container(self) -> _RustContainer: ...
     @property
     def type(self) -> Any: ...

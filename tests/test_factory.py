@@ -13,10 +13,13 @@ from dioxide import (
     DependencyNotRegisteredError,
     DioxideTypeError,
     Factory,
+    Inject,
     Registry,
     Scope,
     ScopeError,
     Value,
+    component,
+    inject,
     singleton,
 )
 
@@ -163,3 +166,80 @@ def test_threads_share_one_factory(app: Container) -> None:
         thread.join()
     assert sorted(b.path for b in built) == sorted(f"{n}.csv" for n in range(threads))
     assert len({id(b.finder) for b in built}) == 1
+
+
+def test_a_factory_is_injected_into_a_constructor(app: Container, registry: Registry) -> None:
+    @component(registry=registry)
+    class Catalogue:
+        def __init__(self, listers: Factory[MovieLister]) -> None:
+            self.listers = listers
+
+    container = Container(registry=registry)
+    catalogue = container.resolve(Catalogue)
+    lister = catalogue.listers("movies.csv", limit=2)
+    assert (lister.path, lister.limit) == ("movies.csv", 2)
+    assert lister.finder is container.resolve(MovieFinder)
+    container.validate()
+
+
+class Session:
+    pass
+
+
+class Report:
+    """Built by injected factories: a module-level class, since an injected
+    ``Factory[T]`` reads ``T``'s annotations in ``T``'s module."""
+
+    def __init__(self, title: str, session: Session) -> None:
+        self.title = title
+        self.session = session
+
+
+def test_an_injected_factory_resolves_in_the_scope_of_its_holder(registry: Registry) -> None:
+    @component(scope=Scope.SCOPED, registry=registry)
+    class Reports:
+        def __init__(self, make: Factory[Report]) -> None:
+            self.make = make
+
+    container = Container(registry=registry)
+    container.register_class(Session, scope=Scope.SCOPED)
+    with container.create_scope() as scope:
+        reports = scope.resolve(Reports)
+        assert reports.make("weekly").session is scope.resolve(Session)
+    with pytest.raises(ScopeError, match="the scope that built its holder is closed"):
+        reports.make("late")
+
+
+def test_inject_passes_a_factory_bound_to_the_call_scope(registry: Registry) -> None:
+    container = Container(registry=registry)
+    container.register_class(Session, scope=Scope.SCOPED)
+
+    @inject(container)
+    def publish(titles: list[str], reports: Inject[Factory[Report]]) -> list[Report]:
+        return [reports(title) for title in titles]
+
+    made = publish(["a", "b"])
+    assert [r.title for r in made] == ["a", "b"]
+    assert made[0].session is made[1].session
+    assert publish(["c"])[0].session is not made[0].session
+
+
+def test_making_factories_again_registers_nothing_new(app: Container) -> None:
+    before = len(app)
+    with app.create_scope() as scope:
+        scope.factory(MovieLister)("a")
+    size = len(app)
+    for _ in range(3):
+        with app.create_scope() as scope:
+            scope.factory(MovieLister)("a")
+    assert len(app) == size
+    assert size == before + 1  # one argument-gathering provider
+
+
+def test_factory_of_a_value_is_refused(registry: Registry) -> None:
+    class Holder:
+        def __init__(self, make: Factory[str]) -> None: ...
+
+    container = Container(registry=registry)
+    with pytest.raises(DioxideTypeError, match=r"Factory\[...\] takes a class"):
+        container.register_class(Holder)

@@ -434,3 +434,16 @@ def test_concurrent_calls_each_get_their_own_scope(app: Container) -> None:
 def test_a_scope_argument_is_a_container_scope(app: Container) -> None:
     with app.create_scope() as scope:
         assert isinstance(scope, ContainerScope)
+
+
+def test_wrapping_again_in_new_scopes_registers_nothing_new(app: Container) -> None:
+    def handle(session: Inject[Session]) -> Session:
+        return session
+
+    with app.create_scope() as scope:
+        inject(scope)(handle)()
+    size = len(app)
+    for _ in range(3):
+        with app.create_scope() as scope:
+            inject(scope)(handle)()
+    assert len(app) == size

@@ -149,7 +149,9 @@ def test_get_after_the_scope_closed_is_a_scope_error(registry: Registry) -> None
     container = Container(registry=registry)
     with container.create_scope() as scope:
         handler = scope.resolve(Handler)
-    with pytest.raises(ScopeError, match=r"Lazy\[Session\] cannot resolve: the scope") as caught:
+    with pytest.raises(
+        ScopeError, match="the handle for Session cannot resolve: the scope that built its holder"
+    ) as caught:
         handler.session.get()
     assert caught.value.chain == [Session]
 

@@ -50,7 +50,7 @@ class Lazy(Generic[T]):
 
     @classmethod
     def _bind(cls, core: Any) -> Lazy[Any]:
-        """The handle the Rust core made (``_RustLazy``), as a ``Lazy``."""
+        """The handle the Rust core made (``_RustDeferred``), as a ``Lazy``."""
         lazy: Lazy[Any] = object.__new__(cls)
         object.__setattr__(lazy, "_core", core)
         return lazy

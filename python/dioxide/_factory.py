@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from types import FrameType
 from typing import TYPE_CHECKING, Any, Generic, Optional, TypeVar
 
@@ -19,41 +21,12 @@ __all__ = ["Factory"]
 T = TypeVar("T")
 
 
-class Factory(Generic[T]):
-    """Builds ``T`` from the arguments you pass; every parameter you leave
-    out is resolved from its annotation, as for a component. Made by
-    :meth:`Container.factory` and :meth:`ContainerScope.factory`::
+class _Constructor:
+    """What a factory knows of a class's constructor, shared by every
+    factory of that class (so each container registers one provider per
+    set of injected parameters, however many factories are made)."""
 
-        class MovieLister:
-            def __init__(self, path: str, finder: MovieFinder) -> None: ...
-
-        make_lister = container.factory(MovieLister)
-        lister = make_lister("movies.csv")        # finder is injected
-        other = make_lister(path="other.csv", finder=FakeFinder())
-
-    Each call builds a new ``T`` (it is not cached whatever ``T``'s
-    registration says) and resolves the missing parameters anew, with their
-    own lifetimes, from where the factory was made: the container (a scoped
-    dependency is then refused) or a scope. An argument that names no
-    parameter, too many positional arguments, or a parameter left out that
-    dioxide cannot inject (a ``str`` without a ``Value``) raise
-    :class:`~dioxide.DioxideTypeError` before anything is built.
-
-    With ``dioxide.mypy_plugin``, mypy checks the call against ``T``'s
-    constructor (every parameter optional, since any may be injected);
-    without it, the arguments are not checked statically.
-    """
-
-    __slots__ = ("_arguments", "_cls", "_names", "_positional", "_required", "_source")
-
-    def __init__(self, source: Any, cls: type[T], frame: Optional[FrameType]) -> None:
-        if not isinstance(cls, type):
-            raise DioxideTypeError(
-                f"factory() expects a class, got {cls!r}",
-                hint="pass the class to build, e.g. container.factory(MovieLister)",
-            )
-        self._source = source
-        self._cls = cls
+    def __init__(self, cls: type, frame: Optional[FrameType]) -> None:
         init = _own_init(cls)
         parameters = list(inspect.signature(init).parameters.values())[1:] if init else []
         for parameter in parameters:
@@ -67,29 +40,96 @@ class Factory(Generic[T]):
                     f"{parameter.kind.description}: a factory passes arguments by name",
                     hint="list each parameter by name, without `*args`, `**kwargs` or `/`",
                 )
-        self._names = [p.name for p in parameters]
-        self._positional = [
+        self.names = [p.name for p in parameters]
+        self.positional = [
             p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
         ]
-        self._required = {p.name: p.default is p.empty for p in parameters}
-        self._arguments = Arguments(init, frame) if init else None
+        self.required = {p.name: p.default is p.empty for p in parameters}
+        self.arguments = Arguments(init, frame) if init else None
+
+
+_CONSTRUCTORS: weakref.WeakKeyDictionary[type, _Constructor] = weakref.WeakKeyDictionary()
+_LOCK = threading.Lock()
+
+
+def _constructor(cls: object, frame: Optional[FrameType]) -> _Constructor:
+    if not isinstance(cls, type):
+        raise DioxideTypeError(
+            f"factory() expects a class, got {cls!r}",
+            hint="pass the class to build, e.g. container.factory(MovieLister)",
+        )
+    found = _CONSTRUCTORS.get(cls)
+    if found is None:
+        made = _Constructor(cls, frame)
+        with _LOCK:
+            found = _CONSTRUCTORS.setdefault(cls, made)
+    return found
+
+
+class Factory(Generic[T]):
+    """Builds ``T`` from the arguments you pass; every parameter you leave
+    out is resolved from its annotation, as for a component. Ask for one
+    with :meth:`Container.factory` / :meth:`ContainerScope.factory`, or
+    inject it: a parameter annotated ``Factory[T]`` (in a constructor, or
+    ``Inject[Factory[T]]`` with ``@inject``) receives one bound to where
+    its holder was built::
+
+        class MovieLister:
+            def __init__(self, path: str, finder: MovieFinder) -> None: ...
+
+        make_lister = container.factory(MovieLister)
+        lister = make_lister("movies.csv")        # finder is injected
+        other = make_lister(path="other.csv", finder=FakeFinder())
+
+        @component
+        class Catalogue:
+            def __init__(self, listers: Factory[MovieLister]) -> None:
+                self.listers = listers
+
+    Each call builds a new ``T`` (whatever ``T``'s registration says; ``T``
+    need not be registered) and resolves the missing parameters anew, with
+    their own lifetimes, from where the factory was made: the container (a
+    scoped dependency is then refused) or a scope. An argument that names
+    no parameter, too many positional arguments, or a parameter left out
+    that dioxide cannot inject (a ``str`` without a ``Value``) raise
+    :class:`~dioxide.DioxideTypeError` before anything is built.
+
+    With ``dioxide.mypy_plugin``, mypy checks the call against ``T``'s
+    constructor (every parameter optional, since any may be injected);
+    without it, the arguments are not checked statically.
+    """
+
+    __slots__ = ("_cls", "_constructor", "_source")
+
+    def __init__(self, source: Any, cls: type[T], frame: Optional[FrameType]) -> None:
+        self._constructor = _constructor(cls, frame)
+        self._source = source
+        self._cls = cls
+
+    @classmethod
+    def _bind(cls, core: Any) -> Factory[Any]:
+        """The factory for an injected ``Factory[T]``: ``core`` is the
+        Rust core's handle (``_RustDeferred``), bound to the holder's owner."""
+        factory: Factory[Any] = cls(core, core.type, None)
+        return factory
 
     def __call__(self, *args: Any, **kwargs: Any) -> T:
         """Build a new ``T`` from ``args``/``kwargs`` plus injected values."""
+        constructor = self._constructor
         where = f"factory({describe(self._cls)})"
-        if len(args) > len(self._positional):
+        if len(args) > len(constructor.positional):
             raise DioxideTypeError(
-                f"{where} takes at most {len(self._positional)} positional arguments "
-                f"({', '.join(self._positional) or 'none'}), got {len(args)}",
+                f"{where} takes at most {len(constructor.positional)} positional arguments "
+                f"({', '.join(constructor.positional) or 'none'}), got {len(args)}",
                 hint="pass the rest by keyword, or leave them out to inject them",
             )
-        given = dict(zip(self._positional, args))
+        given = dict(zip(constructor.positional, args))
         for name, value in kwargs.items():
-            if name not in self._required:
+            if name not in constructor.required:
                 raise DioxideTypeError(
                     f"{where} got an unexpected argument '{name}'",
                     hint=f"{describe(self._cls)}.__init__ takes "
-                    f"{', '.join(self._names) or 'no arguments'}",
+                    f"{', '.join(constructor.names) or 'no arguments'}",
                 )
             if name in given:
                 raise DioxideTypeError(
@@ -97,30 +137,37 @@ class Factory(Generic[T]):
                     hint="pass each argument once, by position or by keyword",
                 )
             given[name] = value
-        missing = [name for name in self._names if name not in given]
-        if missing and self._arguments is not None:
-            wanted = []
-            for name in missing:
-                try:
-                    dependency = self._arguments.dependency(
-                        name, describe(self._cls), not self._required[name]
-                    )
-                except DioxideTypeError as error:
-                    raise DioxideTypeError(
-                        f"{where} needs the argument '{name}': dioxide cannot inject it",
-                        hint=f"pass {name}=... (the parameter is annotated with a type "
-                        "dioxide does not inject by type)",
-                    ) from error
-                if dependency is not None:
-                    wanted.append(name)
-            if wanted:
-                container = getattr(self._source, "_container", self._source)
-                collector = self._arguments.collector(
-                    container, frozenset(wanted), describe(self._cls)
-                )
-                given.update(self._source.resolve(collector))
+        missing = [name for name in constructor.names if name not in given]
+        if missing and constructor.arguments is not None:
+            given.update(self._resolve(constructor, constructor.arguments, missing, where))
         built: T = self._cls(**given)
         return built
+
+    def _resolve(
+        self, constructor: _Constructor, arguments: Arguments, missing: list[str], where: str
+    ) -> dict[str, Any]:
+        """The values of the ``missing`` parameters dioxide can inject (those
+        with a default it cannot fill keep it)."""
+        wanted = []
+        for name in missing:
+            try:
+                dependency = arguments.dependency(
+                    name, describe(self._cls), not constructor.required[name]
+                )
+            except DioxideTypeError as error:
+                raise DioxideTypeError(
+                    f"{where} needs the argument '{name}': dioxide cannot inject it",
+                    hint=f"pass {name}=... (the parameter is annotated with a type "
+                    "dioxide does not inject by type)",
+                ) from error
+            if dependency is not None:
+                wanted.append(name)
+        if not wanted:
+            return {}
+        container = getattr(self._source, "_container", self._source)
+        collector = arguments.collector(container, frozenset(wanted), describe(self._cls))
+        values: dict[str, Any] = self._source.resolve(collector)
+        return values
 
     def __repr__(self) -> str:
         return f"<dioxide.Factory[{describe(self._cls)}]>"

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import functools
 import re
+import types
 import typing
+import weakref
 from collections.abc import Mapping
 from types import FrameType
 from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol, TypeVar, Union
@@ -176,6 +178,9 @@ class _Function:
         return self.arguments.collector(container, wanted, where)
 
 
+_FUNCTIONS: weakref.WeakKeyDictionary[Any, _Function] = weakref.WeakKeyDictionary()
+
+
 def _injected_names(
     func: Callable[..., Any], signature: Any, localns: Mapping[str, Any]
 ) -> tuple[list[str], Optional[dict[str, Any]]]:
@@ -303,6 +308,10 @@ def _wrap(func: Any, source: Any, scope: Optional[bool], frame: Optional[FrameTy
     if original is not None:
         # Wrapping a decorated function again: start from what it wraps.
         info: _Function = original
+    elif isinstance(func, types.FunctionType):
+        # One per function: wrapping it again (``inject(scope)(f)`` per
+        # request) reuses what was read and registered.
+        info = _FUNCTIONS.get(func) or _FUNCTIONS.setdefault(func, _Function(func, frame))
     elif callable(func):
         info = _Function(func, frame)
     else:

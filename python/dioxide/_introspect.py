@@ -64,7 +64,8 @@ class Dependency(NamedTuple):
     fallback: Fallback
     #: "type", "named" (``annotation`` qualified by ``name``), "value" (the
     #: configuration value ``name``), "list" (every implementation) or
-    #: "lazy" (a ``Lazy`` handle for ``annotation``, qualified by ``name``).
+    #: "lazy" (a ``Lazy`` handle for ``annotation``, qualified by ``name``)
+    #: or "factory" (a ``Factory`` of ``annotation``).
     flavor: str
     name: Optional[str]
     #: May be passed by position (every parameter before it is injected
@@ -480,6 +481,9 @@ def _parameter_dependency(
     deferred = _lazy_target(annotation)
     if deferred is not None:
         return (name, deferred[0], KEEP_DEFAULT if has_default else REQUIRED, "lazy", deferred[1])
+    built = _factory_target(annotation)
+    if built is not None:
+        return (name, built, REQUIRED, "factory", None)
     marker = _marker(annotation)
     if isinstance(marker, Value):
         if has_default:
@@ -531,6 +535,23 @@ def _lazy_target(annotation: Any) -> Optional[tuple[type, Optional[str]]]:
             "Lazy[Annotated[SomeInterface, Named('name')]]",
         )
     return target, marker.name if isinstance(marker, Named) else None
+
+
+def _factory_target(annotation: Any) -> Optional[type]:
+    """``T`` for ``Factory[T]`` (also inside ``Annotated``), else None."""
+    from dioxide._factory import Factory
+
+    if get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    if get_origin(annotation) is not Factory:
+        return None
+    (built,) = get_args(annotation)
+    if not isinstance(built, type) or get_origin(built) is not None or built in _PRIMITIVES:
+        raise DioxideTypeError(
+            f"Factory[...] takes a class, got Factory[{_show(built)}]",
+            hint="e.g. Factory[MovieLister]",
+        )
+    return built
 
 
 def _marker(annotation: Any) -> Optional[Union[Named, Value]]:

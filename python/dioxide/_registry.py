@@ -61,7 +61,7 @@ class Entry(NamedTuple):
     profiles: Optional[list[str]] = None
 
 #: The dependency flavors whose annotation must be a class.
-_TYPED_FLAVORS = frozenset({"type", "named", "list", "lazy"})
+_TYPED_FLAVORS = frozenset({"type", "named", "list", "lazy", "factory"})
 
 
 class _Registration:

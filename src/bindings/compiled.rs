@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use dioxide_core::{Key, Lifetime};
+use dioxide_core::{Deferral, Key, Lifetime};
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 use smallvec::SmallVec;
@@ -165,13 +165,17 @@ pub(crate) struct ExecPlan {
     pub(crate) plan: Plan,
     /// The straight-line form of the plan, when it has one (see `Program`).
     pub(crate) program: Option<Program>,
-    /// The keys and types of the plan's deferred (`Lazy`) arguments.
-    pub(crate) deferred: Vec<(Key, Py<PyAny>)>,
+    /// The keys, types and handles of the plan's deferred arguments.
+    pub(crate) deferred: Vec<(Key, Py<PyAny>, Deferral)>,
 }
 
 impl ExecPlan {
     /// `nodes` are the binding's form of `plan`'s nodes, index for index.
-    pub(crate) fn new(plan: Plan, nodes: Vec<ExecNode>, deferred: Vec<(Key, Py<PyAny>)>) -> Self {
+    pub(crate) fn new(
+        plan: Plan,
+        nodes: Vec<ExecNode>,
+        deferred: Vec<(Key, Py<PyAny>, Deferral)>,
+    ) -> Self {
         let program = Program::compile(&nodes);
         Self {
             nodes,
@@ -194,7 +198,7 @@ impl ExecPlan {
             visit.call(&node.provides)?;
             visit.call(&node.target)?;
         }
-        for (_, type_) in &self.deferred {
+        for (_, type_, _) in &self.deferred {
             visit.call(type_)?;
         }
         Ok(())

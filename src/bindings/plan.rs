@@ -72,7 +72,8 @@ pub(crate) enum ExecArg {
     Node(usize),
     None,
     EmptyList,
-    /// A `Lazy` handle for the key and type at this index of `ExecPlan::deferred`.
+    /// A handle (`Lazy`, `Factory`) for the entry at this index of
+    /// `ExecPlan::deferred`.
     Deferred(usize),
 }
 

@@ -33,6 +33,12 @@ class Exporter:
         self.repo = repo
 
 
+@component(registry=registry)
+class Exports:
+    def __init__(self, make: Factory[Exporter]) -> None:
+        self.make = make
+
+
 container = Container(registry=registry)
 
 
@@ -69,6 +75,10 @@ def main() -> None:
         return await node.parent.aget()
 
     assert_type(asyncio.run(parent()), Node)
+
+    exports = container.resolve(Exports)
+    assert_type(exports.make, Factory[Exporter])
+    assert_type(exports.make(path="x"), Exporter)
 
     make = container.factory(Exporter)
     assert_type(make, Factory[Exporter])

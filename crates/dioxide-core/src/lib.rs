@@ -17,5 +17,5 @@ mod registry;
 pub use error::DomainError;
 pub use key::{Key, KeyBuildHasher, KeyHasher, KeyMap, KeySet};
 pub use plan::{ArgSource, Plan, PlanArg, PlanNode};
-pub use provider::{Dependency, Exposure, Fallback, Lifetime, Provider, Role};
+pub use provider::{Deferral, Dependency, Exposure, Fallback, Lifetime, Provider, Role};
 pub use registry::Registry;

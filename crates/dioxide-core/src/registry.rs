@@ -14,8 +14,8 @@ use indexmap::IndexMap;
 use crate::graph::DependencyGraph;
 use crate::plan::{ArgSource, Plan, PlanArg, PlanNode};
 use crate::{
-    Dependency, DomainError, Fallback, Key, KeyBuildHasher, KeyMap, KeySet, Lifetime, Provider,
-    Role,
+    Deferral, Dependency, DomainError, Fallback, Key, KeyBuildHasher, KeyMap, KeySet, Lifetime,
+    Provider, Role,
 };
 
 #[derive(Clone, Debug)]
@@ -579,9 +579,12 @@ impl<P> Registry<P> {
                 if index_of.contains_key(&dep.key) {
                     continue;
                 }
-                if dep.deferred {
-                    // Not built with the dependant: only its provider must exist.
-                    if !self.contains(dep.key) && dep.fallback == Fallback::Required {
+                if let Some(how) = dep.deferred {
+                    // Not built with the dependant: only a Lazy's provider must exist.
+                    if how == Deferral::Lazy
+                        && !self.contains(dep.key)
+                        && dep.fallback == Fallback::Required
+                    {
                         let mut chain = chain_of(&stack);
                         chain.push(dep.key);
                         return Err(DomainError::NotRegistered {
@@ -614,12 +617,17 @@ impl<P> Registry<P> {
                 .iter()
                 .map(|dep| PlanArg {
                     param: dep.param.clone(),
-                    source: match (index_of.get(&dep.key), dep.fallback) {
-                        _ if dep.deferred && self.contains(dep.key) => ArgSource::Deferred(dep.key),
-                        (Some(&index), _) if !dep.deferred => ArgSource::Node(index),
-                        (_, Fallback::UseNone) => ArgSource::None,
-                        (_, Fallback::EmptyList) => ArgSource::EmptyList,
-                        (_, _) => ArgSource::Default,
+                    source: match (dep.deferred, index_of.get(&dep.key), dep.fallback) {
+                        (Some(Deferral::Factory), _, _) => {
+                            ArgSource::Deferred(dep.key, Deferral::Factory)
+                        }
+                        (Some(Deferral::Lazy), _, _) if self.contains(dep.key) => {
+                            ArgSource::Deferred(dep.key, Deferral::Lazy)
+                        }
+                        (None, Some(&index), _) => ArgSource::Node(index),
+                        (_, _, Fallback::UseNone) => ArgSource::None,
+                        (_, _, Fallback::EmptyList) => ArgSource::EmptyList,
+                        (_, _, _) => ArgSource::Default,
                     },
                 })
                 .collect();
@@ -714,7 +722,11 @@ impl<P> Registry<P> {
             };
             top.cursor += 1;
             let (key, fallback, param) = (dep.key, dep.fallback, dep.param.clone());
-            let deferred = dep.deferred;
+            let deferred = dep.deferred.is_some();
+            if dep.deferred == Some(Deferral::Factory) {
+                // What a factory needs depends on the arguments of each call.
+                continue;
+            }
             if self.contains(key) {
                 self.step_into(key, deferred, &mut stack, explored, found);
             } else if fallback == Fallback::Required {
@@ -865,7 +877,7 @@ fn rotate_to(cycle: Vec<Key>, focus: Option<Key>) -> Vec<Key> {
 /// The keys of the dependency graph's edges out of a provider: every
 /// dependency but the deferred ones.
 fn edges(deps: &[Dependency]) -> impl Iterator<Item = Key> + '_ {
-    deps.iter().filter(|d| !d.deferred).map(|d| d.key)
+    deps.iter().filter(|d| d.deferred.is_none()).map(|d| d.key)
 }
 
 fn chain_of(stack: &[(Key, usize)]) -> Vec<Key> {

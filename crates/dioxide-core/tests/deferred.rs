@@ -15,7 +15,7 @@ fn with_deps(key: Key, lifetime: Lifetime, deps: Vec<Dependency>) -> Provider<&'
 }
 
 fn lazy(param: &str, key: Key) -> Dependency {
-    Dependency::deferred(param, key, Fallback::Required)
+    Dependency::deferred(param, key, Fallback::Required, Deferral::Lazy)
 }
 
 #[test]
@@ -29,7 +29,10 @@ fn a_deferred_self_reference_is_not_a_cycle() {
     .unwrap();
     let plan = r.plan(NODE).unwrap();
     assert_eq!(plan.nodes.len(), 1);
-    assert_eq!(plan.nodes[0].args[0].source, ArgSource::Deferred(NODE));
+    assert_eq!(
+        plan.nodes[0].args[0].source,
+        ArgSource::Deferred(NODE, Deferral::Lazy)
+    );
     assert!(r.validate().is_empty());
 }
 
@@ -107,4 +110,31 @@ fn a_singleton_deferring_to_a_scoped_provider_is_captive() {
         vec![lazy("request", REQUEST)],
     ));
     assert!(matches!(refused, Err(DomainError::Captive { chain }) if chain == vec![A, REQUEST]));
+}
+
+#[test]
+fn a_factory_target_need_not_be_registered_and_is_no_edge() {
+    let mut r = Registry::new();
+    let factory = Dependency::deferred("make", A, Fallback::Required, Deferral::Factory);
+    r.register(with_deps(B, Lifetime::Singleton, vec![factory]))
+        .unwrap();
+    let plan = r.plan(B).unwrap();
+    assert_eq!(plan.nodes.len(), 1);
+    assert_eq!(
+        plan.nodes[0].args[0].source,
+        ArgSource::Deferred(A, Deferral::Factory)
+    );
+    assert!(r.validate().is_empty());
+    // A factory of its own holder is no cycle either.
+    r.register(with_deps(
+        A,
+        Lifetime::Transient,
+        vec![Dependency::deferred(
+            "again",
+            A,
+            Fallback::Required,
+            Deferral::Factory,
+        )],
+    ))
+    .unwrap();
 }

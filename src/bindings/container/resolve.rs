@@ -217,7 +217,7 @@ impl RustContainer {
             .iter()
             .flat_map(|n| &n.args)
             .filter_map(|a| match a.source {
-                ArgSource::Deferred(key) => Some(key),
+                ArgSource::Deferred(key, _) => Some(key),
                 _ => None,
             });
         let types = types_for(py, &state, plan.nodes.iter().map(|n| n.key).chain(deferred));
@@ -270,8 +270,8 @@ impl RustContainer {
                     ArgSource::Node(index) => ExecArg::Node(index),
                     ArgSource::None => ExecArg::None,
                     ArgSource::EmptyList => ExecArg::EmptyList,
-                    ArgSource::Deferred(key) => {
-                        deferred.push((key, chain_object(py, key, types)));
+                    ArgSource::Deferred(key, how) => {
+                        deferred.push((key, chain_object(py, key, types), how));
                         ExecArg::Deferred(deferred.len() - 1)
                     }
                     ArgSource::Default => continue,

@@ -1,10 +1,11 @@
-//! `_RustLazy`: the handle behind `dioxide.Lazy[T]`. A plan hands it the
-//! owner that built the dependant (its container, and its scope unless a
-//! singleton holds it), so `get()` resolves `T` where the dependant lives.
+//! `_RustDeferred`: the handle behind `dioxide.Lazy[T]` and an injected
+//! `dioxide.Factory[T]`. A plan hands it the owner that built the dependant
+//! (its container, and its scope unless a singleton holds it), so what it
+//! resolves later is resolved where the dependant lives.
 
 use std::sync::Arc;
 
-use dioxide_core::Key;
+use dioxide_core::{Deferral, Key};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyType;
@@ -15,16 +16,16 @@ use super::keys::display_name;
 use super::owner::ScopeState;
 use super::resume::Resolution;
 
-#[pyclass(name = "_RustLazy", module = "dioxide._dioxide_core", frozen)]
-pub(crate) struct RustLazy {
+#[pyclass(name = "_RustDeferred", module = "dioxide._dioxide_core", frozen)]
+pub(crate) struct RustDeferred {
     container: Py<RustContainer>,
     scope: Option<Arc<ScopeState>>,
-    /// What it resolves: `type_`, or a qualified key of it (`Named`).
+    /// What it stands for: `type_`, or a qualified key of it (`Named`).
     key: Key,
     type_: Py<PyAny>,
 }
 
-impl RustLazy {
+impl RustDeferred {
     fn check_open(&self, py: Python<'_>) -> PyResult<()> {
         if self
             .scope
@@ -34,10 +35,13 @@ impl RustLazy {
             let name = display_name(self.type_.bind(py));
             return Err(DioxideError::new(
                 ErrorKind::Scope,
-                format!("Lazy[{name}] cannot resolve: the scope that built its holder is closed"),
+                format!(
+                    "the handle for {name} cannot resolve: the scope that built its holder \
+                     is closed"
+                ),
             )
             .with_chain(vec![self.type_.clone_ref(py)])
-            .with_hint("call .get() while the scope is open, or inject the instance itself")
+            .with_hint("use it while the scope is open, or inject the instance itself")
             .into_pyerr(py));
         }
         Ok(())
@@ -45,8 +49,8 @@ impl RustLazy {
 }
 
 #[pymethods]
-impl RustLazy {
-    /// Resolve the type now, from the owner that built the holder.
+impl RustDeferred {
+    /// Resolve the handle's key now, from the owner that built the holder.
     fn get(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         self.check_open(py)?;
         RustContainer::resolve_key_with(
@@ -69,7 +73,19 @@ impl RustLazy {
         )
     }
 
-    /// The type this handle resolves.
+    /// Resolve another type from the same owner (a factory's arguments).
+    fn resolve(&self, py: Python<'_>, type_: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        self.check_open(py)?;
+        RustContainer::resolve_with(self.container.bind(py), type_, self.scope.as_ref())
+    }
+
+    /// The container it resolves from.
+    #[getter]
+    fn _container(&self, py: Python<'_>) -> Py<RustContainer> {
+        self.container.clone_ref(py)
+    }
+
+    /// The type this handle stands for.
     #[getter]
     fn r#type(&self, py: Python<'_>) -> Py<PyAny> {
         self.type_.clone_ref(py)
@@ -81,21 +97,27 @@ impl RustLazy {
     }
 }
 
-/// The class users see (`dioxide.Lazy`), which wraps the handle.
+/// The classes users see, which wrap the handle.
 static LAZY_CLASS: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static FACTORY_CLASS: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
-/// A `dioxide.Lazy` resolving `key` (of `type_`) from `container` (and `scope`).
+/// A `dioxide.Lazy` or `dioxide.Factory` for `key` (of `type_`), bound to
+/// `container` (and `scope`).
 pub(crate) fn deferred_handle(
     py: Python<'_>,
     container: Py<RustContainer>,
     scope: Option<Arc<ScopeState>>,
     key: Key,
     type_: Py<PyAny>,
+    how: Deferral,
 ) -> PyResult<Py<PyAny>> {
-    let class = LAZY_CLASS.import(py, "dioxide._deferred", "Lazy")?;
+    let class = match how {
+        Deferral::Lazy => LAZY_CLASS.import(py, "dioxide._deferred", "Lazy")?,
+        Deferral::Factory => FACTORY_CLASS.import(py, "dioxide._factory", "Factory")?,
+    };
     let core = Py::new(
         py,
-        RustLazy {
+        RustDeferred {
             container,
             scope,
             key,
