@@ -1,7 +1,7 @@
-//! Deferred dependencies (`Lazy[T]`): resolved on demand, never a cycle edge.
+//! Deferred dependencies (`Lazy[T]`, `Factory[T]`): handles, never a cycle edge.
 
 use dioxide_core::{
-    ArgSource, Dependency, DomainError, Fallback, Key, Lifetime, Provider, Registry,
+    ArgSource, Deferral, Dependency, DomainError, Fallback, Key, Lifetime, Provider, Registry,
 };
 
 const NODE: Key = Key(1);
