@@ -8,7 +8,11 @@ test module shares are decorated inside its fixtures or tests).
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -28,3 +32,23 @@ def container(registry: Registry) -> Iterator[Container]:
     """A fresh container on this test's registry, closed after the test."""
     with Container() as fresh:
         yield fresh
+
+
+@pytest.fixture(scope="session")
+def built_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The release wheel of this checkout, built once per run by maturin
+    (reusing the compiled ``target/``). ``DIOXIDE_SKIP_WHEEL_TEST=1`` skips
+    the tests that need it."""
+    if os.environ.get("DIOXIDE_SKIP_WHEEL_TEST") == "1":
+        pytest.skip("DIOXIDE_SKIP_WHEEL_TEST=1")
+    dist = tmp_path_factory.mktemp("wheel") / "dist"
+    maturin = Path(sys.executable).parent / "maturin"
+    root = Path(__file__).resolve().parent.parent
+    command = [
+        str(maturin), "build", "--release", "--quiet", "-o", str(dist),
+        "--interpreter", sys.executable, "--manifest-path", str(root / "Cargo.toml"),
+    ]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
+    assert result.returncode == 0, f"maturin build failed:\n{result.stdout}\n{result.stderr}"
+    (wheel,) = dist.glob("dioxide-*.whl")
+    return wheel

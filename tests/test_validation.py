@@ -354,6 +354,60 @@ def test_the_dot_graph_has_the_same_nodes_and_edges() -> None:
     )
 
 
+def test_the_tree_hangs_each_dependency_below_what_needs_it() -> None:
+    assert graph_of(PAYMENTS, "tree") == textwrap.dedent(
+        """\
+        Checkout (scoped)
+        └── payments: PaymentPort (interface)
+            └── implemented by StripeGateway (singleton)
+        """
+    )
+
+
+def test_the_tree_names_a_shared_dependency_again_without_its_subtree() -> None:
+    graph = graph_of(
+        """
+        from dioxide import Container, Scope
+
+        class Settings: ...
+
+        class Database:
+            def __init__(self, settings: Settings) -> None: ...
+
+        class Users:
+            def __init__(self, db: Database) -> None: ...
+
+        class Orders:
+            def __init__(self, db: Database, users: Users) -> None: ...
+
+        class Missing: ...
+
+        class App:
+            def __init__(self, orders: Orders, users: Users, clock: Missing) -> None: ...
+
+        container = Container()
+        container.register_class(Settings, scope=Scope.SINGLETON)
+        container.register_class(Database, scope=Scope.SINGLETON)
+        for cls in (Users, Orders, App):
+            container.register_class(cls)
+        """,
+        "tree",
+    )
+
+    assert graph == textwrap.dedent(
+        """\
+        App (transient)
+        ├── orders: Orders (transient)
+        │   ├── db: Database (singleton)
+        │   │   └── settings: Settings (singleton)
+        │   └── users: Users (transient)
+        │       └── db: Database (singleton) [see above]
+        ├── users: Users (transient) [see above]
+        └── clock: Missing (not registered)
+        """
+    )
+
+
 def test_the_graph_marks_what_is_missing_and_names_values() -> None:
     graph = graph_of(
         """
@@ -491,6 +545,6 @@ def test_an_unknown_graph_format_is_refused(container: Container) -> None:
         container.graph("svg")
 
     assert str(info.value).splitlines() == [
-        "graph() supports 'mermaid' and 'dot', got 'svg'",
-        '  hint: call container.graph("mermaid") or container.graph("dot")',
+        "graph() supports 'mermaid', 'dot' and 'tree', got 'svg'",
+        '  hint: call container.graph("mermaid"), graph("dot") or graph("tree")',
     ]

@@ -13,7 +13,8 @@ if TYPE_CHECKING:
 else:
     from dioxide._lazy import inspect
 
-from dioxide._dioxide_core import _fast_resolve_methods, _RustContainer
+from dioxide._dioxide_core import _RustContainer
+from dioxide._fast import OwnResolve
 from dioxide._introspect import (
     UnresolvedReference,
     callable_dependencies,
@@ -70,7 +71,7 @@ def _is_subclass(cls: type, type_: type) -> Optional[bool]:
         return None
 
 
-class Container(_RustContainer, Closing):
+class Container(_RustContainer, Closing, OwnResolve):
     """Registers providers and resolves types into wired instances.
 
     A new container sees every class decorated with ``@component``,
@@ -82,8 +83,9 @@ class Container(_RustContainer, Closing):
         container.register_instance(Config, Config(dsn="sqlite://"))
         service = container.resolve(UserService)
 
-    ``resolve`` runs in the Rust core: the constructor chain is compiled once
-    per type into a plan and executed without Python-level overhead.
+    ``resolve`` (or ``container[T]``) runs in the Rust core: the constructor
+    chain is compiled once per type into a plan and executed without
+    Python-level overhead.
     """
 
     def __new__(
@@ -127,6 +129,14 @@ class Container(_RustContainer, Closing):
 
             service = container.resolve(UserService)
             port = container.resolve(PaymentPort)  # a Protocol or ABC works too
+            """
+            ...
+
+        def __getitem__(self, type_: TypeForm[T], /) -> T:
+            """``container[T]`` is ``container.resolve(T)``, spelled as a
+            lookup (and a little faster: no method to look up)::
+
+            service = container[UserService]
             """
             ...
 
@@ -319,8 +329,9 @@ class Container(_RustContainer, Closing):
             raise ValidationError(errors)
 
     def graph(self, format: str = "mermaid") -> str:
-        """The dependency graph as Mermaid (``"mermaid"``) or Graphviz DOT
-        (``"dot"``) text, each provider labelled with its lifetime::
+        """The dependency graph as Mermaid (``"mermaid"``), Graphviz DOT
+        (``"dot"``) or an indented text tree (``"tree"``, for a terminal),
+        each provider labelled with its lifetime::
 
             print(container.graph("dot"))
         """
@@ -386,14 +397,3 @@ class _Override(AbstractContextManager[None]):
             self._container._override_pop(self._token)
             self._token = None
 
-
-def _install_fast_resolve() -> None:
-    """Give ``Container`` and ``ContainerScope`` the core's ``METH_O``
-    ``resolve``: the same Rust method as the PyO3 one, without building and
-    parsing an argument tuple on every call (see src/bindings/fast.rs)."""
-    container_resolve, scope_resolve = _fast_resolve_methods()
-    setattr(Container, "resolve", container_resolve)  # noqa: B010 - shadows a typed stub
-    setattr(ContainerScope, "resolve", scope_resolve)  # noqa: B010
-
-
-_install_fast_resolve()

@@ -16,6 +16,7 @@ from dioxide._introspect import (
     class_dependencies,
     describe,
 )
+from dioxide import _registry
 from dioxide._kinds import check_shape, class_kind, factory_kind, provided_type
 from dioxide._registry import (
     Exposure,
@@ -124,6 +125,19 @@ def _register_class(
     depth: int,
     registry: Optional[Registry] = None,
 ) -> None:
+    if (
+        provides is None
+        and name is None
+        and profile is None
+        and not lifecycle
+        and isinstance(scope, Scope)
+    ):
+        # Most classes: the core reads them itself (see Registry._register_plain).
+        target = _registry.DEFAULT if registry is None else registry
+        if type(target) is Registry and target._register_plain(
+            cls, scope.value, caller_frame(depth + 1) is None
+        ):
+            return
     check_shape(cls, where)
     if not isinstance(cls, type):
         hint = (

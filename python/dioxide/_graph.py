@@ -1,4 +1,4 @@
-"""Rendering a container's providers as Mermaid or Graphviz DOT text."""
+"""Rendering a container's providers as Mermaid, Graphviz DOT or a text tree."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Optional
 
 from dioxide.exceptions import DioxideTypeError
 
-__all__ = ["render_graph"]
+__all__ = ["FORMATS", "render_graph"]
 
 #: A key as the Rust core's ``_providers`` names it: ``(key, flavor, name,
 #: qualifier or None)``, flavor "type", "function", "named", "value" or "list".
@@ -22,6 +22,9 @@ ProviderRow = tuple[
 _MERMAID_WORDS = frozenset(
     {"end", "graph", "flowchart", "subgraph", "style", "classdef", "class", "click", "linkstyle"}
 )
+
+#: The formats :func:`render_graph` writes.
+FORMATS = ("mermaid", "dot", "tree")
 
 #: How sure a label is: a provider's own label beats an interface's, which
 #: beats the plain name a dependency gives a node.
@@ -92,11 +95,12 @@ class _Graph:
 def render_graph(rows: list[ProviderRow], format: str) -> str:
     """Every provider as a node labelled with its lifetime, an edge per
     dependency labelled with the parameter, and a dashed edge from each
-    interface (and each injected ``list[...]``) to its implementations."""
-    if format not in ("mermaid", "dot"):
+    interface (and each injected ``list[...]``) to its implementations.
+    ``"tree"`` prints the same graph as an indented text tree."""
+    if format not in FORMATS:
         raise DioxideTypeError(
-            f"graph() supports 'mermaid' and 'dot', got {format!r}",
-            hint='call container.graph("mermaid") or container.graph("dot")',
+            f"graph() supports 'mermaid', 'dot' and 'tree', got {format!r}",
+            hint='call container.graph("mermaid"), graph("dot") or graph("tree")',
         )
     graph = _Graph()
     members: dict[int, list[int]] = {}
@@ -123,6 +127,8 @@ def render_graph(rows: list[ProviderRow], format: str) -> str:
         graph.edges.extend((list_key, member, None) for member in members.get(list_key, []))
     ids = graph.ids()
     labels = {key: label for key, (_rank, label) in graph.labels.items()}
+    if format == "tree":
+        return _tree(labels, graph.edges)
     if format == "mermaid":
         lines = ["graph TD"]
         lines += [f'    {ids[k]}["{_mermaid_text(label)}"]' for k, label in labels.items()]
@@ -149,3 +155,37 @@ def _mermaid_text(text: str) -> str:
 
 def _dot_text(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _tree(labels: dict[int, str], edges: list[tuple[int, int, Optional[str]]]) -> str:
+    """Each provider nothing depends on as a root, its dependencies below it
+    (``parameter: label``; ``implemented by`` for an interface's or a
+    list's members). A node shown with its dependencies once is named again
+    later with ``[see above]``, so shared singletons do not repeat a subtree."""
+    children: dict[int, list[tuple[int, Optional[str]]]] = {key: [] for key in labels}
+    depended_on: set[int] = set()
+    for source, target, parameter in edges:
+        children[source].append((target, parameter))
+        depended_on.add(target)
+    lines: list[str] = []
+    expanded: set[int] = set()
+
+    def visit(key: int, text: str, lead: str, branch: str, path: frozenset[int]) -> None:
+        repeated = key in expanded and bool(children[key])
+        lines.append(f"{lead}{branch}{text}{' [see above]' if repeated else ''}")
+        if repeated or key in path:
+            return
+        expanded.add(key)
+        below = lead + ("" if not branch else "    " if branch == "└── " else "│   ")
+        for index, (child, parameter) in enumerate(children[key]):
+            last = index == len(children[key]) - 1
+            name = f"{parameter}: {labels[child]}" if parameter else f"implemented by {labels[child]}"
+            visit(child, name, below, "└── " if last else "├── ", path | {key})
+
+    roots = [key for key in labels if key not in depended_on]
+    # Registration refuses cycles, so every node hangs below some root; any
+    # node left over is printed as a root of its own rather than dropped.
+    for key in roots + [key for key in labels if key not in roots]:
+        if key not in expanded:
+            visit(key, labels[key], "", "", frozenset())
+    return "\n".join(lines) + "\n"

@@ -176,11 +176,9 @@ def _evaluated_hints(
 
 
 #: Whether :func:`_plain_hints` may stand in for ``typing.get_type_hints``:
-#: it mirrors the ``typing`` of Python 3.9 to 3.13. (From 3.14 annotations
+#: it mirrors the ``typing`` of Python 3.11 to 3.13. (From 3.14 annotations
 #: are evaluated lazily, through ``annotationlib``.)
 _FAST_HINTS = sys.version_info < (3, 14)
-#: Before 3.11, ``get_type_hints`` turned ``x: C = None`` into ``Optional[C]``.
-_NONE_DEFAULT_IS_OPTIONAL = sys.version_info < (3, 11)
 _NONE_TYPE = type(None)
 _MISSING: Any = object()
 
@@ -205,8 +203,6 @@ def _plain_hints(
         # or type parameters (names that are in no namespace): the slow way.
         return None
     annotations = func.__annotations__
-    if _NONE_DEFAULT_IS_OPTIONAL and _has_none_default(func):
-        return None
     globalns = func.__globals__
     hints: dict[str, Any] = {}
     for key, value in annotations.items():
@@ -220,12 +216,6 @@ def _plain_hints(
             return None
         hints[key] = value
     return hints
-
-
-def _has_none_default(func: types.FunctionType) -> bool:
-    return any(d is None for d in func.__defaults__ or ()) or any(
-        d is None for d in (func.__kwdefaults__ or {}).values()
-    )
 
 
 def _is_plain_class(value: Any) -> bool:

@@ -258,6 +258,16 @@ class Registry:
             else:
                 registration.frame = None
 
+    def _register_plain(self, cls: type, lifetime: str, module_level: bool) -> bool:
+        """Register ``cls`` through the core's fast path for plain classes
+        (see ``src/bindings/container/plain.rs``); False, registering
+        nothing, when it is not plain or when pending providers wait (the
+        general path completes them)."""
+        if self._pending:
+            return False
+        with self._lock:
+            return not self._pending and self._core._register_plain(cls, lifetime, module_level)
+
     def _retry(self) -> None:
         """Register, each on its own, the pending providers whose
         annotations resolve now. One whose completion is refused leaves the

@@ -9,6 +9,7 @@ from typing_extensions import TypeForm
 
 from dioxide._dioxide_core import _RustScope
 from dioxide._factory import Factory
+from dioxide._fast import OwnResolve
 from dioxide._lifecycle import Closing, task_token
 from dioxide.exceptions import ScopeError
 
@@ -33,7 +34,7 @@ class Scope(str, enum.Enum):
         return self.value
 
 
-class ContainerScope(_RustScope, Closing):
+class ContainerScope(_RustScope, Closing, OwnResolve):
     """One unit of work (a request, a job): scoped instances live here.
 
     Made by :meth:`Container.create_scope`; use it as a context manager so its
@@ -54,6 +55,13 @@ class ContainerScope(_RustScope, Closing):
 
         def resolve(self, type_: TypeForm[T], /) -> T:
             """Build or fetch the instance of ``type_`` in this scope."""
+            ...
+
+        def __getitem__(self, type_: TypeForm[T], /) -> T:
+            """``scope[T]`` is ``scope.resolve(T)``::
+
+            session = scope[DbSession]
+            """
             ...
 
     async def aresolve(self, type_: TypeForm[T], /) -> T:

@@ -55,9 +55,7 @@ fn current_thread() -> ThreadId {
 static WAITING: Mutex<Vec<(ThreadId, Arc<InstanceCell>)>> = Mutex::new(Vec::new());
 
 fn waiting() -> MutexGuard<'static, Vec<(ThreadId, Arc<InstanceCell>)>> {
-    WAITING
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    super::locks::lock(&WAITING)
 }
 
 /// What a resolver may do with a slot.
@@ -88,9 +86,15 @@ impl InstanceCell {
         self.value.get()
     }
 
+    /// The slot's bookkeeping, from an attached thread (see `locks`).
     fn lock(&self) -> MutexGuard<'_, Builder> {
-        // Nothing panics while this lock is held; a poisoned lock still
-        // holds consistent data.
+        super::locks::lock(&self.builder)
+    }
+
+    /// The same, from a thread detached from the interpreter (waiting for
+    /// the build). Nothing panics while this lock is held; a poisoned lock
+    /// still holds consistent data.
+    fn lock_detached(&self) -> MutexGuard<'_, Builder> {
         self.builder
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -122,7 +126,7 @@ impl InstanceCell {
                 return Claim::Deadlock;
             }
             let settled = py.detach(|| {
-                let mut guard = self.lock();
+                let mut guard = self.lock_detached();
                 guard.waiters += 1;
                 let (mut guard, timeout) = self
                     .built

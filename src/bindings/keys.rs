@@ -74,7 +74,7 @@ static SYNTHETIC: std::sync::Mutex<Option<SyntheticKeys>> = std::sync::Mutex::ne
 const SYNTHETIC_BASE: u64 = 1 << 63;
 
 fn synthetic(identity: (u64, u8, String), label: impl FnOnce() -> Label) -> Key {
-    let mut guard = SYNTHETIC.lock().unwrap_or_else(|p| p.into_inner());
+    let mut guard = super::locks::lock(&SYNTHETIC);
     let table = guard.get_or_insert_with(SyntheticKeys::default);
     if let Some(key) = table.by_identity.get(&identity) {
         return *key;
@@ -116,7 +116,7 @@ fn label_of(py: Python<'_>, key: Key) -> Option<LabelCopy> {
     if key.0 < SYNTHETIC_BASE {
         return None;
     }
-    let guard = SYNTHETIC.lock().unwrap_or_else(|p| p.into_inner());
+    let guard = super::locks::lock(&SYNTHETIC);
     let label = guard.as_ref()?.labels.get(&key)?;
     Some(match label {
         Label::Named(t, name) => LabelCopy::Named(t.clone_ref(py), name.clone()),

@@ -74,7 +74,7 @@ impl Finalizers {
     }
 
     fn items(&self) -> std::sync::MutexGuard<'_, Items> {
-        self.items.lock().unwrap_or_else(|p| p.into_inner())
+        super::locks::lock(&self.items)
     }
 
     /// Keep `finalizer` to run at close; handed back when the owner has

@@ -9,6 +9,7 @@ use dioxide_core::Key;
 use super::cell::InstanceCell;
 use super::keys::KeyMap;
 use super::lifecycle::Finalizers;
+use super::locks;
 
 pub(crate) struct ScopeState {
     pub(crate) cells: Mutex<KeyMap<Arc<InstanceCell>>>,
@@ -27,17 +28,17 @@ impl Default for ScopeState {
 impl ScopeState {
     /// This scope's slot for a scoped provider, created on first use.
     pub(crate) fn cell(&self, key: Key) -> Arc<InstanceCell> {
-        let mut cells = self.cells.lock().unwrap_or_else(|p| p.into_inner());
+        let mut cells = locks::lock(&self.cells);
         Arc::clone(cells.entry(key).or_default())
     }
 
     /// Whether this scope holds a built instance for `key`.
     pub(crate) fn has_built(&self, key: Key) -> bool {
-        let cells = self.cells.lock().unwrap_or_else(|p| p.into_inner());
+        let cells = locks::lock(&self.cells);
         cells.get(&key).is_some_and(|c| c.get().is_some())
     }
 
     pub(crate) fn take_cells(&self) -> KeyMap<Arc<InstanceCell>> {
-        std::mem::take(&mut *self.cells.lock().unwrap_or_else(|p| p.into_inner()))
+        std::mem::take(&mut *locks::lock(&self.cells))
     }
 }

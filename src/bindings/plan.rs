@@ -6,10 +6,11 @@ use std::sync::Arc;
 
 use dioxide_core::{Key, Lifetime};
 use pyo3::prelude::*;
-use pyo3::types::PyString;
+use pyo3::types::{PyString, PyTuple};
 use smallvec::SmallVec;
 
 use super::cell::InstanceCell;
+use super::construct::Direct;
 
 /// Values built by a run, on one stack; inline capacity chosen so typical
 /// graphs never touch the heap.
@@ -91,4 +92,10 @@ pub(crate) struct ExecNode {
     pub(crate) args: Vec<(Py<PyString>, ExecArg)>,
     /// How many leading `args` are passed by position; the rest go by keyword.
     pub(crate) positional: usize,
+    /// The names of the keyword arguments (`args` after `positional`), as
+    /// the tuple a vectorcall takes; `None` when there are none.
+    pub(crate) kwnames: Option<Py<PyTuple>>,
+    /// How to build the instance without calling the class, for a plain
+    /// class (see `construct.rs`).
+    pub(crate) direct: Option<Direct>,
 }

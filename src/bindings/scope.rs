@@ -42,6 +42,15 @@ impl RustScope {
         RustContainer::resolve_with(self.container.bind(py), type_, Some(&self.state))
     }
 
+    /// A singleton built in the container, while the scope is open (see
+    /// `RustContainer::cached`).
+    pub(crate) fn cached(&self, py: Python<'_>, key: dioxide_core::Key) -> Option<Py<PyAny>> {
+        if self.closed.load(Ordering::Acquire) {
+            return None;
+        }
+        self.container.get().cached(py, key)
+    }
+
     fn check_open(&self, py: Python<'_>) -> PyResult<()> {
         if self.closed.load(Ordering::Acquire) {
             return Err(DioxideError::new(ErrorKind::Scope, "this scope is closed")
@@ -84,6 +93,11 @@ impl RustScope {
     /// Resolve `type_` in this scope: scoped instances are cached here,
     /// singletons come from the container.
     fn resolve(&self, py: Python<'_>, type_: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        self.resolve_in_scope(py, type_)
+    }
+
+    /// `scope[T]`: `scope.resolve(T)` (the slot runs fast.rs's function).
+    fn __getitem__(&self, py: Python<'_>, type_: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         self.resolve_in_scope(py, type_)
     }
 

@@ -39,9 +39,9 @@ EXAMPLES = ROOT / "examples"
 
 FLAGS = ["--strict", "--warn-unused-ignores", "--enable-error-code", "ignore-without-code"]
 PLUGIN = "dioxide.mypy_plugin"
-#: The oldest Python mypy 2.x can check for; the package supports 3.9 and up,
-#: and this catches annotations that only newer versions' stubs accept.
-OLDEST_PYTHON = "3.10"
+#: The oldest Python dioxide supports: this catches annotations that only
+#: newer versions' stubs accept.
+OLDEST_PYTHON = "3.11"
 
 IGNORE = re.compile(r"#\s*type:\s*ignore\[([^\]]+)\]")
 

@@ -1,11 +1,12 @@
 //! `_RustContainer`: a registry of providers, the plans compiled from it and
 //! the container's singletons. The Python `Container` subclasses it, so
-//! `container.resolve(T)` reaches `RustContainer::resolve` with no Python
-//! frame in between.
+//! `container.resolve(T)` reaches the Rust core with no Python frame in
+//! between (through fast.rs's descriptor, owned by each class).
 
 mod closing;
 mod diagnostics;
 mod overrides;
+mod plain;
 mod registration;
 mod resolve;
 mod sync;
@@ -22,6 +23,7 @@ use crate::bindings::cell::InstanceCell;
 use crate::bindings::compiled::ExecPlan;
 use crate::bindings::errors::{DioxideError, ErrorKind};
 use crate::bindings::keys::{key_of, KeyMap};
+use crate::bindings::locks;
 use crate::bindings::resume::Resolution;
 use overrides::OverrideFrame;
 use registration::{Entry, Payload};
@@ -92,11 +94,11 @@ pub(crate) struct RustContainer {
 
 impl RustContainer {
     fn read(&self) -> RwLockReadGuard<'_, State> {
-        self.state.read().unwrap_or_else(|p| p.into_inner())
+        locks::read(&self.state)
     }
 
     fn write(&self) -> RwLockWriteGuard<'_, State> {
-        self.state.write().unwrap_or_else(|p| p.into_inner())
+        locks::write(&self.state)
     }
 
     pub(crate) fn is_closed(&self) -> bool {
@@ -132,6 +134,12 @@ impl RustContainer {
         Self::resolve_with(slf, type_, None)
     }
 
+    /// `container[T]`: `container.resolve(T)` (the slot runs fast.rs's
+    /// function).
+    fn __getitem__(slf: &Bound<'_, Self>, type_: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        Self::resolve_with(slf, type_, None)
+    }
+
     /// The awaitable behind `Container.aresolve`; `task` identifies the
     /// running task (a task waiting for itself is a cycle, not a wait).
     fn _aresolve(
@@ -146,6 +154,19 @@ impl RustContainer {
     #[pyo3(signature = (entries, *, explicit=true))]
     fn _register(&self, py: Python<'_>, entries: Vec<Entry<'_>>, explicit: bool) -> PyResult<()> {
         self.register_entries(py, entries, explicit)
+    }
+
+    /// Register the plain class `cls` (see `plain.rs`); `False`, and
+    /// nothing registered, when it is not plain.
+    #[pyo3(signature = (cls, lifetime, module_level))]
+    fn _register_plain(
+        &self,
+        py: Python<'_>,
+        cls: &Bound<'_, PyAny>,
+        lifetime: &str,
+        module_level: bool,
+    ) -> PyResult<bool> {
+        self.register_plain(py, cls, lifetime, module_level)
     }
 
     /// Set the configuration value `name`.

@@ -8,10 +8,12 @@ use std::sync::Arc;
 use dioxide_core::KeyMap;
 use dioxide_core::{ArgSource, DomainError, Key, Lifetime, Role};
 use pyo3::prelude::*;
+use pyo3::types::PyTuple;
 
 use super::registration::not_a_type;
 use super::{RustContainer, State};
 use crate::bindings::compiled::ExecPlan;
+use crate::bindings::construct::Direct;
 use crate::bindings::errors::{DioxideError, ErrorKind};
 use crate::bindings::exec::run;
 use crate::bindings::frame::{refuse_early, Ctx};
@@ -39,26 +41,17 @@ impl RustContainer {
     ) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         let this = slf.get();
-        // Hot path: one read-locked lookup. A built singleton is returned
-        // right there, with no plan to clone and nothing to run (S1 in
-        // benchmarks/); otherwise the plan is taken out of the lock to run.
+        // One read-locked lookup: a built singleton is returned right there
+        // (the untrampolined `cached` in fast.rs usually got it first);
+        // otherwise the plan is taken out of the lock to run.
         let cached = {
             let state = this.read();
-            if !state.closed && Self::in_sync(&state) {
-                match state.plans.get(&key) {
-                    Some(plan) => match plan
-                        .nodes
-                        .last()
-                        .and_then(|r| r.cell.as_ref())
-                        .and_then(|c| c.get())
-                    {
-                        Some(value) => return Ok(value.clone_ref(py)),
-                        None => Some(Arc::clone(plan)),
-                    },
-                    None => None,
-                }
-            } else {
-                None
+            match Self::usable(&state).then(|| state.plans.get(&key)) {
+                Some(Some(plan)) => match plan.built() {
+                    Some(value) => return Ok(value.clone_ref(py)),
+                    None => Some(Arc::clone(plan)),
+                },
+                _ => None,
             }
         };
         let plan = match cached {
@@ -112,6 +105,23 @@ impl RustContainer {
         ))
     }
 
+    /// The singleton `key` resolves to, when it is built: one read-locked
+    /// lookup that builds nothing and drops no Python reference, which is
+    /// what lets `fast.rs` run it without PyO3's trampoline.
+    pub(crate) fn cached(&self, py: Python<'_>, key: Key) -> Option<Py<PyAny>> {
+        let state = self.read();
+        if !Self::usable(&state) {
+            return None;
+        }
+        state.plans.get(&key)?.built().map(|v| v.clone_ref(py))
+    }
+
+    /// Whether the compiled plans can be used as they are: the container is
+    /// open and has seen its parent registry's last change.
+    fn usable(state: &State) -> bool {
+        !state.closed && Self::in_sync(state)
+    }
+
     fn in_sync(state: &State) -> bool {
         Self::parent_generation(state).is_none_or(|g| g == state.parent_generation)
     }
@@ -131,7 +141,7 @@ impl RustContainer {
     ) -> PyResult<Arc<ExecPlan>> {
         {
             let state = self.read();
-            if !state.closed && Self::in_sync(&state) {
+            if Self::usable(&state) {
                 if let Some(plan) = state.plans.get(&key) {
                     return Ok(Arc::clone(plan));
                 }
@@ -232,19 +242,15 @@ impl RustContainer {
         } = &mut *state;
         let mut nodes = Vec::with_capacity(plan.nodes.len());
         let mut deferred = Vec::new();
+        let mut unknown = false;
         for node in &plan.nodes {
             let (target, kind, by_position): (Py<PyAny>, Kind, &[bool]) = match node.role {
                 Role::Alias => (py.None(), Kind::Alias, &[]),
                 Role::Collection => (py.None(), Kind::Collection, &[]),
                 Role::Build => {
                     let Some(provider) = registry.get(node.key) else {
-                        return Err(Refused::Error(
-                            DioxideError::new(
-                                ErrorKind::Resolution,
-                                "plan refers to an unknown provider",
-                            )
-                            .into_pyerr(py),
-                        ));
+                        unknown = true;
+                        break;
                     };
                     (
                         provider.payload.target.clone_ref(py),
@@ -297,6 +303,16 @@ impl RustContainer {
                 .map_or(0, |f| f.token);
             let epoch = epochs.get(&node.key).copied().unwrap_or(0);
             let scope_key = Key(node.key.0 ^ token.rotate_left(32) ^ epoch.rotate_left(48));
+            let kwnames = if positional < args.len() {
+                let names = args[positional..].iter().map(|(name, _)| name.bind(py));
+                Some(PyTuple::new(py, names).map_err(Refused::Error)?.unbind())
+            } else {
+                None
+            };
+            let direct = match kind {
+                Kind::Call => Direct::of(target.bind(py), args.len()).map_err(Refused::Error)?,
+                _ => None,
+            };
             nodes.push(ExecNode {
                 key: node.key,
                 scope_key,
@@ -307,7 +323,20 @@ impl RustContainer {
                 cell,
                 positional,
                 args,
+                kwnames,
+                direct,
             });
+        }
+        if unknown {
+            // The error is built with the lock released (it runs Python
+            // code), and so are the half-made nodes dropped.
+            drop(state);
+            drop(nodes);
+            drop(deferred);
+            return Err(Refused::Error(
+                DioxideError::new(ErrorKind::Resolution, "plan refers to an unknown provider")
+                    .into_pyerr(py),
+            ));
         }
         let compiled = Arc::new(ExecPlan::new(plan, nodes, deferred));
         plans.insert(key, Arc::clone(&compiled));
