@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import inspect
 import threading
+import weakref
 from collections.abc import AsyncIterator, Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 import pytest
 
@@ -447,3 +449,18 @@ def test_wrapping_again_in_new_scopes_registers_nothing_new(app: Container) -> N
         with app.create_scope() as scope:
             inject(scope)(handle)()
     assert len(app) == size
+
+
+def test_a_wrapped_function_is_not_kept_alive_by_dioxide(app: Container) -> None:
+    def call_once() -> weakref.ref[Any]:
+        def handle(config: Inject[Config]) -> Config:
+            return config
+
+        with app.create_scope() as scope:
+            result = inject(scope)(handle)()
+        assert result is app.resolve(Config)
+        return weakref.ref(handle)
+
+    alive = call_once()
+    gc.collect()
+    assert alive() is None

@@ -11,7 +11,6 @@ import functools
 import re
 import types
 import typing
-import weakref
 from collections.abc import Mapping
 from types import FrameType
 from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol, TypeVar, Union
@@ -178,7 +177,9 @@ class _Function:
         return self.arguments.collector(container, wanted, where)
 
 
-_FUNCTIONS: weakref.WeakKeyDictionary[Any, _Function] = weakref.WeakKeyDictionary()
+#: The attribute holding a function's ``_Function`` (on the wrapper, and on
+#: a function wrapped with ``inject(scope)``).
+_INFO = "__dioxide_inject__"
 
 
 def _injected_names(
@@ -304,14 +305,15 @@ def _opens_scope(source: Any, scope: Optional[bool]) -> bool:
 def _wrap(func: Any, source: Any, scope: Optional[bool], frame: Optional[FrameType]) -> Any:
     if isinstance(func, (staticmethod, classmethod)):
         return type(func)(_wrap(func.__func__, source, scope, frame))
-    original = getattr(func, "__dioxide_inject__", None)
+    original = getattr(func, _INFO, None)
     if original is not None:
         # Wrapping a decorated function again: start from what it wraps.
         info: _Function = original
     elif isinstance(func, types.FunctionType):
-        # One per function: wrapping it again (``inject(scope)(f)`` per
-        # request) reuses what was read and registered.
-        info = _FUNCTIONS.get(func) or _FUNCTIONS.setdefault(func, _Function(func, frame))
+        # One per function, kept on it: wrapping it again (``inject(scope)(f)``
+        # per request) reuses what was read and registered, and nothing
+        # outlives the function.
+        info = func.__dict__.setdefault(_INFO, _Function(func, frame))
     elif callable(func):
         info = _Function(func, frame)
     else:
@@ -411,5 +413,5 @@ def _wrap(func: Any, source: Any, scope: Optional[bool], frame: Optional[FrameTy
 
         wrapper = call
     wrapper.__signature__ = info.signature
-    wrapper.__dioxide_inject__ = info
+    setattr(wrapper, _INFO, info)
     return wrapper
