@@ -280,6 +280,11 @@ def inject(source: Source, *, scope: Optional[bool] = None) -> Decorator:
     generator is iterated for you (its values are passed on, ``asend`` and
     ``athrow`` are not). ``@inject`` goes above or below ``@staticmethod``
     and ``@classmethod``.
+
+    The injected values of a call are gathered by one resolve: at the first
+    call, a provider named after the function (its dependencies are the
+    injected parameters) is registered in the container, so it shows in
+    ``graph()`` and ``validate()`` checks it from then on.
     """
     _check_source(source)
     if scope is not None and not isinstance(scope, bool):
