@@ -71,6 +71,11 @@ class Arguments:
             self._deps[name] = None if read is None else Dependency(*read, False)
         return self._deps[name]
 
+    def registered(self, container: Any, wanted: frozenset[str]) -> Any:
+        """The provider :meth:`collector` registered for these, or None."""
+        known = self._collectors.get(container)
+        return None if known is None else known.get(wanted)
+
     def collector(self, container: Any, wanted: frozenset[str], where: str) -> Any:
         """The provider, registered in ``container``, whose instance is the
         dict of the ``wanted`` parameters' values (read by :meth:`dependency`
@@ -101,6 +106,7 @@ def _collect_function(func: Callable[..., Any]) -> type[dict[str, Any]]:
         name,
         (dict,),
         {
+            "__slots__": (),
             "__qualname__": getattr(func, "__qualname__", name),
             "__module__": getattr(func, "__module__", __name__),
             "__doc__": f"The injected arguments of {name}() (made by @inject).",

@@ -99,12 +99,15 @@ class Factory(Generic[T]):
     without it, the arguments are not checked statically.
     """
 
-    __slots__ = ("_cls", "_constructor", "_source")
+    __slots__ = ("_cls", "_collectors", "_constructor", "_source")
 
     def __init__(self, source: Any, cls: type[T], frame: Optional[FrameType]) -> None:
         self._constructor = _constructor(cls, frame)
         self._source = source
         self._cls = cls
+        #: Per set of parameters left out, the provider gathering those
+        #: dioxide injects (None: it injects none of them).
+        self._collectors: dict[frozenset[str], Any] = {}
 
     @classmethod
     def _bind(cls, core: Any) -> Factory[Any]:
@@ -116,10 +119,9 @@ class Factory(Generic[T]):
     def __call__(self, *args: Any, **kwargs: Any) -> T:
         """Build a new ``T`` from ``args``/``kwargs`` plus injected values."""
         constructor = self._constructor
-        where = f"factory({describe(self._cls)})"
         if len(args) > len(constructor.positional):
             raise DioxideTypeError(
-                f"{where} takes at most {len(constructor.positional)} positional arguments "
+                f"{self._where()} takes at most {len(constructor.positional)} positional arguments "
                 f"({', '.join(constructor.positional) or 'none'}), got {len(args)}",
                 hint="pass the rest by keyword, or leave them out to inject them",
             )
@@ -127,27 +129,36 @@ class Factory(Generic[T]):
         for name, value in kwargs.items():
             if name not in constructor.required:
                 raise DioxideTypeError(
-                    f"{where} got an unexpected argument '{name}'",
+                    f"{self._where()} got an unexpected argument '{name}'",
                     hint=f"{describe(self._cls)}.__init__ takes "
                     f"{', '.join(constructor.names) or 'no arguments'}",
                 )
             if name in given:
                 raise DioxideTypeError(
-                    f"{where} got two values for '{name}'",
+                    f"{self._where()} got two values for '{name}'",
                     hint="pass each argument once, by position or by keyword",
                 )
             given[name] = value
-        missing = [name for name in constructor.names if name not in given]
+        missing = frozenset(name for name in constructor.names if name not in given)
         if missing and constructor.arguments is not None:
-            given.update(self._resolve(constructor, constructor.arguments, missing, where))
+            if missing in self._collectors:
+                collector = self._collectors[missing]
+            else:
+                collector = self._collector(constructor, constructor.arguments, missing)
+                self._collectors[missing] = collector
+            if collector is not None:
+                given.update(self._source.resolve(collector))
         built: T = self._cls(**given)
         return built
 
-    def _resolve(
-        self, constructor: _Constructor, arguments: Arguments, missing: list[str], where: str
-    ) -> dict[str, Any]:
-        """The values of the ``missing`` parameters dioxide can inject (those
-        with a default it cannot fill keep it)."""
+    def _collector(
+        self,
+        constructor: _Constructor,
+        arguments: Arguments,
+        missing: frozenset[str],
+    ) -> Any:
+        """The provider gathering the ``missing`` parameters dioxide can
+        inject (those with a default it cannot fill keep it), or None."""
         wanted = []
         for name in missing:
             try:
@@ -156,18 +167,20 @@ class Factory(Generic[T]):
                 )
             except DioxideTypeError as error:
                 raise DioxideTypeError(
-                    f"{where} needs the argument '{name}': dioxide cannot inject it",
+                    f"{self._where()} needs the argument '{name}': dioxide cannot inject it",
                     hint=f"pass {name}=... (the parameter is annotated with a type "
                     "dioxide does not inject by type)",
                 ) from error
             if dependency is not None:
                 wanted.append(name)
         if not wanted:
-            return {}
+            return None
         container = getattr(self._source, "_container", self._source)
-        collector = arguments.collector(container, frozenset(wanted), describe(self._cls))
-        values: dict[str, Any] = self._source.resolve(collector)
-        return values
+        return arguments.collector(container, frozenset(wanted), describe(self._cls))
+
+    def _where(self) -> str:
+        """How errors name this factory."""
+        return f"factory({describe(self._cls)})"
 
     def __repr__(self) -> str:
         return f"<dioxide.Factory[{describe(self._cls)}]>"

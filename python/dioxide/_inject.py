@@ -171,6 +171,9 @@ class _Function:
             self.by_name = positional
 
     def collector(self, container: Any, wanted: frozenset[str]) -> Any:
+        found = self.arguments.registered(container, wanted)
+        if found is not None:
+            return found
         where = describe(self.func)
         for name in wanted:
             self.arguments.dependency(name, where)
@@ -347,10 +350,20 @@ def _wrap(func: Any, source: Any, scope: Optional[bool], frame: Optional[FrameTy
             args = ()
         return args, names.difference(kwargs)
 
-    def container_of(where: Any) -> Any:
-        from dioxide._container import Container
+    from dioxide._container import Container
 
-        return where if isinstance(where, Container) else where._container
+    # The container that holds the argument-gathering provider.
+    container = source if isinstance(source, Container) else source._container
+    # The provider for the common call (every injected parameter left out),
+    # once known: what most calls need, without a lookup.
+    every: list[Any] = []
+
+    def collector_for(wanted: frozenset[str]) -> Any:
+        if wanted == names:
+            if not every:
+                every.append(info.collector(container, wanted))
+            return every[0]
+        return info.collector(container, wanted)
 
     if inspect.iscoroutinefunction(target):
 
@@ -359,7 +372,7 @@ def _wrap(func: Any, source: Any, scope: Optional[bool], frame: Optional[FrameTy
             args, wanted = arguments(args, kwargs)
             if not wanted:
                 return await target(*args, **kwargs)
-            collector = info.collector(container_of(source), wanted)
+            collector = collector_for(wanted)
             if opens:
                 async with source.create_scope() as opened:
                     kwargs.update(await opened.aresolve(collector))
@@ -373,7 +386,7 @@ def _wrap(func: Any, source: Any, scope: Optional[bool], frame: Optional[FrameTy
         @functools.wraps(target)
         async def iterate_async(*args: Any, **kwargs: Any) -> Any:
             args, wanted = arguments(args, kwargs)
-            collector = info.collector(container_of(source), wanted) if wanted else None
+            collector = collector_for(wanted) if wanted else None
             if opens and collector is not None:
                 async with source.create_scope() as opened:
                     kwargs.update(await opened.aresolve(collector))
@@ -391,7 +404,7 @@ def _wrap(func: Any, source: Any, scope: Optional[bool], frame: Optional[FrameTy
         @functools.wraps(target)
         def iterate(*args: Any, **kwargs: Any) -> Any:
             args, wanted = arguments(args, kwargs)
-            collector = info.collector(container_of(source), wanted) if wanted else None
+            collector = collector_for(wanted) if wanted else None
             if opens and collector is not None:
                 with source.create_scope() as opened:
                     kwargs.update(opened.resolve(collector))
@@ -408,7 +421,7 @@ def _wrap(func: Any, source: Any, scope: Optional[bool], frame: Optional[FrameTy
             args, wanted = arguments(args, kwargs)
             if not wanted:
                 return target(*args, **kwargs)
-            collector = info.collector(container_of(source), wanted)
+            collector = collector_for(wanted)
             if opens:
                 with source.create_scope() as opened:
                     kwargs.update(opened.resolve(collector))
