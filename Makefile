@@ -30,6 +30,12 @@ help: ## List the targets
 # What the pytest suite needs, on every interpreter it runs on.
 TEST_DEPS := "typing_extensions>=4.13" "pytest>=8" "hypothesis>=6.100" \
   "fastapi==0.165.0" "httpx2==2.16.2" "flask==3.1.3"
+# The frameworks of the integrations beyond FastAPI and Flask, and the
+# libraries of the optional extras: `make test` requires them; the suites on
+# the other interpreters leave out the test modules that need them
+# (tests/conftest.py names them).
+INTEGRATION_DEPS := "starlette==1.10.0" "litestar==2.25.0" "django==5.2.19" "aiohttp==3.14.5" \
+  "celery==5.7.0" "click==8.5.1" "typer==0.29.2" "pydantic-settings==2.16.3"
 # The libraries some docs examples use (<!-- requires: ... -->: the SQLAlchemy
 # recipe, the "before" side of the migration guides). `make test` installs
 # them and requires them; the other interpreters' suites skip those examples.
@@ -40,7 +46,8 @@ $(STAMP): pyproject.toml
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet "maturin>=1.7,<2" $(TEST_DEPS) "mypy==2.4.1" "ruff==0.17.6" \
 	  "mkdocs==1.6.1" "mkdocstrings[python]==1.0.8" "mkdocstrings-python==2.0.11" \
-	  "mkdocs-material==9.8.1" "twine==7.0.0" $(DOCS_EXAMPLE_DEPS)
+	  "mkdocs-material==9.8.1" "twine==7.0.0" $(DOCS_EXAMPLE_DEPS) $(INTEGRATION_DEPS) \
+	  "basedpyright==1.40.2"
 	touch $(STAMP)
 
 .PHONY: venv

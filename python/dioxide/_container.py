@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+import threading
+import weakref
 from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
 
-from typing_extensions import Self, TypeForm
+from typing_extensions import Self, TypeForm, get_args, get_origin
 
 if TYPE_CHECKING:
     import inspect
@@ -15,17 +18,27 @@ else:
 
 from dioxide._dioxide_core import _RustContainer
 from dioxide._fast import OwnResolve
+from dioxide._generics import (
+    OpenProvider,
+    bare_buildable,
+    is_open,
+    key_hook,
+    materialise_needed,
+)
 from dioxide._introspect import (
     UnresolvedReference,
     callable_dependencies,
+    canonical,
     class_dependencies,
     describe,
+    has_type_params,
+    parametrised_generic,
 )
 from dioxide._kinds import check_shape, class_kind, factory_kind
 from dioxide._factory import Factory
 from dioxide._lifecycle import Closing, task_token
 import dioxide._registry as _registry
-from dioxide._registry import Entry, Registry, caller_namespace
+from dioxide._registry import Registry, caller_namespace, make_entry
 from dioxide._scope import ContainerScope, Scope
 from dioxide._graph import render_graph
 from dioxide.exceptions import DioxideTypeError, ValidationError
@@ -35,9 +48,13 @@ __all__ = ["Container"]
 T = TypeVar("T")
 
 
-def _require_class(obj: object, what: str) -> type:
-    """``obj`` itself, checked to be a class (a ``TypeForm`` parameter admits
-    any type expression statically; only classes can be registered)."""
+def _require_class(obj: object, what: str) -> Any:
+    """``obj`` itself, checked to be a class, or the canonical key of a
+    parametrised generic (``Repository[User]``) (a ``TypeForm`` parameter
+    admits any type expression statically; only those can be registered)."""
+    generic = parametrised_generic(obj)
+    if generic is not None and not has_type_params(generic):
+        return canonical(generic)
     if not isinstance(obj, type):
         raise DioxideTypeError(
             f"{what} expects a class, got {obj!r} ({type(obj).__name__})",
@@ -62,6 +79,12 @@ def _is_instance(instance: object, type_: type) -> Optional[bool]:
         return isinstance(instance, type_)
     except TypeError:
         return None
+
+
+def _runtime_class(key: Any) -> Any:
+    """The class behind a key: ``Repository`` for ``Repository[User]``."""
+    origin = get_origin(key)
+    return origin if isinstance(origin, type) and not isinstance(key, type) else key
 
 
 def _is_subclass(cls: type, type_: type) -> Optional[bool]:
@@ -121,6 +144,9 @@ class Container(_RustContainer, Closing, OwnResolve):
         """The profile this container was made for (``None``: no profile)."""
         self.registry = _registry.DEFAULT if registry is None else registry
         """The registry this container resolves decorated providers from."""
+        self._open: dict[type, list[OpenProvider]] = {}
+        self._generics_lock = threading.RLock()
+        self._set_generics(key_hook(weakref.ref(self)))
 
     if TYPE_CHECKING:
 
@@ -155,7 +181,7 @@ class Container(_RustContainer, Closing, OwnResolve):
         container.register_instance(Config, Config(dsn="postgres://..."))
         """
         provides = _require_class(type_, "register_instance()")
-        if _is_instance(instance, provides) is False:
+        if _is_instance(instance, _runtime_class(provides)) is False:
             raise DioxideTypeError(
                 f"register_instance({describe(type_)}, ...) got an instance of "
                 f"{type(instance).__name__}, which is not an instance of {describe(type_)}",
@@ -163,7 +189,7 @@ class Container(_RustContainer, Closing, OwnResolve):
                 chain=[type_],
                 hint=f"pass a {describe(type_)} instance, or register it under its own type",
             )
-        self._register([Entry(provides, instance, Scope.SINGLETON.value, "instance", [])])
+        self._register([make_entry(provides, instance, Scope.SINGLETON.value, "instance", [])])
 
     def register_class(
         self,
@@ -172,17 +198,23 @@ class Container(_RustContainer, Closing, OwnResolve):
         *,
         scope: Scope = Scope.TRANSIENT,
         lifecycle: bool = False,
+        blocking: bool = False,
     ) -> None:
         """Provide ``type_`` by constructing ``cls`` (default: ``type_``
         itself), its ``__init__`` parameters injected from their type hints::
 
             container.register_class(PaymentPort, StripeGateway, scope=Scope.SINGLETON)
+
+        ``blocking=True`` says the constructor blocks (network, disk): the
+        async integrations then build it in a worker thread, not on the
+        event loop.
         """
         provides = _require_class(type_, "register_class()")
         implementation = _require_class(provides if cls is None else cls, "register_class()")
-        check_shape(implementation, "register_class()")
+        runtime = _runtime_class(implementation)
+        check_shape(runtime, "register_class()")
         checked = _check_scope(scope, "register_class()")
-        if _is_subclass(implementation, provides) is False:
+        if _is_subclass(runtime, _runtime_class(provides)) is False:
             raise DioxideTypeError(
                 f"register_class({describe(type_)}, {describe(implementation)}): "
                 f"{describe(implementation)} is not a subclass of {describe(type_)}",
@@ -190,12 +222,41 @@ class Container(_RustContainer, Closing, OwnResolve):
                 chain=[type_],
                 hint=f"register a class that implements {describe(type_)}",
             )
-        kind = class_kind(implementation, lifecycle)
+        kind = class_kind(runtime, lifecycle)
+        localns = caller_namespace(1)
+        if is_open(implementation):
+            self._register_open(provides, implementation, checked, kind, localns)
+            if not bare_buildable(implementation, localns):
+                return
         try:
-            deps = class_dependencies(implementation, caller_namespace(1))
+            deps = class_dependencies(runtime, localns, get_args(implementation))
         except UnresolvedReference as unresolved:
             raise self._unresolved(implementation, unresolved) from None
-        self._register([Entry(provides, implementation, checked.value, kind, deps)])
+        self._register([make_entry(provides, implementation, checked.value, kind, deps)])
+        self._mark_blocking(provides, blocking)
+
+    def _register_open(
+        self, provides: Any, implementation: type, scope: Scope, kind: str, localns: Any
+    ) -> None:
+        """``register_class`` of a generic class: kept for every
+        parametrisation, materialised into this container when needed."""
+        if not is_open(provides):
+            if bare_buildable(implementation, localns):
+                return
+            raise DioxideTypeError(
+                f"register_class({describe(provides)}, {describe(implementation)}): "
+                f"{describe(implementation)} is generic; it can provide a generic class "
+                "(one parametrisation each), not a plain one",
+                requested=provides,
+                chain=[provides],
+                hint=f"register a parametrisation: register_class({describe(provides)}, "
+                f"{describe(implementation)}[User])",
+            )
+        serves = [implementation] if provides is implementation else [implementation, provides]
+        open_provider = OpenProvider(implementation, serves, scope.value, kind, None, None, localns)
+        with self._generics_lock:
+            for served in serves:
+                self._open.setdefault(served, []).append(open_provider)
 
     def register_factory(
         self,
@@ -203,6 +264,7 @@ class Container(_RustContainer, Closing, OwnResolve):
         factory: Callable[..., Any],
         *,
         scope: Scope = Scope.TRANSIENT,
+        blocking: bool = False,
     ) -> None:
         """Provide ``type_`` by calling ``factory``; its parameters are injected
         from their type hints. Generator factories are finalized on close::
@@ -213,6 +275,11 @@ class Container(_RustContainer, Closing, OwnResolve):
                 db.close()
 
             container.register_factory(Database, connect, scope=Scope.SINGLETON)
+
+        In the async integrations, a generator's finalization (after
+        ``yield``: a commit, a close) runs in a worker thread; a factory
+        whose call blocks (it connects, reads a file) says so with
+        ``blocking=True`` and is called in a worker thread too.
         """
         provides = _require_class(type_, "register_factory()")
         checked = _check_scope(scope, "register_factory()")
@@ -232,15 +299,31 @@ class Container(_RustContainer, Closing, OwnResolve):
                 chain=[type_],
                 hint="use register_class() for classes",
             )
-        if not (inspect.isfunction(target) or inspect.ismethod(target)):
+        if not (
+            inspect.isfunction(target)
+            or inspect.ismethod(target)
+            or isinstance(target, functools.partial)
+        ):
             target = getattr(factory, "__call__", factory)  # noqa: B004 - callable objects
         try:
             deps = callable_dependencies(target, caller_namespace(1))
         except UnresolvedReference as unresolved:
             raise self._unresolved(factory, unresolved) from None
         self._register(
-            [Entry(provides, factory, checked.value, factory_kind(target), deps)]
+            [make_entry(provides, factory, checked.value, factory_kind(target), deps)]
         )
+        self._mark_blocking(provides, blocking)
+
+    def _mark_blocking(self, provides: type, blocking: bool) -> None:
+        """Remember that building ``provides`` blocks (I/O in its
+        constructor or factory): the web integrations then resolve what
+        needs it in a worker thread instead of on the event loop."""
+        marked: set[type] = self.__dict__.setdefault("_blocking_types", set())
+        if blocking:
+            marked.add(provides)
+        else:
+            marked.discard(provides)
+        self.__dict__.pop("_dioxide_offload", None)
 
     def register_value(self, name: str, value: object) -> None:
         """Set a configuration value, injected into parameters annotated
@@ -279,9 +362,8 @@ class Container(_RustContainer, Closing, OwnResolve):
         else:
             checked = _check_scope(scope, "override()")
         localns = caller_namespace(1)
-        entry: Entry
         if isinstance(replacement, type):
-            if _is_subclass(replacement, provides) is False:
+            if _is_subclass(replacement, _runtime_class(provides)) is False:
                 raise DioxideTypeError(
                     f"override({describe(provides)}, {describe(replacement)}): "
                     f"{describe(replacement)} is not a subclass of {describe(provides)}",
@@ -291,21 +373,19 @@ class Container(_RustContainer, Closing, OwnResolve):
                     "an instance of one, or a factory",
                 )
             deps = self._dependencies(replacement, class_dependencies, localns)
-            entry = Entry(provides, replacement, checked.value, "call", deps)
-        elif inspect.isfunction(replacement) or inspect.ismethod(replacement):
+            entry = make_entry(provides, replacement, checked.value, "call", deps)
+        elif (
+            inspect.isfunction(replacement)
+            or inspect.ismethod(replacement)
+            or isinstance(replacement, functools.partial)
+        ):
             deps = self._dependencies(replacement, callable_dependencies, localns)
             kind = factory_kind(replacement)
-            entry = Entry(provides, replacement, checked.value, kind, deps)
+            entry = make_entry(provides, replacement, checked.value, kind, deps)
         else:
-            if _is_instance(replacement, provides) is False:
-                raise DioxideTypeError(
-                    f"override({describe(provides)}, ...) got an instance of "
-                    f"{type(replacement).__name__}, which is not an instance of {describe(provides)}",
-                    requested=provides,
-                    chain=[provides],
-                    hint="pass an instance of the overridden type, a class or a factory",
-                )
-            entry = Entry(provides, replacement, Scope.SINGLETON.value, "instance", [])
+            # Any object stands in, a Mock() without a spec included: an
+            # override is a testing tool (register_instance keeps checking).
+            entry = make_entry(provides, replacement, Scope.SINGLETON.value, "instance", [])
         return _Override(self, entry)
 
     def _dependencies(self, target: Any, read: Callable[..., Any], localns: Any) -> Any:
@@ -324,7 +404,8 @@ class Container(_RustContainer, Closing, OwnResolve):
                 Container(profile="prod").validate()
         """
         self.registry._retry()
-        errors = [self.registry._reason(error) for error in self._validate()]
+        refused = materialise_needed(self)
+        errors = refused + [self.registry._reason(error) for error in self._validate()]
         if errors:
             raise ValidationError(errors)
 
@@ -335,6 +416,7 @@ class Container(_RustContainer, Closing, OwnResolve):
 
             print(container.graph("dot"))
         """
+        materialise_needed(self)
         return render_graph(self._providers(), format)
 
     @staticmethod
@@ -374,7 +456,7 @@ class Container(_RustContainer, Closing, OwnResolve):
 class _Override(AbstractContextManager[None]):
     """The context manager returned by :meth:`Container.override`."""
 
-    def __init__(self, container: Container, entry: Entry) -> None:
+    def __init__(self, container: Container, entry: Any) -> None:
         self._container = container
         self._entry = entry
         self._token: Optional[int] = None

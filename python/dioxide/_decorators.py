@@ -5,16 +5,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar, Union, overload
 
+from typing_extensions import get_origin
+
 if TYPE_CHECKING:
     import inspect
 else:
     from dioxide._lazy import inspect
 
+from dioxide._generics import OpenProvider, bare_buildable, is_open
 from dioxide._introspect import (
     UnresolvedReference,
     callable_dependencies,
+    canonical,
     class_dependencies,
     describe,
+    has_type_params,
+    parametrised_generic,
 )
 from dioxide import _registry
 from dioxide._kinds import check_shape, class_kind, factory_kind, provided_type
@@ -24,6 +30,7 @@ from dioxide._registry import (
     caller_frame,
     frame_namespace,
     register_decorated,
+    registry_of,
 )
 from dioxide._scope import Scope
 from dioxide.exceptions import DioxideTypeError
@@ -48,7 +55,10 @@ def _check_scope(scope: object, where: str) -> Scope:
     )
 
 
-def _interfaces(provides: Provides, where: str) -> list[type]:
+def _interfaces(provides: Provides, where: str) -> list[Any]:
+    """The interfaces of ``provides=``: classes, and parametrised generics
+    (``Repository[User]``, as their canonical key; ``Repository[T]`` of an
+    open generic class as ``Repository``)."""
     if provides is None:
         return []
     # A string is a Sequence too: ``provides="Port"`` must be reported as
@@ -56,8 +66,13 @@ def _interfaces(provides: Provides, where: str) -> list[type]:
     listed: list[Any] = (
         list(provides) if isinstance(provides, (list, tuple, set, frozenset)) else [provides]
     )
-    for interface in listed:
-        if not isinstance(interface, type):
+    for index, interface in enumerate(listed):
+        generic = parametrised_generic(interface)
+        if generic is not None:
+            listed[index] = (
+                get_origin(generic) if has_type_params(generic) else canonical(generic)
+            )
+        elif not isinstance(interface, type):
             raise DioxideTypeError(
                 f"{where}: provides= takes classes (an interface, a Protocol or an ABC), "
                 f"got {interface!r}",
@@ -80,7 +95,9 @@ def _exposures(
     if not interfaces:
         return [(implementation, name)] if name is not None else []
     for interface in interfaces:
-        if isinstance(implementation, type) and _not_subclass(implementation, interface):
+        if isinstance(implementation, type) and _not_subclass(
+            implementation, get_origin(interface) or interface
+        ):
             raise DioxideTypeError(
                 f"{where}: {describe(implementation)} does not implement "
                 f"{describe(interface)} (it is not a subclass)",
@@ -150,6 +167,10 @@ def _register_class(
             hint=hint,
         )
     kind = class_kind(cls, lifecycle)
+    if is_open(cls):
+        _register_open(cls, scope, kind, provides, name, profile, where, depth + 1, registry)
+        if not bare_buildable(cls, frame_namespace(caller_frame(depth + 1))):
+            return
     register_decorated(
         cls,
         cls,
@@ -270,6 +291,52 @@ def singleton(
         return target
 
     return decorate
+
+
+def _register_open(
+    cls: type,
+    scope: Scope,
+    kind: str,
+    provides: Provides,
+    name: Optional[str],
+    profile: Profiles,
+    where: str,
+    depth: int,
+    registry: Optional[Registry],
+) -> None:
+    """Register a generic class once for every parametrisation of itself
+    and of the generic interfaces in ``provides``."""
+    serves: list[type] = [cls]
+    for interface in _interfaces(provides, where):
+        if not is_open(interface) and not bare_buildable(cls, None):
+            raise DioxideTypeError(
+                f"{where}: {describe(cls)} is generic, so it provides generic interfaces "
+                f"only (one per parametrisation), got provides={describe(interface)}",
+                hint=f"declare the generic interface, e.g. provides={describe(interface)}"
+                " of a generic class, or provide the interface from a subclass of "
+                f"{describe(cls)}[...] that is not generic",
+            )
+        if _not_subclass(cls, interface):
+            raise DioxideTypeError(
+                f"{where}: {describe(cls)} does not implement {describe(interface)} "
+                "(it is not a subclass)",
+                hint=f"derive {describe(cls)} from {describe(interface)}[T]",
+            )
+        if is_open(interface):
+            serves.append(interface)
+    if name is not None and not isinstance(name, str):
+        raise DioxideTypeError(
+            f"{where}: name= must be a string, got {name!r}",
+            hint=f'e.g. {where}(provides=Cache, name="local")',
+        )
+    target = registry_of(registry)
+    frame = caller_frame(depth + 1)
+    localns = frame_namespace(frame) if frame is not None else None
+    target._register_open(
+        OpenProvider(
+            cls, serves, scope.value, kind, name, _profiles(profile, where), localns
+        )
+    )
 
 
 def _register_function(

@@ -48,7 +48,7 @@ def _provider_label(node: Node, lifetime: str, kind: str, implementation: Option
         return f"{name} (value)"
     if kind == "instance":
         return f"{name} (instance)"
-    if implementation is not None:
+    if implementation is not None and implementation != name:
         return f"{name}: {implementation} ({lifetime})"
     return f"{name} ({lifetime})"
 

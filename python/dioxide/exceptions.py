@@ -80,7 +80,17 @@ class DioxideError(Exception):
 
 
 def _describe(obj: object) -> str:
-    """A short name for messages: the qualified name without ``<locals>``."""
+    """A short name for messages: the qualified name without ``<locals>``;
+    a parametrised generic as ``Repository[User]``."""
+    args = getattr(obj, "__args__", None)
+    origin = getattr(obj, "__origin__", None)
+    if (
+        isinstance(args, tuple)
+        and isinstance(origin, type)
+        and not isinstance(obj, type)
+        and not hasattr(obj, "__metadata__")
+    ):
+        return f"{_describe(origin)}[{', '.join(_describe(a) for a in args)}]"
     name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
     if isinstance(name, str):
         return name.rsplit("<locals>.", 1)[-1]

@@ -32,7 +32,7 @@ pub(crate) fn build<'f>(
             let value = match produced.call_method0(pyo3::intern!(py, "__next__")) {
                 Ok(value) => value,
                 Err(err) if err.is_instance_of::<PyStopIteration>(py) => {
-                    let what = if super::keys::is_type(node.provides.bind(py)) {
+                    let what = if super::keys::is_key(node.provides.bind(py)) {
                         format!(
                             "the generator provider of {}",
                             subject_name(node.provides.bind(py))

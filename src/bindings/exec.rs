@@ -336,7 +336,7 @@ fn start(
         if let Some(cell) = &cell {
             cell.release(py);
         }
-        let what = if super::keys::is_type(node.provides.bind(py)) {
+        let what = if super::keys::is_key(node.provides.bind(py)) {
             format!("{} has an async provider", subject(py, node))
         } else {
             format!("{} is an async provider", subject(py, node))

@@ -16,9 +16,51 @@ pub(crate) fn is_type(obj: &Bound<'_, PyAny>) -> bool {
     obj.is_instance_of::<PyType>()
 }
 
+/// `True` for a parametrised generic class (`Repository[User]`), which the
+/// Python layer hands over only in its interned, canonical form (see
+/// `dioxide._generics`): its address is then a key like a class's.
+pub(crate) fn is_generic_key(obj: &Bound<'_, PyAny>) -> bool {
+    let py = obj.py();
+    !is_type(obj)
+        && matches!(obj.getattr_opt(pyo3::intern!(py, "__origin__")), Ok(Some(o)) if is_type(&o))
+        && matches!(obj.hasattr(pyo3::intern!(py, "__args__")), Ok(true))
+}
+
+/// The keys of the parametrised generics registrations have mentioned.
+/// Their objects are canonical aliases, kept alive by the Python layer for
+/// the life of the process, so their addresses are never reused.
+static GENERIC_KEYS: std::sync::Mutex<Option<dioxide_core::KeySet>> = std::sync::Mutex::new(None);
+
+/// Remember that `obj` (a key object) is a parametrised generic, if it is.
+/// Reads Python attributes: call it with no lock of a container held.
+pub(crate) fn note_generic(obj: &Bound<'_, PyAny>) {
+    if is_generic_key(obj) {
+        let mut guard = GENERIC_KEYS.lock().unwrap_or_else(|p| p.into_inner());
+        guard
+            .get_or_insert_with(Default::default)
+            .insert(key_of(obj));
+    }
+}
+
+/// Whether `key` is a parametrised generic's (see `note_generic`): no
+/// Python involved, so it may be asked under a container's lock.
+pub(crate) fn is_generic(key: Key) -> bool {
+    let guard = GENERIC_KEYS.lock().unwrap_or_else(|p| p.into_inner());
+    guard.as_ref().is_some_and(|keys| keys.contains(&key))
+}
+
+/// `True` for objects that can be a key: a class, or a parametrised generic.
+pub(crate) fn is_key(obj: &Bound<'_, PyAny>) -> bool {
+    is_type(obj) || is_generic_key(obj)
+}
+
 /// The name users see in messages: the class's `__qualname__` without the
-/// `<locals>` noise of classes defined inside functions.
+/// `<locals>` noise of classes defined inside functions; a parametrised
+/// generic as `Repository[User]`.
 pub(crate) fn display_name(obj: &Bound<'_, PyAny>) -> String {
+    if is_generic_key(obj) {
+        return generic_name(obj);
+    }
     let name = obj
         .getattr(pyo3::intern!(obj.py(), "__qualname__"))
         .or_else(|_| obj.getattr(pyo3::intern!(obj.py(), "__name__")))
@@ -30,6 +72,32 @@ pub(crate) fn display_name(obj: &Bound<'_, PyAny>) -> String {
             .map(|r| r.to_string())
             .unwrap_or_else(|_| "<unknown>".into()),
     }
+}
+
+fn generic_name(obj: &Bound<'_, PyAny>) -> String {
+    let py = obj.py();
+    let origin = obj
+        .getattr(pyo3::intern!(py, "__origin__"))
+        .map(|o| display_name(&o))
+        .unwrap_or_else(|_| "<generic>".into());
+    let args: Vec<String> = obj
+        .getattr(pyo3::intern!(py, "__args__"))
+        .and_then(|a| a.try_iter().map(|it| it.flatten().collect::<Vec<_>>()))
+        .map(|args| {
+            args.iter()
+                .map(|a| {
+                    if is_key(a) {
+                        display_name(a)
+                    } else {
+                        a.repr()
+                            .map(|r| r.to_string().replace("typing.", ""))
+                            .unwrap_or_else(|_| "?".into())
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    format!("{origin}[{}]", args.join(", "))
 }
 
 pub(crate) fn parse_lifetime(name: &str) -> PyResult<Lifetime> {
@@ -177,7 +245,7 @@ pub(crate) fn graph_node(
         Some(LabelCopy::Value(name)) => (key.0, "value", name, None),
         Some(LabelCopy::List(t)) => (key.0, "list", display_name(t.bind(py)), None),
         None => match types.get(&key) {
-            Some(t) if is_type(t.bind(py)) => (key.0, "type", display_name(t.bind(py)), None),
+            Some(t) if is_key(t.bind(py)) => (key.0, "type", display_name(t.bind(py)), None),
             Some(t) => (key.0, "function", display_name(t.bind(py)), None),
             None => (key.0, "type", format!("<type {:#x}>", key.0), None),
         },
@@ -210,7 +278,7 @@ pub(crate) use dioxide_core::KeyMap;
 /// `subject` for any provided type or provider function.
 pub(crate) fn subject_name(provides: &Bound<'_, PyAny>) -> String {
     let name = super::keys::display_name(provides);
-    if super::keys::is_type(provides) {
+    if super::keys::is_key(provides) {
         name
     } else {
         format!("{name}()")

@@ -79,7 +79,7 @@ pub(crate) fn render(py: Python<'_>, err: &DomainError, types: &KeyMap<Py<PyAny>
             let requested = chain.first().map(name).unwrap_or_default();
             let function = chain
                 .last()
-                .is_some_and(|k| !super::keys::is_type(chain_object(py, *k, types).bind(py)));
+                .is_some_and(|k| !super::keys::is_key(chain_object(py, *k, types).bind(py)));
             let annotated = if function {
                 format!("the provider function {waiting}() refers")
             } else {
@@ -172,7 +172,7 @@ pub(crate) fn render(py: Python<'_>, err: &DomainError, types: &KeyMap<Py<PyAny>
         }
         DomainError::AsyncInSync { chain } => {
             let what = match chain.last().map(|k| chain_object(py, *k, types)) {
-                Some(object) if super::keys::is_type(object.bind(py)) => {
+                Some(object) if super::keys::is_key(object.bind(py)) => {
                     format!("{} has an async provider", display_name(object.bind(py)))
                 }
                 Some(object) => format!(
@@ -242,6 +242,19 @@ fn missing_hint(
         );
     }
     match types.get(&missing) {
+        Some(type_) if super::keys::is_generic_key(type_.bind(py)) => {
+            let origin = type_
+                .bind(py)
+                .getattr(pyo3::intern!(py, "__origin__"))
+                .map(|o| display_name(&o))
+                .unwrap_or_default();
+            format!(
+                "nothing provides {origin}, generic or parametrised: decorate the generic class \
+                 {origin} with @component once (it then serves every parametrisation), give a \
+                 class provides={missing_name}, or register {missing_name} itself with \
+                 container.register_class({missing_name}, ...)"
+            )
+        }
         Some(type_) if is_interface(type_.bind(py)) => format!(
             "{missing_name} is an interface: decorate an implementation with \
              @component(provides={missing_name}) or @singleton(provides={missing_name}), \

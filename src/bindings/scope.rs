@@ -181,6 +181,12 @@ impl RustScope {
         finalize_until_async(py, &self.state.finalizers, error.as_ref())
     }
 
+    /// How many finalizers wait for the scope's close (an integration
+    /// closes a scope with none inline, else in a worker thread).
+    fn _finalizer_count(&self) -> usize {
+        self.state.finalizers.len()
+    }
+
     /// Drop the scope's instances.
     fn _release(&self) {
         drop(self.state.take_cells());

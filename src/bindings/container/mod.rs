@@ -50,6 +50,12 @@ struct State {
     /// In a registry: called with a type whose provider still waits for a
     /// forward reference, to complete what can be completed now.
     completer: Option<Py<PyAny>>,
+    /// In a container: called with what `resolve` got when it is not a
+    /// class (a parametrised generic, `list[P]`, `Annotated[C, Named(..)]`),
+    /// and with a parametrised generic a plan misses; it returns
+    /// `(flavor, key object, name)` and registers the parametrisation of an
+    /// open generic provider when one serves it (see `dioxide._generics`).
+    generics: Option<Py<PyAny>>,
     /// Weak references to the scopes opened on this container, oldest
     /// first: closing the container closes those still open, newest first.
     scopes: Vec<Py<PyAny>>,
@@ -258,6 +264,13 @@ impl RustContainer {
         drop(old);
     }
 
+    /// Set the function that canonicalises and materialises parametrised
+    /// generics for this container (see `State::generics`).
+    fn _set_generics(&self, hook: Py<PyAny>) {
+        let old = self.write().generics.replace(hook);
+        drop(old);
+    }
+
     fn __enter__(slf: Py<Self>) -> Py<Self> {
         slf
     }
@@ -310,6 +323,35 @@ impl RustContainer {
         drop(garbage);
     }
 
+    /// How many finalizers wait for the container's close.
+    fn _finalizer_count(&self) -> usize {
+        self.finalizers.len()
+    }
+
+    /// Open a closed container again, with no singletons: an app whose
+    /// lifespan runs more than once (tests start an app many times) gets
+    /// fresh singletons each run, finalized at the end of that run. `False`
+    /// (nothing done) when the container is open; refused while scopes or
+    /// finalizers of the last run remain (it has not finished closing).
+    fn _reopen(&self, py: Python<'_>) -> PyResult<bool> {
+        let mut state = self.write();
+        if !state.closed {
+            return Ok(false);
+        }
+        if self.finalizers.len() > 0 || !state.singletons.is_empty() {
+            drop(state);
+            return Err(DioxideError::new(
+                ErrorKind::Resolution,
+                "this container is still closing; it cannot be reopened yet",
+            )
+            .with_hint("wait for close() or aclose() to return before starting the app again")
+            .into_pyerr(py));
+        }
+        state.closed = false;
+        self.finalizers.unseal();
+        Ok(true)
+    }
+
     /// `True` once the container is closed (`close()`, `aclose()` or the end
     /// of its `with` block); a closed container refuses to resolve.
     #[getter]
@@ -348,6 +390,9 @@ impl RustContainer {
             if let Some(completer) = &state.completer {
                 visit.call(completer)?;
             }
+            if let Some(generics) = &state.generics {
+                visit.call(generics)?;
+            }
             for scope in &state.scopes {
                 visit.call(scope)?;
             }
@@ -381,6 +426,7 @@ impl RustContainer {
                 .extend(state.views.drain().map(|(_, (_, v))| v));
             garbage.providers.append(&mut state.own);
             garbage.other.extend(state.completer.take());
+            garbage.other.extend(state.generics.take());
             garbage.other.append(&mut state.scopes);
             garbage.other.extend(state.types.drain().map(|(_, t)| t));
             if let Some(parent) = state.parent.take() {

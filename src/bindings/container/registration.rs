@@ -12,7 +12,7 @@ use super::resolve::error_types;
 use super::{Garbage, RustContainer, State};
 use crate::bindings::errors::{DioxideError, ErrorKind};
 use crate::bindings::keys::{
-    display_name, is_type, key_of, list_key, named_key, parse_lifetime, value_key,
+    display_name, is_key, key_of, list_key, named_key, parse_lifetime, value_key,
 };
 use crate::bindings::plan::Kind;
 use crate::bindings::render::render;
@@ -203,7 +203,7 @@ pub(super) fn parse_entry(
     } = entry;
     // A provider function is its own key (it answers for its return type
     // through an exposure); everything else is registered under a class.
-    if !(is_type(&provides) || provides.is(&target) && provides.is_callable()) {
+    if !(is_key(&provides) || provides.is(&target) && provides.is_callable()) {
         return Err(not_a_type(py, "registration", &provides));
     }
     let kind = Kind::parse(&kind).ok_or_else(|| {
@@ -240,13 +240,14 @@ pub(super) fn parse_entry(
         };
         let dep_key = match (flavor.as_str(), name.as_deref()) {
             ("value", Some(name)) => value_key(name),
-            (_, _) if !is_type(&dep_type) => {
+            (_, _) if !is_key(&dep_type) => {
                 return Err(not_a_type(py, "a dependency annotation", &dep_type))
             }
             ("named" | "lazy", Some(name)) => named_key(&dep_type, name),
             ("list", _) => list_key(&dep_type),
             _ => {
                 let k = key_of(&dep_type);
+                crate::bindings::keys::note_generic(&dep_type);
                 types.entry(k).or_insert_with(|| dep_type.clone().unbind());
                 k
             }
@@ -258,7 +259,7 @@ pub(super) fn parse_entry(
     }
     let mut exposures = Vec::with_capacity(exposes.len() * 2);
     for (interface, name) in exposes {
-        if !is_type(&interface) {
+        if !is_key(&interface) {
             return Err(not_a_type(py, "provides=", &interface));
         }
         let alias = match name.as_deref() {

@@ -17,7 +17,9 @@ use crate::bindings::construct::Direct;
 use crate::bindings::errors::{DioxideError, ErrorKind};
 use crate::bindings::exec::run;
 use crate::bindings::frame::{refuse_early, Ctx};
-use crate::bindings::keys::{chain_object, is_type, key_of};
+use crate::bindings::keys::{
+    chain_object, is_generic, is_type, key_of, list_key, named_key, value_key,
+};
 use crate::bindings::owner::ScopeState;
 use crate::bindings::plan::{ExecArg, ExecNode, Kind};
 use crate::bindings::render::{keys_of, render};
@@ -152,21 +154,67 @@ impl RustContainer {
         if self.is_closed() {
             return Err(Self::closed_error(py));
         }
-        if !is_type(type_) {
-            return Err(not_a_type(py, "resolve()", type_));
+        let hook = self.read().generics.as_ref().map(|h| h.clone_ref(py));
+        if is_type(type_) {
+            return self.plan_key(py, key, type_, hook.as_ref());
         }
-        self.sync(py)?;
-        match self.compile(py, key, type_, true) {
-            Err(Refused::Pending(pending)) => {
-                // A forward reference may have become resolvable since the
-                // registry last looked (a class defined without a
-                // decorator): let it complete what it can, then try again.
-                self.complete_pending(py, pending.bind(py))?;
-                self.sync(py)?;
-                self.compile(py, key, type_, false)
-                    .map_err(|r| r.into_pyerr(py))
+        // Not a class: the Python layer says what it stands for (a
+        // parametrised generic, `list[P]`, `Annotated[C, Named(..)]`), or
+        // raises why it cannot be resolved.
+        let Some(hook) = hook else {
+            return Err(not_a_type(py, "resolve()", type_));
+        };
+        let (flavor, target, name): (String, Bound<'_, PyAny>, Option<String>) =
+            hook.call1(py, (type_,))?.into_bound(py).extract()?;
+        let key = match (flavor.as_str(), name.as_deref()) {
+            ("list", _) => list_key(&target),
+            ("named", Some(name)) => named_key(&target, name),
+            ("value", Some(name)) => value_key(name),
+            _ => key_of(&target),
+        };
+        {
+            let state = self.read();
+            if !state.closed && Self::in_sync(&state) {
+                if let Some(plan) = state.plans.get(&key) {
+                    return Ok(Arc::clone(plan));
+                }
             }
-            other => other.map_err(|r| r.into_pyerr(py)),
+        }
+        self.plan_key(py, key, &target, Some(&hook))
+    }
+
+    /// Compile the plan of `key`, completing forward references and
+    /// registering parametrisations of open generics the plan needs first
+    /// (each missing one is offered to `hook` once).
+    fn plan_key(
+        &self,
+        py: Python<'_>,
+        key: Key,
+        type_: &Bound<'_, PyAny>,
+        hook: Option<&Py<PyAny>>,
+    ) -> PyResult<Arc<ExecPlan>> {
+        self.sync(py)?;
+        let mut completed = false;
+        let mut offered: Vec<Key> = Vec::new();
+        loop {
+            match self.compile(py, key, type_, !completed, hook.is_some(), &offered) {
+                Err(Refused::Pending(pending)) => {
+                    // A forward reference may have become resolvable since the
+                    // registry last looked (a class defined without a
+                    // decorator): let it complete what it can, then try again.
+                    completed = true;
+                    self.complete_pending(py, pending.bind(py))?;
+                    self.sync(py)?;
+                }
+                Err(Refused::Generic(missing, missing_key)) => {
+                    offered.push(missing_key);
+                    if let Some(hook) = hook {
+                        hook.call1(py, (missing,))?;
+                    }
+                    self.sync(py)?;
+                }
+                other => return other.map_err(|r| r.into_pyerr(py)),
+            }
         }
     }
 
@@ -199,6 +247,8 @@ impl RustContainer {
         key: Key,
         type_: &Bound<'_, PyAny>,
         complete: bool,
+        generics: bool,
+        offered: &[Key],
     ) -> Result<Arc<ExecPlan>, Refused> {
         let mut state = self.write();
         if let Some(plan) = state.plans.get(&key) {
@@ -216,12 +266,37 @@ impl RustContainer {
                         return Err(Refused::Pending(pending));
                     }
                 }
+                if let (DomainError::NotRegistered { missing, .. }, true) = (&err, generics) {
+                    if !offered.contains(missing) {
+                        if let (Some(object), true) = (types.get(missing), is_generic(*missing)) {
+                            return Err(Refused::Generic(object.clone_ref(py), *missing));
+                        }
+                    }
+                }
                 return Err(Refused::Error(
                     self.explain_missing(py, &err, render(py, &err, &types))
                         .into_pyerr(py),
                 ));
             }
         };
+        if generics {
+            // An optional parameter (a default, `Optional[...]`, a list) left
+            // unfilled may be a parametrisation an open generic serves.
+            let unfilled = plan
+                .nodes
+                .iter()
+                .filter(|node| node.role == Role::Build)
+                .filter_map(|node| state.registry.get(node.key))
+                .flat_map(|provider| provider.deps.iter())
+                .map(|dep| dep.key)
+                .find(|k| is_generic(*k) && !offered.contains(k) && !state.registry.contains(*k));
+            if let Some(k) = unfilled {
+                if let Some(object) = types_for(py, &state, [k]).remove(&k) {
+                    drop(state);
+                    return Err(Refused::Generic(object, k));
+                }
+            }
+        }
         let deferred = plan
             .nodes
             .iter()
@@ -348,6 +423,8 @@ impl RustContainer {
 enum Refused {
     /// The provider of this type waits for a forward reference.
     Pending(Py<PyAny>),
+    /// A parametrised generic the plan needs has no provider (yet).
+    Generic(Py<PyAny>, Key),
     Error(PyErr),
 }
 
@@ -355,6 +432,14 @@ impl Refused {
     fn into_pyerr(self, py: Python<'_>) -> PyErr {
         match self {
             Self::Error(err) => err,
+            Self::Generic(missing, _) => DioxideError::new(
+                ErrorKind::Resolution,
+                format!(
+                    "{} has no provider",
+                    crate::bindings::keys::display_name(missing.bind(py))
+                ),
+            )
+            .into_pyerr(py),
             // Only made when the caller asked to complete pending providers.
             Self::Pending(pending) => DioxideError::new(
                 ErrorKind::Resolution,
