@@ -1,7 +1,8 @@
 //! `_RustDeferred`: the handle behind `dioxide.Lazy[T]` and an injected
 //! `dioxide.Factory[T]`. A plan hands it the owner that built the dependant
 //! (its container, and its scope unless a singleton holds it), so what it
-//! resolves later is resolved where the dependant lives.
+//! resolves later is resolved where the dependant lives. Its methods, which
+//! resolve through the container, are in `container::deferred`.
 
 use std::sync::Arc;
 
@@ -10,23 +11,23 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyType;
 
-use super::container::RustContainer;
 use super::errors::{DioxideError, ErrorKind};
 use super::keys::display_name;
 use super::owner::ScopeState;
-use super::resume::Resolution;
 
 #[pyclass(name = "_RustDeferred", module = "dioxide._dioxide_core", frozen)]
 pub(crate) struct RustDeferred {
-    container: Py<RustContainer>,
-    scope: Option<Arc<ScopeState>>,
+    /// The `_RustContainer` it resolves from.
+    pub(crate) container: Py<PyAny>,
+    pub(crate) scope: Option<Arc<ScopeState>>,
     /// What it stands for: `type_`, or a qualified key of it (`Named`).
-    key: Key,
-    type_: Py<PyAny>,
+    pub(crate) key: Key,
+    pub(crate) type_: Py<PyAny>,
 }
 
 impl RustDeferred {
-    fn check_open(&self, py: Python<'_>) -> PyResult<()> {
+    /// Refused once the scope that built the holder has closed.
+    pub(crate) fn check_open(&self, py: Python<'_>) -> PyResult<()> {
         if self
             .scope
             .as_ref()
@@ -48,55 +49,6 @@ impl RustDeferred {
     }
 }
 
-#[pymethods]
-impl RustDeferred {
-    /// Resolve the handle's key now, from the owner that built the holder.
-    fn get(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.check_open(py)?;
-        RustContainer::resolve_key_with(
-            self.container.bind(py),
-            self.key,
-            self.type_.bind(py),
-            self.scope.as_ref(),
-        )
-    }
-
-    /// The awaitable behind `Lazy.aget()`; `task` as for `aresolve`.
-    fn _aget(&self, py: Python<'_>, task: u64) -> PyResult<Resolution> {
-        self.check_open(py)?;
-        RustContainer::aresolve_key_with(
-            self.container.bind(py),
-            self.key,
-            self.type_.bind(py),
-            self.scope.clone(),
-            task,
-        )
-    }
-
-    /// Resolve another type from the same owner (a factory's arguments).
-    fn resolve(&self, py: Python<'_>, type_: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        self.check_open(py)?;
-        RustContainer::resolve_with(self.container.bind(py), type_, self.scope.as_ref())
-    }
-
-    /// The container it resolves from.
-    #[getter]
-    fn _container(&self, py: Python<'_>) -> Py<RustContainer> {
-        self.container.clone_ref(py)
-    }
-
-    /// The type this handle stands for.
-    #[getter]
-    fn r#type(&self, py: Python<'_>) -> Py<PyAny> {
-        self.type_.clone_ref(py)
-    }
-
-    fn __traverse__(&self, visit: pyo3::gc::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
-        visit.call(&self.container)?;
-        visit.call(&self.type_)
-    }
-}
-
 /// The classes users see, which wrap the handle.
 static LAZY_CLASS: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static FACTORY_CLASS: PyOnceLock<Py<PyType>> = PyOnceLock::new();
@@ -105,7 +57,7 @@ static FACTORY_CLASS: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 /// `container` (and `scope`).
 pub(crate) fn deferred_handle(
     py: Python<'_>,
-    container: Py<RustContainer>,
+    container: Py<PyAny>,
     scope: Option<Arc<ScopeState>>,
     key: Key,
     type_: Py<PyAny>,

@@ -11,7 +11,6 @@ use smallvec::SmallVec;
 
 use super::cell::InstanceCell;
 use super::compiled::ExecPlan;
-use super::container::RustContainer;
 use super::errors::{DioxideError, ErrorKind};
 use super::lifecycle::Finalizers;
 use super::owner::ScopeState;
@@ -23,7 +22,7 @@ pub(crate) struct Ctx<'a> {
     pub(crate) scope: Option<&'a Arc<ScopeState>>,
     /// The container resolved from: `Lazy` handles made by the run resolve
     /// from it (and from the scope, for what a scope's instance holds).
-    pub(crate) source: &'a Py<RustContainer>,
+    pub(crate) source: &'a Py<PyAny>,
 }
 
 pub(crate) struct Frame {

@@ -16,7 +16,6 @@ use pyo3::prelude::*;
 
 use super::cell::InstanceCell;
 use super::compiled::ExecPlan;
-use super::container::RustContainer;
 use super::errors::{DioxideError, ErrorKind};
 use super::exec::{building_failed, drive, finish, Drive};
 use super::frame::{release_claims, Ctx, Frame, Frames};
@@ -62,7 +61,7 @@ pub(crate) struct Resolution {
     container: Arc<Finalizers>,
     scope: Option<Arc<ScopeState>>,
     /// The container resolved from (what `Lazy` handles resolve from).
-    source: Py<RustContainer>,
+    source: Py<PyAny>,
     task: u64,
     frames: Frames,
     values: Values,
@@ -75,7 +74,7 @@ impl Resolution {
         plan: Arc<ExecPlan>,
         container: Arc<Finalizers>,
         scope: Option<Arc<ScopeState>>,
-        source: Py<RustContainer>,
+        source: Py<PyAny>,
         task: u64,
     ) -> Self {
         let mut frames = Frames::new();
@@ -275,7 +274,7 @@ impl Resolution {
 fn ctx_of<'a>(
     container: &'a Finalizers,
     scope: &'a Option<Arc<ScopeState>>,
-    source: &'a Py<RustContainer>,
+    source: &'a Py<PyAny>,
 ) -> Ctx<'a> {
     Ctx {
         container_finalizers: container,

@@ -4,6 +4,7 @@
 //! between (through fast.rs's descriptor, owned by each class).
 
 mod closing;
+mod deferred;
 mod diagnostics;
 mod overrides;
 mod plain;

@@ -63,7 +63,7 @@ impl RustContainer {
         let ctx = Ctx {
             container_finalizers: &this.finalizers,
             scope,
-            source: slf.as_unbound(),
+            source: slf.as_any().as_unbound(),
         };
         run(py, &plan, &ctx)
     }
@@ -94,7 +94,7 @@ impl RustContainer {
         let ctx = Ctx {
             container_finalizers: &this.finalizers,
             scope: scope.as_ref(),
-            source: slf.as_unbound(),
+            source: slf.as_any().as_unbound(),
         };
         let root = plan.nodes.len().saturating_sub(1);
         refuse_early(py, &plan, &ctx, root, true)?;
@@ -102,7 +102,7 @@ impl RustContainer {
             plan,
             Arc::clone(&this.finalizers),
             scope,
-            slf.as_unbound().clone_ref(py),
+            slf.as_any().as_unbound().clone_ref(py),
             task,
         ))
     }
