@@ -35,7 +35,8 @@ TEST_DEPS := "typing_extensions>=4.13" "pytest>=8" "hypothesis>=6.100" \
 # the other interpreters leave out the test modules that need them
 # (tests/conftest.py names them).
 INTEGRATION_DEPS := "starlette==1.10.0" "litestar==2.25.0" "django==5.2.19" "aiohttp==3.14.5" \
-  "celery==5.7.0" "click==8.5.1" "typer==0.29.2" "pydantic-settings==2.16.3"
+  "celery==5.7.0" "click==8.5.1" "typer==0.29.2" "pydantic-settings==2.16.3" \
+  "pydantic==2.14.4" "pyyaml==6.0.4"
 # The libraries some docs examples use (<!-- requires: ... -->: the SQLAlchemy
 # recipe, the "before" side of the migration guides). `make test` installs
 # them and requires them; the other interpreters' suites skip those examples.

@@ -33,6 +33,8 @@ _FRAMEWORK_TESTS: dict[str, tuple[str, ...]] = {
     "test_celery.py": ("celery",),
     "test_cli_frameworks.py": ("click", "typer"),
     "test_class_shapes.py": ("pydantic_settings",),
+    "test_config_integrations.py": ("pydantic_settings", "yaml", "click"),
+    "test_config_sources.py": ("yaml",),
     "test_examples_integrations.py": (
         "starlette", "litestar", "django", "aiohttp", "celery", "click", "typer"
     ),

@@ -14,8 +14,9 @@ on the line right before a fence changes what happens to it:
     start a fresh interpreter before this block (each example of the error
     reference gets a registry of its own).
 ``<!-- file: NAME -->``
-    write the block to NAME in the working directory instead of running it,
-    for a later block, a test or a command to import.
+    write the block (in any language: a TOML file too) to NAME in the
+    working directory instead of running it, for a later block, a test or a
+    command to import.
 ``<!-- pytest -->``
     write the block as a test module and run pytest on it: it must pass.
 ``<!-- run -->``
@@ -101,7 +102,7 @@ def parse(page: Path) -> list[Block]:
             )
             assert previous.expected is None, f"{block.where}: a second output block"
             previous.expected = code
-        elif language in ("python", "console"):
+        elif language in ("python", "console") or "file" in directives:
             blocks.append(block)
         index = end + 1
     return blocks
@@ -134,7 +135,11 @@ def sessions(blocks: list[Block]) -> list[list[Block]]:
         for block in blocks
         if "skip" not in block.directives
         and all(importable(module) for module in required_modules(block))
-        and (block.language == "python" or "run" in block.directives)
+        and (
+            block.language == "python"
+            or "run" in block.directives
+            or "file" in block.directives
+        )
     ]
     split: list[list[Block]] = [[]]
     for block in runnable:

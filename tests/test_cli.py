@@ -362,7 +362,7 @@ def test_graph_prints_a_text_tree_for_the_terminal(project: Path) -> None:
         Database (transient)
         └── config: Config (not registered)
         Cache (singleton)
-        └── session: Session (scoped)
+        └── session: Session (scoped: request)
         """
     )
 

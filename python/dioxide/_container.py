@@ -5,9 +5,10 @@ from __future__ import annotations
 import functools
 import threading
 import weakref
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar, Union
 
 from typing_extensions import Self, TypeForm, get_args, get_origin
 
@@ -27,8 +28,10 @@ from dioxide._generics import (
 )
 from dioxide._introspect import (
     UnresolvedReference,
+    bind_arguments,
     callable_dependencies,
     canonical,
+    check_args,
     class_dependencies,
     describe,
     has_type_params,
@@ -37,9 +40,10 @@ from dioxide._introspect import (
 from dioxide._kinds import check_shape, class_kind, factory_kind
 from dioxide._factory import Factory
 from dioxide._lifecycle import Closing, task_token
+from dioxide._values import ValueMethods
 import dioxide._registry as _registry
-from dioxide._registry import Registry, caller_namespace, make_entry
-from dioxide._scope import ContainerScope, Scope
+from dioxide._registry import Entry, Registry, caller_namespace, make_entry, needs_conversions
+from dioxide._scope import ContainerScope, Scope, check_levels, lifetime_of
 from dioxide._graph import render_graph
 from dioxide.exceptions import DioxideTypeError, ValidationError
 
@@ -61,15 +65,6 @@ def _require_class(obj: object, what: str) -> Any:
             hint="pass the class itself, e.g. UserService, not an instance or a string",
         )
     return obj
-
-
-def _check_scope(scope: object, what: str) -> Scope:
-    if isinstance(scope, Scope):
-        return scope
-    raise DioxideTypeError(
-        f"{what}: scope must be a dioxide.Scope, got {scope!r}",
-        hint="use Scope.TRANSIENT, Scope.SINGLETON or Scope.SCOPED",
-    )
 
 
 def _is_instance(instance: object, type_: type) -> Optional[bool]:
@@ -94,7 +89,7 @@ def _is_subclass(cls: type, type_: type) -> Optional[bool]:
         return None
 
 
-class Container(_RustContainer, Closing, OwnResolve):
+class Container(_RustContainer, Closing, OwnResolve, ValueMethods):
     """Registers providers and resolves types into wired instances.
 
     A new container sees every class decorated with ``@component``,
@@ -112,7 +107,11 @@ class Container(_RustContainer, Closing, OwnResolve):
     """
 
     def __new__(
-        cls, *, profile: Optional[str] = None, registry: Optional[Registry] = None
+        cls,
+        *,
+        profile: Optional[str] = None,
+        registry: Optional[Registry] = None,
+        scopes: Sequence[str] = ("request",),
     ) -> Self:
         if profile is not None and not (isinstance(profile, str) and profile):
             raise DioxideTypeError(
@@ -125,20 +124,27 @@ class Container(_RustContainer, Closing, OwnResolve):
                 f"Container(registry=...) takes a dioxide.Registry, got {registry!r}",
                 hint="make one with dioxide.Registry() and decorate with registry=it",
             )
-        instance: Self = super().__new__(cls, source._core, profile)
+        levels = check_levels(scopes)
+        instance: Self = super().__new__(cls, source._core, profile, list(levels))
         return instance
 
     def __init__(
-        self, *, profile: Optional[str] = None, registry: Optional[Registry] = None
+        self,
+        *,
+        profile: Optional[str] = None,
+        registry: Optional[Registry] = None,
+        scopes: Sequence[str] = ("request",),
     ) -> None:
         """``profile`` selects the implementations decorated with that
         ``profile=`` (unmarked ones serve every profile); ``registry`` is
         where the decorated providers come from (the decorators' default
-        registry when not given)::
+        registry when not given); ``scopes`` names the scope levels,
+        outermost first (``Scope.SCOPED`` is the first)::
 
             production = Container(profile="prod")
             tests = Container(profile="test")
             isolated = Container(registry=my_registry)
+            nested = Container(scopes=("request", "action"))
         """
         self.profile = profile
         """The profile this container was made for (``None``: no profile)."""
@@ -147,6 +153,31 @@ class Container(_RustContainer, Closing, OwnResolve):
         self._open: dict[type, list[OpenProvider]] = {}
         self._generics_lock = threading.RLock()
         self._set_generics(key_hook(weakref.ref(self)))
+        self._config_store = None
+
+    def _register(self, entries: list[Entry], *, explicit: bool = True) -> None:
+        if needs_conversions(entries):
+            from dioxide._convert import with_conversions
+
+            entries = with_conversions(entries)
+        super()._register(entries, explicit=explicit)
+
+    def __len__(self) -> int:
+        """The number of providers this container can use."""
+        count = super().__len__()
+        # The configuration store is kept as a value, not counted as one.
+        return count - 1 if getattr(self, "_config_store", None) is not None else count
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        """The scope levels, outermost first (``("request",)`` by default)::
+
+        Container(scopes=("request", "action")).scopes  # ("request", "action")
+        """
+        return tuple(self._levels)
+
+    def _lifetime(self, scope: object, what: str) -> str:
+        return lifetime_of(scope, what, self._levels)
 
     if TYPE_CHECKING:
 
@@ -196,24 +227,34 @@ class Container(_RustContainer, Closing, OwnResolve):
         type_: TypeForm[T],
         cls: Optional[type[T]] = None,
         *,
-        scope: Scope = Scope.TRANSIENT,
+        scope: Union[Scope, str] = Scope.TRANSIENT,
         lifecycle: bool = False,
+        args: Optional[Mapping[str, Any]] = None,
         blocking: bool = False,
     ) -> None:
         """Provide ``type_`` by constructing ``cls`` (default: ``type_``
         itself), its ``__init__`` parameters injected from their type hints::
 
             container.register_class(PaymentPort, StripeGateway, scope=Scope.SINGLETON)
+            container.register_class(Step, scope="action")  # a scope level
 
         ``blocking=True`` says the constructor blocks (network, disk): the
         async integrations then build it in a worker thread, not on the
         event loop.
+
+        ``args`` gives parameters that are not injected by type, by name: a
+        plain value is passed as is, ``Value("key")`` is the configuration
+        value ``key`` converted to the parameter's type::
+
+            container.register_class(
+                HttpClient, args={"timeout": 5.0, "base_url": Value("api.url")}
+            )
         """
         provides = _require_class(type_, "register_class()")
         implementation = _require_class(provides if cls is None else cls, "register_class()")
         runtime = _runtime_class(implementation)
         check_shape(runtime, "register_class()")
-        checked = _check_scope(scope, "register_class()")
+        checked = self._lifetime(scope, "register_class()")
         if _is_subclass(runtime, _runtime_class(provides)) is False:
             raise DioxideTypeError(
                 f"register_class({describe(type_)}, {describe(implementation)}): "
@@ -224,19 +265,21 @@ class Container(_RustContainer, Closing, OwnResolve):
             )
         kind = class_kind(runtime, lifecycle)
         localns = caller_namespace(1)
+        bound = check_args(args, "register_class()")
         if is_open(implementation):
             self._register_open(provides, implementation, checked, kind, localns)
             if not bare_buildable(implementation, localns):
                 return
         try:
-            deps = class_dependencies(runtime, localns, get_args(implementation))
+            deps = class_dependencies(runtime, localns, get_args(implementation), bound=bound)
         except UnresolvedReference as unresolved:
             raise self._unresolved(implementation, unresolved) from None
-        self._register([make_entry(provides, implementation, checked.value, kind, deps)])
+        target = bind_arguments(implementation, bound)
+        self._register([make_entry(provides, target, checked, kind, deps)])
         self._mark_blocking(provides, blocking)
 
     def _register_open(
-        self, provides: Any, implementation: type, scope: Scope, kind: str, localns: Any
+        self, provides: Any, implementation: type, scope: str, kind: str, localns: Any
     ) -> None:
         """``register_class`` of a generic class: kept for every
         parametrisation, materialised into this container when needed."""
@@ -253,7 +296,7 @@ class Container(_RustContainer, Closing, OwnResolve):
                 f"{describe(implementation)}[User])",
             )
         serves = [implementation] if provides is implementation else [implementation, provides]
-        open_provider = OpenProvider(implementation, serves, scope.value, kind, None, None, localns)
+        open_provider = OpenProvider(implementation, serves, scope, kind, None, None, localns)
         with self._generics_lock:
             for served in serves:
                 self._open.setdefault(served, []).append(open_provider)
@@ -263,11 +306,13 @@ class Container(_RustContainer, Closing, OwnResolve):
         type_: TypeForm[T],
         factory: Callable[..., Any],
         *,
-        scope: Scope = Scope.TRANSIENT,
+        scope: Union[Scope, str] = Scope.TRANSIENT,
+        args: Optional[Mapping[str, Any]] = None,
         blocking: bool = False,
     ) -> None:
         """Provide ``type_`` by calling ``factory``; its parameters are injected
-        from their type hints. Generator factories are finalized on close::
+        from their type hints (``args`` gives some by name, as for
+        :meth:`register_class`). Generator factories are finalized on close::
 
             def connect(config: Config) -> Iterator[Database]:
                 db = Database(config.dsn)
@@ -282,7 +327,7 @@ class Container(_RustContainer, Closing, OwnResolve):
         ``blocking=True`` and is called in a worker thread too.
         """
         provides = _require_class(type_, "register_factory()")
-        checked = _check_scope(scope, "register_factory()")
+        checked = self._lifetime(scope, "register_factory()")
         if not callable(factory):
             raise DioxideTypeError(
                 f"register_factory({describe(type_)}, ...) expects a callable, "
@@ -305,12 +350,21 @@ class Container(_RustContainer, Closing, OwnResolve):
             or isinstance(target, functools.partial)
         ):
             target = getattr(factory, "__call__", factory)  # noqa: B004 - callable objects
+        bound = check_args(args, "register_factory()")
         try:
-            deps = callable_dependencies(target, caller_namespace(1))
+            deps = callable_dependencies(target, caller_namespace(1), bound=bound)
         except UnresolvedReference as unresolved:
             raise self._unresolved(factory, unresolved) from None
         self._register(
-            [make_entry(provides, factory, checked.value, factory_kind(target), deps)]
+            [
+                make_entry(
+                    provides,
+                    bind_arguments(factory, bound),
+                    checked,
+                    factory_kind(target),
+                    deps,
+                )
+            ]
         )
         self._mark_blocking(provides, blocking)
 
@@ -325,21 +379,36 @@ class Container(_RustContainer, Closing, OwnResolve):
             marked.discard(provides)
         self.__dict__.pop("_dioxide_offload", None)
 
-    def register_value(self, name: str, value: object) -> None:
-        """Set a configuration value, injected into parameters annotated
-        ``Annotated[T, Value(name)]``::
+    def register_context(
+        self, type_: TypeForm[T], *, scope: Union[Scope, str] = Scope.SCOPED
+    ) -> None:
+        """Declare ``type_`` a context value of the scope level ``scope``
+        (the first level by default): it is not built but supplied when a
+        scope of that level opens, and injected by type like any provider::
 
-            container.register_value("db_url", "postgres://localhost/app")
+            container.register_context(CurrentUser, scope="request")
+            with container.create_scope(context={CurrentUser: alice}) as request:
+                request.resolve(Greeter)  # Greeter(user: CurrentUser) gets alice
         """
-        if not isinstance(name, str) or not name:
+        provides = _require_class(type_, "register_context()")
+        level = self._lifetime(scope, "register_context()")
+        if level in (Scope.SINGLETON.value, Scope.TRANSIENT.value):
             raise DioxideTypeError(
-                f"register_value() takes a non-empty name, got {name!r}",
-                hint='e.g. container.register_value("db_url", "postgres://...")',
+                f"register_context({describe(type_)}, scope={scope!s}): a context value "
+                "belongs to a scope level",
+                requested=type_,
+                chain=[type_],
+                hint="pass Scope.SCOPED (the first level) or a level's name, "
+                'e.g. scope="request"; for one value per container use register_instance()',
             )
-        self._register_value(name, value)
+        self._register([make_entry(provides, provides, level, "context", [])])
 
     def override(
-        self, type_: TypeForm[T], replacement: object, *, scope: Optional[Scope] = None
+        self,
+        type_: TypeForm[T],
+        replacement: object,
+        *,
+        scope: Union[Scope, str, None] = None,
     ) -> AbstractContextManager[None]:
         """Replace the provider of ``type_`` inside a ``with`` block, for
         tests. ``replacement`` is an instance, a class (wired from its hints)
@@ -352,15 +421,18 @@ class Container(_RustContainer, Closing, OwnResolve):
         Singletons built with the old provider (and everything that depends
         on them) are set aside for the block, so dependants are rebuilt with
         the replacement, and come back unchanged when the block ends, also
-        after an exception.
+        after an exception. Scoped instances are set aside the same way in
+        open scopes of every level: inside one scope, every dependant sees
+        the same replacement.
         """
         provides = _require_class(type_, "override()")
+        checked: str
         if scope is None:
             # A class or factory replacement lives as long as what it replaces.
             kept = self._lifetime_of(provides)
-            checked = Scope(kept) if kept is not None else Scope.TRANSIENT
+            checked = kept if kept is not None else Scope.TRANSIENT.value
         else:
-            checked = _check_scope(scope, "override()")
+            checked = self._lifetime(scope, "override()")
         localns = caller_namespace(1)
         if isinstance(replacement, type):
             if _is_subclass(replacement, _runtime_class(provides)) is False:
@@ -373,7 +445,7 @@ class Container(_RustContainer, Closing, OwnResolve):
                     "an instance of one, or a factory",
                 )
             deps = self._dependencies(replacement, class_dependencies, localns)
-            entry = make_entry(provides, replacement, checked.value, "call", deps)
+            entry = make_entry(provides, replacement, checked, "call", deps)
         elif (
             inspect.isfunction(replacement)
             or inspect.ismethod(replacement)
@@ -381,7 +453,7 @@ class Container(_RustContainer, Closing, OwnResolve):
         ):
             deps = self._dependencies(replacement, callable_dependencies, localns)
             kind = factory_kind(replacement)
-            entry = make_entry(provides, replacement, checked.value, kind, deps)
+            entry = make_entry(provides, replacement, checked, kind, deps)
         else:
             # Any object stands in, a Mock() without a spec included: an
             # override is a testing tool (register_instance keeps checking).
@@ -397,8 +469,10 @@ class Container(_RustContainer, Closing, OwnResolve):
     def validate(self) -> None:
         """Check the whole wiring without building anything, and raise one
         :class:`ValidationError` listing every problem: missing providers
-        (with the chain that needs them), missing values, ambiguous
-        interfaces, captive dependencies, unresolved forward references::
+        (with the chain that needs them), missing values, values that will
+        not convert to the type their parameters ask for (with who asks),
+        ambiguous interfaces, captive dependencies, unresolved forward
+        references::
 
             def test_wiring() -> None:
                 Container(profile="prod").validate()
@@ -406,6 +480,7 @@ class Container(_RustContainer, Closing, OwnResolve):
         self.registry._retry()
         refused = materialise_needed(self)
         errors = refused + [self.registry._reason(error) for error in self._validate()]
+        errors.extend(self._value_problems())
         if errors:
             raise ValidationError(errors)
 
@@ -417,7 +492,7 @@ class Container(_RustContainer, Closing, OwnResolve):
             print(container.graph("dot"))
         """
         materialise_needed(self)
-        return render_graph(self._providers(), format)
+        return render_graph(self._providers(), format, getattr(self, "_config_store", None))
 
     @staticmethod
     def _unresolved(owner: object, unresolved: UnresolvedReference) -> DioxideTypeError:
@@ -438,14 +513,24 @@ class Container(_RustContainer, Closing, OwnResolve):
         """
         return Factory(self, cls, _registry.caller_frame(1))
 
-    def create_scope(self) -> ContainerScope:
-        """Open a scope (one request, one job). Scoped instances are cached
-        in it and finalized when it closes::
+    def create_scope(self, context: Optional[Mapping[Any, object]] = None) -> ContainerScope:
+        """Open a scope of the first level (one request, one job). Scoped
+        instances are cached in it and finalized when it closes; ``context``
+        supplies the context values of its level (see
+        :meth:`register_context`)::
 
             with container.create_scope() as scope:
                 handler = scope.resolve(RequestHandler)
+
+            with container.create_scope(context={CurrentUser: alice}) as scope:
+                ...
         """
-        return ContainerScope(self)
+        if context is not None and not isinstance(context, Mapping):
+            raise DioxideTypeError(
+                f"create_scope(context=...) takes a mapping of types to values, got {context!r}",
+                hint="e.g. container.create_scope(context={CurrentUser: user})",
+            )
+        return ContainerScope(self, None, None if context is None else dict(context))
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else f"{len(self)} providers"

@@ -32,6 +32,7 @@ from dioxide._introspect import (
     not_injectable,
     parametrised_generic,
     substitute,
+    value_request,
 )
 from dioxide._markers import Named
 from dioxide.exceptions import DioxideError, DioxideTypeError
@@ -265,6 +266,9 @@ def key_hook(container_ref: Any) -> Any:
 
     def hook(obj: Any) -> tuple[str, Any, Optional[str]]:
         container = container_ref()
+        wanted = value_request(obj)
+        if wanted is not None:
+            return _value_key(container, *wanted)
         if get_origin(obj) is Annotated:
             base, *extras = get_args(obj)
             named = next((e for e in extras if isinstance(e, Named)), None)
@@ -277,6 +281,22 @@ def key_hook(container_ref: Any) -> Any:
         return ("type", _key(container, obj), None)
 
     return hook
+
+
+def _value_key(
+    container: Optional[Container], name: str, type_: Any
+) -> tuple[str, Any, Optional[str]]:
+    """``resolve(Annotated[T, Value(name)])``: the value itself, or its
+    conversion to ``T`` (registered in the container when no provider
+    declared it)."""
+    if type_ is object or type_ is Any:
+        return ("value", object, name)
+    from dioxide._convert import conversion_entry, conversion_for
+
+    conversion = conversion_for(name, type_)
+    if container is not None:
+        container._register([conversion_entry(conversion)])
+    return ("converted", conversion, name)
 
 
 def _key(container: Optional[Container], obj: Any) -> Any:

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from dioxide.exceptions import DioxideTypeError
+
+if TYPE_CHECKING:
+    from dioxide._config import ConfigStore
+
+from dioxide._markers import CONFIG_KEY
 
 __all__ = ["FORMATS", "render_graph"]
 
@@ -42,12 +47,31 @@ def _name(node: Node) -> str:
     return name
 
 
-def _provider_label(node: Node, lifetime: str, kind: str, implementation: Optional[str]) -> str:
+
+
+def _provider_label(
+    node: Node,
+    lifetime: str,
+    kind: str,
+    implementation: Optional[str],
+    config: Optional[ConfigStore] = None,
+) -> str:
     name = _name(node)
     if node[1] == "value":
+        if config is not None and name in config.published:
+            value = config.published[name]
+            from pathlib import PurePath  # only with configuration loaded
+
+            if isinstance(value, (str, int, float, bool, PurePath)):
+                return f"{name} = {config.shown(name, value)} (value)"
         return f"{name} (value)"
     if kind == "instance":
         return f"{name} (instance)"
+    if kind == "context":
+        return f"{name} (context: {lifetime})"
+    if lifetime not in ("singleton", "transient"):
+        # A scope level: the one the container names it.
+        lifetime = f"scoped: {lifetime}"
     if implementation is not None and implementation != name:
         return f"{name}: {implementation} ({lifetime})"
     return f"{name} ({lifetime})"
@@ -92,11 +116,14 @@ class _Graph:
         return ids
 
 
-def render_graph(rows: list[ProviderRow], format: str) -> str:
+def render_graph(
+    rows: list[ProviderRow], format: str, config: Optional[ConfigStore] = None
+) -> str:
     """Every provider as a node labelled with its lifetime, an edge per
     dependency labelled with the parameter, and a dashed edge from each
     interface (and each injected ``list[...]``) to its implementations.
-    ``"tree"`` prints the same graph as an indented text tree."""
+    ``"tree"`` prints the same graph as an indented text tree. Configuration
+    values show what they are set to (secrets masked)."""
     if format not in FORMATS:
         raise DioxideTypeError(
             f"graph() supports 'mermaid', 'dot' and 'tree', got {format!r}",
@@ -109,7 +136,10 @@ def render_graph(rows: list[ProviderRow], format: str) -> str:
     # provider, not by the classes that declare provides= for it.
     shadowed = {row[0][0] for row in rows}
     for node, lifetime, kind, implementation, deps, exposes in rows:
-        key = graph.place(node, _provider_label(node, lifetime, kind, implementation), _PROVIDER)
+        if node[1] == "value" and node[2] == CONFIG_KEY:
+            continue
+        label = _provider_label(node, lifetime, kind, implementation, config)
+        key = graph.place(node, label, _PROVIDER)
         for interface, collection in exposes:
             if collection:
                 members.setdefault(interface[0], []).append(key)

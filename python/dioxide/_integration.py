@@ -19,7 +19,7 @@ from typing import Any, Optional, TypeVar
 from typing_extensions import Annotated, get_args, get_origin
 
 from dioxide._container import Container
-from dioxide._introspect import describe
+from dioxide._introspect import describe, value_request
 from dioxide._lifecycle import RunSync, aclose_owner
 from dioxide._scope import ContainerScope, Scope
 from dioxide.exceptions import DioxideTypeError, ResolutionError, ScopeError
@@ -149,7 +149,9 @@ def injected_parameters(
         if hint is not None and get_origin(hint) is Annotated:
             inner, *metadata = get_args(hint)
             if any(item is marker for item in metadata):
-                found[name] = inner
+                # Inject[Annotated[int, Value("key")]] is one flattened Annotated:
+                # kept whole, it resolves to the value converted to int.
+                found[name] = hint if value_request(hint) is not None else inner
     return found
 
 

@@ -118,7 +118,11 @@ _PROTOCOL_NO_INIT: Any = getattr(typing_extensions, "_no_init", None)
 
 
 def _own_init(cls: type) -> Optional[Callable[..., Any]]:
-    """The ``__init__`` that builds ``cls``, or None when it is ``object``'s."""
+    """The ``__init__`` that builds ``cls``, or None when it is ``object``'s
+    (or a pydantic-settings ``BaseSettings``', which loads its fields itself:
+    the class is built with no arguments)."""
+    if _is_settings_class(cls):
+        return None
     init = getattr(cls, "__init__", None)
     if init is _PROTOCOL_INIT and init is not None:
         init = next(
@@ -138,19 +142,39 @@ def _own_init(cls: type) -> Optional[Callable[..., Any]]:
     return found
 
 
+def _is_settings_class(cls: type) -> bool:
+    return any(
+        base.__name__ == "BaseSettings" and base.__module__.startswith("pydantic_settings")
+        for base in getattr(cls, "__mro__", ())[1:]
+    )
+
+
 def class_dependencies(
-    cls: type, localns: Optional[Mapping[str, Any]] = None, args: tuple[Any, ...] = ()
+    cls: type,
+    localns: Optional[Mapping[str, Any]] = None,
+    args: tuple[Any, ...] = (),
+    *,
+    bound: Optional[Mapping[str, Any]] = None,
 ) -> list[Dependency]:
     """The dependencies of ``cls.__init__`` (of ``cls[args]`` for a generic
     class: its type parameters replaced by ``args``). A class with a
     ``__signature__`` (pydantic models) is read from that. A parameter
     annotated ``type[T]`` gets the argument for ``T``: a dependency of
-    flavor "const" (see ``dioxide._registry.make_entry``)."""
+    flavor "const" (see ``dioxide._registry.make_entry``). Parameters in
+    ``bound`` are given at registration (see :func:`bind_arguments`)."""
+    if bound:
+        init = _own_init(cls)
+        if init is None:
+            _check_bound(bound, [], describe(cls))
+            return []
+        return _dependencies(init, cls, localns, skip_first=True, bound=bound)
     signature = getattr(cls, "__signature__", None)
     if signature is not None and isinstance(signature, inspect.Signature):
         return _signature_dependencies(cls, signature, localns)
     init = _own_init(cls)
     if init is None:
+        if bound:
+            _check_bound(bound, [], describe(cls))
         return []
     if args or getattr(cls, "__orig_bases__", None) is not None:
         mapping, owner = _init_mapping(cls, init, args)
@@ -160,13 +184,50 @@ def class_dependencies(
 
 
 def callable_dependencies(
-    func: Callable[..., Any], localns: Optional[Mapping[str, Any]] = None
+    func: Callable[..., Any],
+    localns: Optional[Mapping[str, Any]] = None,
+    *,
+    bound: Optional[Mapping[str, Any]] = None,
 ) -> list[Dependency]:
     """The dependencies of a factory function's parameters (a
     ``functools.partial``: those it does not bind already)."""
-    if isinstance(func, functools.partial):
+    if isinstance(func, functools.partial) and not bound:
         return _partial_dependencies(func, localns)
-    return _dependencies(func, func, localns, skip_first=False)
+    return _dependencies(func, func, localns, skip_first=False, bound=bound)
+
+
+def _check_bound(bound: Mapping[str, Any], names: list[str], where: str) -> None:
+    unknown = [name for name in bound if name not in names]
+    if unknown:
+        raise DioxideTypeError(
+            f"args= names {', '.join(map(repr, unknown))}, which {where} does not take",
+            hint="give values for parameters of the constructor or factory, by their names"
+            + (f": {', '.join(names)}" if names else ""),
+        )
+
+
+def check_args(args: object, where: str) -> Optional[Mapping[str, Any]]:
+    """``args=`` as given, checked to map parameter names to values."""
+    if args is None:
+        return None
+    if not isinstance(args, Mapping) or not all(isinstance(k, str) for k in args):
+        raise DioxideTypeError(
+            f"{where}: args= takes a mapping of parameter names to values, got {args!r}",
+            hint='e.g. args={"timeout": 5.0, "url": Value("db.url")}',
+        )
+    return args
+
+
+def bind_arguments(target: Any, bound: Optional[Mapping[str, Any]]) -> Any:
+    """What to call for a provider with arguments given at registration:
+    ``target`` with the plain values bound (``Value`` keys stay
+    dependencies, injected like any other)."""
+    if not bound:
+        return target
+    fixed = {name: value for name, value in bound.items() if not isinstance(value, Value)}
+    if not fixed:
+        return target
+    return functools.partial(target, **fixed)
 
 
 def _init_mapping(
@@ -432,10 +493,14 @@ def _dependencies(
     localns: Optional[Mapping[str, Any]],
     *,
     skip_first: bool,
+    bound: Optional[Mapping[str, Any]] = None,
 ) -> list[Dependency]:
     """The dependencies of ``func``: ``owner.__init__`` with ``skip_first``
     (``owner`` names it in messages), else the factory ``owner``."""
     hints: Optional[Mapping[str, Any]] = None
+    if bound:
+        where = f"{describe(owner)}.__init__" if skip_first else describe(owner)
+        return _read_dependencies(func, where, hints, skip_first, localns, bound)
     if type(func) is types.FunctionType and not func.__dict__:
         hints = resolve_hints(func, localns)
         plain = _plain_dependencies(func, hints, skip_first)
@@ -493,9 +558,12 @@ def _read_dependencies(
     hints: Optional[Mapping[str, Any]],
     skip_first: bool,
     localns: Optional[Mapping[str, Any]] = None,
+    bound: Optional[Mapping[str, Any]] = None,
 ) -> list[Dependency]:
     """The dependencies of any callable, each parameter checked (``hints``
-    are read when not given)."""
+    are read when not given); parameters in ``bound`` are given at
+    registration: a ``Value`` is a dependency on that value, anything else
+    is passed as is (not a dependency)."""
     try:
         parameters = _parameters(func)
     except (TypeError, ValueError) as error:
@@ -507,10 +575,24 @@ def _read_dependencies(
         hints = resolve_hints(func, localns)
     if skip_first:
         parameters = parameters[1:]
+    if bound:
+        _check_bound(bound, [p.name for p in parameters], where)
     found: list[Dependency] = []
     unbroken = True
     for parameter in parameters:
-        dependency = _parameter_dependency(parameter, hints, where)
+        if bound and parameter.name in bound:
+            given = bound[parameter.name]
+            if not isinstance(given, Value):
+                unbroken = False
+                continue
+            annotation = hints.get(parameter.name, object)
+            if get_origin(annotation) is Annotated:
+                annotation = get_args(annotation)[0]
+            dependency: Optional[_Found] = _value_dependency(
+                parameter.name, annotation, given, parameter.has_default, False
+            )
+        else:
+            dependency = _parameter_dependency(parameter, hints, where)
         if dependency is None:
             unbroken = False
             continue
@@ -620,11 +702,9 @@ def _parameter_dependency(
         return (name, built, REQUIRED, "factory", None)
     marker = _marker(annotation)
     if isinstance(marker, Value):
-        if has_default:
-            fallback = KEEP_DEFAULT
-        else:
-            fallback = PASS_NONE if _injectable(annotation)[1] else REQUIRED
-        return (name, object, fallback, "value", marker.name)
+        return _value_dependency(
+            name, _value_type(annotation), marker, has_default, _injectable(annotation)[1]
+        )
     item = collection_item(annotation)
     if item is not None:
         return (name, item, KEEP_DEFAULT if has_default else EMPTY_LIST, "list", None)
@@ -680,6 +760,42 @@ def _factory_target(annotation: Any) -> Optional[type]:
             hint="e.g. Factory[MovieLister]",
         )
     return built
+
+
+def _value_dependency(
+    name: str, target: Any, marker: Value, has_default: bool, optional: bool
+) -> _Found:
+    """A parameter filled with the value ``marker.name``, converted to
+    ``target`` (once per container, by a conversion node of its own)."""
+    if has_default:
+        fallback = KEEP_DEFAULT
+    else:
+        fallback = PASS_NONE if optional else REQUIRED
+    if target is object or target is Any:
+        return (name, object, fallback, "value", marker.name)
+    from dioxide._convert import conversion_for
+
+    return (name, conversion_for(marker.name, target), fallback, "converted", marker.name)
+
+
+def _value_type(annotation: Any) -> Any:
+    """``int`` for ``Annotated[int, Value(...)]`` (also inside ``Optional``)."""
+    if get_origin(annotation) in _UNION_TYPES:
+        members = [a for a in get_args(annotation) if a is not _NONE_TYPE]
+        if len(members) == 1 and get_origin(members[0]) is Annotated:
+            annotation = members[0]
+    if get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    return annotation
+
+
+def value_request(annotation: Any) -> Optional[tuple[str, Any]]:
+    """``("db.url", str)`` for ``Annotated[str, Value("db.url")]``; None for
+    an annotation that asks for no value."""
+    marker = _marker(annotation)
+    if not isinstance(marker, Value):
+        return None
+    return marker.name, _value_type(annotation)
 
 
 def _marker(annotation: Any) -> Optional[Union[Named, Value]]:

@@ -338,11 +338,11 @@ class Registry:
                 registration.unresolved = unresolved.name
                 entries = [registration.pending_entry(unresolved.name, [])]
             completed, renamed = self._complete_pending(skip=registration.provides, extra=localns)
-            self._core._register(
+            _register_with_conversions(
+                self._core,
                 entries
                 + [entry for _, entry in completed + renamed]
                 + self._take_over(entries),
-                explicit=False,
             )
             self._settle(completed, renamed)
             if registration.unresolved is not None:
@@ -370,13 +370,13 @@ class Registry:
             completed, renamed = self._complete_pending(skip=None, extra={})
             for registration, entry in completed:
                 try:
-                    self._core._register([entry], explicit=False)
+                    _register_with_conversions(self._core, [entry])
                 except DioxideError as error:
                     self._refuse(registration, error)
                 else:
                     self._settle([(registration, entry)], [])
             if renamed:
-                self._core._register([entry for _, entry in renamed], explicit=False)
+                _register_with_conversions(self._core, [entry for _, entry in renamed])
                 self._settle([], renamed)
 
     def _complete(self, provides: Any) -> None:
@@ -453,6 +453,19 @@ class Registry:
             self._pending.pop(registration.provides, None)
         for registration, entry in renamed:
             registration.unresolved = entry.pending
+
+
+def needs_conversions(entries: list[Entry]) -> bool:
+    """Whether a registration injects a value converted to a type."""
+    return any(dep.flavor == "converted" for entry in entries for dep in entry.dependencies)
+
+
+def _register_with_conversions(core: _RustContainer, entries: list[Entry]) -> None:
+    if needs_conversions(entries):
+        from dioxide._convert import with_conversions
+
+        entries = with_conversions(entries)
+    core._register(entries, explicit=False)
 
 
 def _hand_over(provided: Any) -> Any:

@@ -52,7 +52,7 @@ except ImportError as missing:  # pragma: no cover - exercised in a subprocess
 from dioxide._container import Container
 from dioxide._inject import Inject, is_inject
 from dioxide._integration import CurrentObjects
-from dioxide._introspect import describe
+from dioxide._introspect import describe, value_request
 from dioxide._registry import caller_namespace
 from dioxide._scope import ContainerScope
 from dioxide.exceptions import DioxideTypeError, ScopeError
@@ -206,7 +206,9 @@ def _injected(view: Callable[..., Any], localns: Mapping[str, Any]) -> dict[str,
     found: dict[str, Any] = {}
     for name, hint in hints.items():
         if name != "return" and is_inject(hint):
-            found[name] = get_args(hint)[0]
+            # Inject[Annotated[int, Value("key")]] is one flattened Annotated:
+            # kept whole, it resolves to the value converted to int.
+            found[name] = hint if value_request(hint) is not None else get_args(hint)[0]
     return found
 
 

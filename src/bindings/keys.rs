@@ -1,6 +1,6 @@
 //! Python types as domain keys, and their display names.
 
-use dioxide_core::{Key, Lifetime};
+use dioxide_core::{Key, Level, Lifetime};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyType;
@@ -100,22 +100,54 @@ fn generic_name(obj: &Bound<'_, PyAny>) -> String {
     format!("{origin}[{}]", args.join(", "))
 }
 
+/// Scope level names, interned process-wide so that a registry and every
+/// container made from it agree on them; `Level(0)` is `"scoped"`
+/// (`Scope.SCOPED`: the first level of whichever container resolves it).
+static LEVEL_NAMES: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// The level called `name`.
+pub(crate) fn level_of(name: &str) -> Level {
+    let mut names = LEVEL_NAMES.lock().unwrap_or_else(|p| p.into_inner());
+    if names.is_empty() {
+        names.push("scoped".to_owned());
+    }
+    let index = match names.iter().position(|n| n == name) {
+        Some(index) => index,
+        None => {
+            names.push(name.to_owned());
+            names.len() - 1
+        }
+    };
+    Level(u32::try_from(index).unwrap_or(u32::MAX))
+}
+
+/// The name of `level`, as the user spelled it.
+pub(crate) fn level_name(level: Level) -> String {
+    let names = LEVEL_NAMES.lock().unwrap_or_else(|p| p.into_inner());
+    usize::try_from(level.0)
+        .ok()
+        .and_then(|i| names.get(i).cloned())
+        .unwrap_or_else(|| "scoped".to_owned())
+}
+
+/// A lifetime as the Python layer names it: `"singleton"`, `"transient"`,
+/// `"scoped"` (the first level) or a scope level's name.
 pub(crate) fn parse_lifetime(name: &str) -> PyResult<Lifetime> {
     match name {
         "singleton" => Ok(Lifetime::Singleton),
-        "scoped" => Ok(Lifetime::Scoped),
         "transient" => Ok(Lifetime::Transient),
-        other => Err(PyValueError::new_err(format!(
-            "unknown lifetime {other:?}; expected 'singleton', 'scoped' or 'transient'"
-        ))),
+        "" => Err(PyValueError::new_err(
+            "an empty lifetime; expected 'singleton', 'transient', 'scoped' or a scope level's name",
+        )),
+        level => Ok(Lifetime::Scoped(level_of(level))),
     }
 }
 
-pub(crate) fn lifetime_name(lifetime: Lifetime) -> &'static str {
+pub(crate) fn lifetime_name(lifetime: Lifetime) -> String {
     match lifetime {
-        Lifetime::Singleton => "singleton",
-        Lifetime::Scoped => "scoped",
-        Lifetime::Transient => "transient",
+        Lifetime::Singleton => "singleton".to_owned(),
+        Lifetime::Scoped(level) => level_name(level),
+        Lifetime::Transient => "transient".to_owned(),
     }
 }
 
@@ -163,6 +195,15 @@ pub(crate) fn named_key(type_: &Bound<'_, PyAny>, name: &str) -> Key {
 /// The key of the configuration value `name`.
 pub(crate) fn value_key(name: &str) -> Key {
     synthetic((0, 1, name.to_owned()), || Label::Value(name.to_owned()))
+}
+
+/// The key of the configuration value `name` converted by `conversion` (a
+/// `dioxide._convert.Conversion`, interned for the process, so its address
+/// is never reused): shown as the value itself.
+pub(crate) fn converted_key(conversion: &Bound<'_, PyAny>, name: &str) -> Key {
+    synthetic((key_of(conversion).0, 4, name.to_owned()), || {
+        Label::Value(name.to_owned())
+    })
 }
 
 /// The key of the list of every implementation of `type_`.

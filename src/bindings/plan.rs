@@ -35,6 +35,9 @@ pub(crate) enum Kind {
     Alias,
     /// Every implementation of an interface, as a list.
     Collection,
+    /// A value supplied when a scope of its level opens
+    /// (`register_context`): taken from that scope, never built.
+    Context,
 }
 
 impl Kind {
@@ -46,6 +49,7 @@ impl Kind {
             "context_manager" => Self::ContextManager,
             "async_call" => Self::AsyncCall,
             "async_generator" => Self::AsyncGenerator,
+            "context" => Self::Context,
             _ => return None,
         })
     }
@@ -60,6 +64,7 @@ impl Kind {
             Self::AsyncGenerator => "async_generator",
             Self::Alias => "alias",
             Self::Collection => "collection",
+            Self::Context => "context",
         }
     }
 
@@ -86,6 +91,8 @@ pub(crate) struct ExecNode {
     pub(crate) target: Py<PyAny>,
     pub(crate) kind: Kind,
     pub(crate) lifetime: Lifetime,
+    /// A scoped node's level depth (see `PlanNode::depth`).
+    pub(crate) depth: usize,
     /// The container's slot for a singleton.
     pub(crate) cell: Option<Arc<InstanceCell>>,
     /// Arguments to pass; parameters left to their defaults are not listed.

@@ -1,7 +1,8 @@
 //! Deferred dependencies (`Lazy[T]`, `Factory[T]`): handles, never a cycle edge.
 
 use dioxide_core::{
-    ArgSource, Deferral, Dependency, DomainError, Fallback, Key, Lifetime, Provider, Registry,
+    ArgSource, Deferral, Dependency, DomainError, Fallback, Key, Level, Lifetime, Provider,
+    Registry,
 };
 
 const NODE: Key = Key(1);
@@ -102,14 +103,16 @@ fn a_deferred_dependency_must_still_be_registered() {
 #[test]
 fn a_singleton_deferring_to_a_scoped_provider_is_captive() {
     let mut r = Registry::new();
-    r.register(with_deps(REQUEST, Lifetime::Scoped, vec![]))
+    r.register(with_deps(REQUEST, Lifetime::Scoped(Level::FIRST), vec![]))
         .unwrap();
     let refused = r.register(with_deps(
         A,
         Lifetime::Singleton,
         vec![lazy("request", REQUEST)],
     ));
-    assert!(matches!(refused, Err(DomainError::Captive { chain }) if chain == vec![A, REQUEST]));
+    assert!(
+        matches!(refused, Err(DomainError::Captive { chain, .. }) if chain == vec![A, REQUEST])
+    );
 }
 
 #[test]

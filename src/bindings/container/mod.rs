@@ -4,6 +4,7 @@
 //! between (through fast.rs's descriptor, owned by each class).
 
 mod closing;
+mod context;
 mod deferred;
 mod diagnostics;
 mod overrides;
@@ -16,7 +17,7 @@ use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use dioxide_core::{Provider, Registry};
+use dioxide_core::{Levels, Provider, Registry};
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 
@@ -27,6 +28,7 @@ use crate::bindings::keys::{key_of, KeyMap};
 use crate::bindings::locks;
 use crate::bindings::resume::Resolution;
 use overrides::OverrideFrame;
+pub(crate) use registration::not_a_type as registration_not_a_type;
 use registration::{Entry, Payload};
 
 use crate::bindings::lifecycle::{finalize_until_async, Finalizer, FinalizerKind, Finalizers};
@@ -94,6 +96,8 @@ struct Garbage {
 )]
 pub(crate) struct RustContainer {
     state: RwLock<State>,
+    /// The scope levels, outermost first (`Container(scopes=...)`).
+    levels: Levels,
     /// Bumped on every registration; child containers compare against it.
     generation: AtomicU64,
     pub(crate) finalizers: Arc<Finalizers>,
@@ -106,6 +110,10 @@ impl RustContainer {
 
     fn write(&self) -> RwLockWriteGuard<'_, State> {
         locks::write(&self.state)
+    }
+
+    pub(crate) fn levels(&self) -> &Levels {
+        &self.levels
     }
 
     pub(crate) fn is_closed(&self) -> bool {
@@ -121,19 +129,46 @@ impl RustContainer {
 
 #[pymethods]
 impl RustContainer {
+    /// `scopes` names the scope levels, outermost first (default
+    /// `["request"]`); the Python layer has checked them.
     #[new]
-    #[pyo3(signature = (parent=None, profile=None))]
-    fn new(parent: Option<Py<RustContainer>>, profile: Option<String>) -> Self {
+    #[pyo3(signature = (parent=None, profile=None, scopes=None))]
+    fn new(
+        parent: Option<Py<RustContainer>>,
+        profile: Option<String>,
+        scopes: Option<Vec<String>>,
+    ) -> PyResult<Self> {
+        let names = scopes.unwrap_or_else(|| vec!["request".to_owned()]);
+        let order = names
+            .iter()
+            .map(|n| crate::bindings::keys::level_of(n))
+            .collect();
+        let levels = Levels::new(order).ok_or_else(|| {
+            pyo3::exceptions::PyValueError::new_err(
+                "scope levels must be distinct and at least one",
+            )
+        })?;
         let state = State {
             parent,
             profile,
             ..State::default()
         };
-        Self {
+        Ok(Self {
+            levels,
             state: RwLock::new(state),
             generation: AtomicU64::new(0),
             finalizers: Arc::default(),
-        }
+        })
+    }
+
+    /// The scope levels' names, outermost first.
+    #[getter]
+    fn _levels(&self) -> Vec<String> {
+        self.levels
+            .order()
+            .iter()
+            .map(|l| crate::bindings::keys::level_name(*l))
+            .collect()
     }
 
     /// Build (or fetch) the instance for `type_`.
@@ -179,6 +214,17 @@ impl RustContainer {
     /// Set the configuration value `name`.
     fn _register_value(&self, py: Python<'_>, name: &str, value: Py<PyAny>) -> PyResult<()> {
         self.register_value(py, name, value)
+    }
+
+    /// Set configuration values as one change, each replacing the value its
+    /// key had.
+    fn _set_values(&self, py: Python<'_>, values: Vec<(String, Py<PyAny>)>) -> PyResult<()> {
+        self.set_values(py, values)
+    }
+
+    /// Set the configuration value `name` until `_override_pop(token)`.
+    fn _override_value_push(&self, py: Python<'_>, name: &str, value: Py<PyAny>) -> PyResult<u64> {
+        self.override_value_push(py, name, value)
     }
 
     /// Replace the provider of one type until `_override_pop(token)`; see
@@ -245,17 +291,11 @@ impl RustContainer {
 
     /// The lifetime `type_` is provided with here (`None`: no provider, or
     /// an interface with several): an override keeps it by default.
-    fn _lifetime_of(
-        &self,
-        py: Python<'_>,
-        type_: &Bound<'_, PyAny>,
-    ) -> PyResult<Option<&'static str>> {
+    fn _lifetime_of(&self, py: Python<'_>, type_: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
         self.sync(py)?;
-        Ok(self
-            .read()
-            .registry
-            .lifetime_of(key_of(type_))
-            .map(crate::bindings::keys::lifetime_name))
+        let lifetime = self.read().registry.lifetime_of(key_of(type_));
+        Ok(lifetime
+            .map(|l| crate::bindings::keys::lifetime_name(self.levels.canonical_lifetime(l))))
     }
 
     /// Set the function called with a type whose provider waits for a
@@ -370,7 +410,13 @@ impl RustContainer {
     /// The number of providers this container can use.
     fn __len__(&self, py: Python<'_>) -> PyResult<usize> {
         self.sync(py)?;
-        Ok(self.read().registry.len())
+        // Conversions of configuration values are not providers of their own.
+        let state = self.read();
+        Ok(state
+            .registry
+            .iter()
+            .filter(|p| p.requires.is_none())
+            .count())
     }
 
     fn __traverse__(&self, visit: pyo3::gc::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {

@@ -356,7 +356,7 @@ impl RustContainer {
             positional,
         };
         let provider = Provider::new(key, lifetime, dependencies, payload);
-        self.register_providers(py, vec![provider], types, false)?;
+        self.register_providers(py, vec![provider], types, false, false)?;
         Ok(true)
     }
 }

@@ -18,7 +18,7 @@ use crate::bindings::errors::{DioxideError, ErrorKind};
 use crate::bindings::exec::run;
 use crate::bindings::frame::{refuse_early, Ctx};
 use crate::bindings::keys::{
-    chain_object, is_generic, is_type, key_of, list_key, named_key, value_key,
+    chain_object, converted_key, is_generic, is_type, key_of, list_key, named_key, value_key,
 };
 use crate::bindings::owner::ScopeState;
 use crate::bindings::plan::{ExecArg, ExecNode, Kind};
@@ -170,6 +170,7 @@ impl RustContainer {
             ("list", _) => list_key(&target),
             ("named", Some(name)) => named_key(&target, name),
             ("value", Some(name)) => value_key(name),
+            ("converted", Some(name)) => converted_key(&target, name),
             _ => key_of(&target),
         };
         {
@@ -254,7 +255,7 @@ impl RustContainer {
         if let Some(plan) = state.plans.get(&key) {
             return Ok(Arc::clone(plan));
         }
-        let plan = match state.registry.plan(key) {
+        let plan = match state.registry.plan_in(key, &self.levels) {
             Ok(plan) => plan,
             Err(err) => {
                 let mut types = error_types(py, &state, &err);
@@ -395,6 +396,7 @@ impl RustContainer {
                 target,
                 kind,
                 lifetime: node.lifetime,
+                depth: node.depth,
                 cell,
                 positional,
                 args,
