@@ -16,7 +16,8 @@
 
 Run with a release build (``maturin develop --release``)::
 
-    python benchmarks/integrations.py [--before /work/main/python/dioxide/fastapi.py]
+    git show 0bec306:python/dioxide/fastapi.py > /tmp/fastapi_before.py
+    python benchmarks/integrations.py [--before /tmp/fastapi_before.py]
 
 Numbers depend on the machine and its load; compare rows of one run.
 """
@@ -209,6 +210,36 @@ def offload(repeat: int, count: int) -> list[tuple[str, float]]:
             results.append((name, measure(cheap_session)))
     results.append(("plain scoped session (nothing to finalize)", measure(cheap_session, False)))
     return results
+
+
+def hop_cost(count: int, repeat: int) -> tuple[float, float]:
+    """Microseconds per worker-thread hop (``anyio.to_thread.run_sync`` of a
+    no-op) and per inline build of a cheap generator provider in a scope,
+    closed (what the hop would move)."""
+    import anyio.to_thread
+
+    container = wired(cheap_session)
+
+    def noop() -> None:
+        return None
+
+    async def hops() -> float:
+        await anyio.to_thread.run_sync(noop)
+        start = time.perf_counter()
+        for _ in range(count):
+            await anyio.to_thread.run_sync(noop)
+        return (time.perf_counter() - start) / count * 1e6
+
+    def builds() -> float:
+        start = time.perf_counter()
+        for _ in range(count):
+            with container.create_scope() as scope:
+                scope.resolve(Session)
+        return (time.perf_counter() - start) / count * 1e6
+
+    hop = min(asyncio.run(hops()) for _ in range(repeat))
+    build = min(builds() for _ in range(repeat))
+    return hop, build
 
 
 # --- 3. requests/s per framework -------------------------------------------
@@ -559,7 +590,9 @@ def main() -> None:
         print("| variant | requests/s |\n|---|---|")
         for name, per_second in offload(args.repeat, args.count):
             print(f"| {name} | {per_second:,.0f} |")
-        print()
+        hop, build = hop_cost(args.count, args.repeat)
+        print(f"\none worker-thread hop: {hop:.0f} µs; a scope building and finalizing a cheap")
+        print(f"generator provider inline: {build:.1f} µs\n")
     if args.only in (None, "throughput"):
         print(f"## One endpoint, sequential, {args.count} per batch (best of {args.repeat})\n")
         print("| framework | mechanism | per second |\n|---|---|---|")

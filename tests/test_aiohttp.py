@@ -169,3 +169,36 @@ def test_without_setup_the_handler_says_so(container: Container) -> None:
         container_of(app)
     with pytest.raises(ScopeError, match="no dioxide scope"):
         request_scope(make_mocked_request("GET", "/clock"))
+
+
+def test_sub_applications_use_their_own_container_or_their_parents(
+    container: Container, events: Events
+) -> None:
+    wire(container, events)
+    other = Container()
+    other.register_class(Clock, scope=Scope.SINGLETON)
+
+    @inject
+    async def parent_session(request: web.Request, session: Inject[Session]) -> web.Response:
+        return web.Response(text=type(session).__name__)
+
+    @inject
+    async def own_clock(request: web.Request, clock: Inject[Clock]) -> web.Response:
+        return web.Response(text=str(request_scope(request)._container is other))
+
+    app, shared, separate = web.Application(), web.Application(), web.Application()
+    shared.router.add_get("/session", parent_session)
+    separate.router.add_get("/clock", own_clock)
+    setup(app, container)
+    setup(separate, other)
+    app.add_subapp("/shared", shared)
+    app.add_subapp("/separate", separate)
+
+    async def check(client: TestClient) -> list[str]:
+        return [
+            await (await client.get("/shared/session")).text(),
+            await (await client.get("/separate/clock")).text(),
+        ]
+
+    assert serve(app, check) == ["Session", "True"]
+    assert other.closed and container.closed  # each finalized at cleanup

@@ -100,7 +100,7 @@ def test_typer_hides_injected_parameters_from_the_command_line(
         typer.echo(text.upper() if loud else text)
 
     @app.command()
-    def other(context: dioxide_typer.Inject[typer.Context]) -> None:
+    def other(context: dioxide_typer.Inject[dioxide_typer.Context]) -> None:
         typer.echo(context.info_name)
 
     dioxide_typer.setup(app, container)

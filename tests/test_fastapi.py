@@ -500,3 +500,32 @@ def test_the_request_is_injectable_into_providers(
 
     assert client.get("/whoami", headers={"x-name": "ada"}).json() == "ada /whoami"
     assert client.get("/whoami", headers={"x-name": "grace"}).json() == "grace /whoami"
+
+
+def test_an_override_is_resolved_where_its_providers_can_run(container: Container) -> None:
+    threads: list[str] = []
+
+    class Report:
+        def __init__(self) -> None:
+            threads.append(threading.current_thread().name)
+
+    async def fake_report() -> Report:
+        return Report()  # an async provider: awaited on the event loop
+
+    container.register_class(Report, scope=Scope.SCOPED, blocking=True)
+    app = FastAPI()
+    attach(app, container)
+
+    @app.get("/report")
+    async def report(report: Inject[Report]) -> str:
+        return threading.current_thread().name
+
+    with TestClient(app) as client:
+        loop_thread = client.get("/report").json()
+        with container.override(Report, fake_report):
+            assert client.get("/report").status_code == 200
+        client.get("/report")
+
+    assert threads[0] != loop_thread  # marked blocking: a worker thread
+    assert threads[1] == loop_thread  # the async replacement: on the loop
+    assert threads[2] != loop_thread  # the override ended

@@ -7,6 +7,7 @@ into other tests.
 
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Optional
 
@@ -190,6 +191,34 @@ def test_each_request_gets_its_own_scope_inside_an_active_app_context(
     assert len(seen) == 2 and seen[0] is not seen[1]
 
 
+def test_concurrent_requests_each_get_their_own_scope(
+    app: Flask, events: Events
+) -> None:
+    barrier = threading.Barrier(2, timeout=10)
+    seen: list[Session] = []
+
+    @app.get("/wait")
+    @inject
+    def wait(session: Inject[Session]) -> str:
+        seen.append(session)
+        barrier.wait()  # both requests are inside their view at once
+        return "ok"
+
+    statuses: list[int] = []
+    threads = [
+        threading.Thread(target=lambda: statuses.append(app.test_client().get("/wait").status_code))
+        for _ in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert statuses == [200, 200]
+    assert len(seen) == 2 and seen[0] is not seen[1]
+    assert events.log.count("session closed") == 2
+
+
 def test_the_current_request_is_injectable(app: Flask, client: FlaskClient) -> None:
     class Caller:
         def __init__(self, request: Request) -> None:
@@ -208,7 +237,7 @@ def test_the_current_request_is_injectable(app: Flask, client: FlaskClient) -> N
 
 def test_the_request_outside_a_request_is_refused(app: Flask) -> None:
     with app.app_context():
-        with pytest.raises(ScopeError, match="no current Request"):
+        with pytest.raises(ScopeError, match="Request is a context value"):
             resolve(Request)
 
 

@@ -70,6 +70,8 @@ def test_one_generic_provider_serves_every_parametrisation() -> None:
     assert users.serializer.model is User
     assert orders.serializer.model is Order
     assert users.session is orders.session
+    assert Repository[User] in container
+    assert Repository[Customer] not in container
 
 
 def test_each_parametrisation_has_its_own_singleton() -> None:

@@ -100,7 +100,8 @@ def test_websockets_get_a_scope_and_injection(container: Container, events: Even
     @inject
     async def chat(websocket: WebSocket, clock: Inject[Clock], ws: Inject[WebSocket]) -> None:
         await websocket.accept()
-        await websocket.send_text(f"{clock.now()} {ws is websocket}")
+        # The scope's context value: a WebSocket of this same connection.
+        await websocket.send_text(f"{clock.now()} {ws.url.path == websocket.url.path}")
         await websocket.close()
 
     with TestClient(make_app(container, WebSocketRoute("/ws", chat))) as client:

@@ -43,20 +43,20 @@ class ScopeMiddleware:
     """ASGI middleware: one :class:`~dioxide.ContainerScope` per HTTP request
     and websocket, kept in the ASGI scope under :data:`SCOPE_KEY`, closed
     after the app returned (an error it raised is thrown into generator
-    providers). ``current`` makes the connection's objects (the framework's
-    request) injectable in it."""
+    providers). ``current`` makes the connection's object (the framework's
+    request, made by ``connection``) a context value of it."""
 
     def __init__(
         self,
         app: ASGIApp,
         container_for: Callable[[MutableMapping[str, Any]], Container],
         current: CurrentObjects,
-        objects: Callable[[MutableMapping[str, Any], Any, Any], Mapping[type, object]],
+        connection: Callable[[MutableMapping[str, Any], Any, Any], object],
     ) -> None:
         self.app = app
         self._container_for = container_for
         self._current = current
-        self._objects = objects
+        self._connection = connection
 
     async def __call__(self, scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -67,9 +67,8 @@ class ScopeMiddleware:
         if outer is not None and outer._container is container:
             await self.app(scope, receive, send)  # a mounted app of the same container
             return
-        request_scope = container.create_scope()
+        request_scope = self._current.open(container, self._connection(scope, receive, send))
         scope[SCOPE_KEY] = request_scope
-        token = self._current.set(self._objects(scope, receive, send))
         try:
             await self.app(scope, receive, send)
         except BaseException as error:
@@ -80,7 +79,6 @@ class ScopeMiddleware:
             handled = scope.pop(ERROR_KEY, None)
             await aclose_scope(request_scope, handled, run_sync)
         finally:
-            self._current.reset(token)
             if outer is not None:
                 scope[SCOPE_KEY] = outer
 

@@ -532,6 +532,15 @@ class Container(_RustContainer, Closing, OwnResolve, ValueMethods):
             )
         return ContainerScope(self, None, None if context is None else dict(context))
 
+    def __contains__(self, type_: object) -> bool:
+        """Whether ``type_`` can be resolved here: a class, an interface an
+        implementation provides, or a parametrised generic registered or
+        served already (``Repository[User] in container``)."""
+        generic = parametrised_generic(type_)
+        if generic is not None and not has_type_params(generic):
+            type_ = canonical(generic)
+        return super().__contains__(type_)
+
     def __repr__(self) -> str:
         state = "closed" if self.closed else f"{len(self)} providers"
         profile = f" profile={self.profile!r}" if self.profile else ""
@@ -553,6 +562,9 @@ class _Override(AbstractContextManager[None]):
                 hint="call container.override(...) again for a nested block",
             )
         self._token = self._container._override_push(self._entry)
+        # The integrations' choice of worker thread or event loop per type
+        # depends on the providers: made again with the replacement.
+        self._container.__dict__.pop("_dioxide_offload", None)
 
     def __exit__(
         self,
@@ -562,5 +574,6 @@ class _Override(AbstractContextManager[None]):
     ) -> None:
         if self._token is not None:
             self._container._override_pop(self._token)
+            self._container.__dict__.pop("_dioxide_offload", None)
             self._token = None
 

@@ -17,6 +17,7 @@ equal and map to one canonical object, whose address never gets reused).
 
 from __future__ import annotations
 
+import functools
 import typing
 from typing import TYPE_CHECKING, Any, NamedTuple, Optional
 
@@ -200,6 +201,10 @@ def _entry(provider: OpenProvider, served: type, args: tuple[Any, ...], requeste
     _check_bounds(implementation, impl_args, requested)
     generic: Any = implementation
     target: Any = canonical(generic[impl_args]) if impl_args else implementation
+    # Built by the class itself: calling the alias (``Repository[User](...)``)
+    # would run typing's Python-level ``__call__`` on every build.
+    builder: Any = functools.partial(implementation)
+    builder.__qualname__ = describe(target)
     deps = class_dependencies(implementation, provider.localns, impl_args)
     maps = class_mappings(implementation, impl_args)
     exposes: list[tuple[Any, Optional[str]]] = []
@@ -215,7 +220,7 @@ def _entry(provider: OpenProvider, served: type, args: tuple[Any, ...], requeste
         if key is not target or provider.name is not None:
             exposes.append((key, provider.name))
     return make_entry(
-        target, target, provider.lifetime, provider.kind, deps, exposes, provider.profiles
+        target, builder, provider.lifetime, provider.kind, deps, exposes, provider.profiles
     )
 
 
@@ -305,11 +310,16 @@ def _key(container: Optional[Container], obj: Any) -> Any:
     generic = parametrised_generic(obj)
     if generic is None or has_type_params(generic):
         refused = not_injectable(obj, "resolve()")
+        shown = describe(obj) if get_origin(obj) is not None else repr(obj)
         raise DioxideTypeError(
-            f"resolve() cannot resolve {describe(obj)}: dioxide resolves classes, "
-            "parametrised generics, list[C] and Annotated[C, Named(...)]",
+            f"resolve() expects a class, got {shown} (an instance of "
+            f"{type(obj).__name__}): dioxide resolves classes, parametrised generics, "
+            "list[C] and Annotated[C, Named(...)]",
             requested=obj,
-            hint=refused.hint,
+            hint=refused.hint
+            if get_origin(obj) is not None
+            else "pass the class itself, e.g. resolve(UserService), not an instance "
+            "or a string",
         )
     key = canonical(generic)
     if container is not None:

@@ -98,7 +98,7 @@ def setup(app: web.Application, container: Container) -> None:
         )
     app[_CONTAINER] = container
     _CURRENT.register(container, web.Request, web.BaseRequest)
-    app.middlewares.append(_scope_middleware)
+    app.middlewares.append(_scope_middleware(container))
     app.cleanup_ctx.append(functools.partial(_lifetime, container=container))
 
 
@@ -120,25 +120,33 @@ def container_of(app: web.Application) -> Container:
     return container
 
 
-@web.middleware
-async def _scope_middleware(
-    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-) -> web.StreamResponse:
-    if _SCOPE in request:  # a sub-application's middleware of the same request
-        return await handler(request)
-    scope = container_of(request.app).create_scope()
-    request[_SCOPE] = scope
-    token = _CURRENT.set({web.Request: request, web.BaseRequest: request})
-    try:
-        response = await handler(request)
-    except BaseException as error:
-        await aclose_scope(scope, error, _run_sync)
-        raise
-    else:
-        await aclose_scope(scope, None, _run_sync)
-        return response
-    finally:
-        _CURRENT.reset(token)
+def _scope_middleware(container: Container) -> Any:
+    """The middleware of an app set up with ``container``: a scope per
+    request (a sub-application with a container of its own opens its own
+    scope inside its parent's)."""
+
+    @web.middleware
+    async def open_scope(
+        request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        outer = request.get(_SCOPE)
+        if outer is not None and outer._container is container:
+            return await handler(request)  # a sub-application on the same container
+        scope = _CURRENT.open(container, request)
+        request[_SCOPE] = scope
+        try:
+            response = await handler(request)
+        except BaseException as error:
+            await aclose_scope(scope, error, _run_sync)
+            raise
+        else:
+            await aclose_scope(scope, None, _run_sync)
+            return response
+        finally:
+            if outer is not None:
+                request[_SCOPE] = outer
+
+    return open_scope
 
 
 def request_scope(request: web.Request) -> ContainerScope:

@@ -140,14 +140,10 @@ def inject(function: Callable[..., R]) -> Callable[..., R]:
                 "arguments explicitly",
             )
         task = current_task._get_current_object()
-        token = _CURRENT.set({Context: task.request})
-        try:
-            with container_of(task.app).create_scope() as scope:
-                for name, type_ in wanted.items():
-                    kwargs[name] = scope.resolve(type_)
-                result = function(*args, **kwargs)
-        finally:
-            _CURRENT.reset(token)
+        with _CURRENT.open(container_of(task.app), task.request) as scope:
+            for name, type_ in wanted.items():
+                kwargs[name] = scope.resolve(type_)
+            result = function(*args, **kwargs)
         return result
 
     hidden = inject_parameter_names(function, _MARKER, localns)

@@ -113,25 +113,21 @@ def injecting(
     wanted: Mapping[str, Any],
     container: Container,
     current_context: Callable[[], Any],
-    context_types: tuple[type, ...] = (click.Context,),
 ) -> Callable[..., Any]:
     """``callback`` run in a scope of its own, ``wanted`` resolved in it;
     ``current_context`` gives the running command's context (Click's, or
-    Typer's own), injectable as each of ``context_types``."""
+    Typer's own), the scope's context value."""
 
     @functools.wraps(callback)
     def run(*args: Any, **kwargs: Any) -> Any:
         context = current_context()
         _open_for_run(context, container)
-        token = _CURRENT.set(dict.fromkeys(context_types, context))
-        try:
-            with container.create_scope() as scope:
-                for name, type_ in wanted.items():
-                    if name not in kwargs:
-                        kwargs[name] = scope.resolve(type_)
-                return callback(*args, **kwargs)
-        finally:
-            _CURRENT.reset(token)
+        with _CURRENT.open(container, context) as scope:
+            for name, type_ in wanted.items():
+                if name not in kwargs:
+                    kwargs[name] = scope.resolve(type_)
+            result = callback(*args, **kwargs)
+        return result
 
     setattr(run, "_dioxide_injecting", True)  # noqa: B010
     return run

@@ -129,7 +129,7 @@ class DioxideMiddleware:
     def __call__(self, request: HttpRequest) -> Any:
         if self._async:
             return self._acall(request)
-        scope = container_of().create_scope()
+        scope = _CURRENT.open(container_of(), request)
         tokens = self._enter(request, scope)
         try:
             response = self.get_response(request)
@@ -146,7 +146,7 @@ class DioxideMiddleware:
         from dioxide._asgi import run_sync
         from dioxide._integration import aclose_scope
 
-        scope = container_of().create_scope()
+        scope = _CURRENT.open(container_of(), request)
         tokens = self._enter(request, scope)
         try:
             response = await self.get_response(request)
@@ -165,14 +165,13 @@ class DioxideMiddleware:
         setattr(request, "_dioxide_error", exception)  # noqa: B010
 
     @staticmethod
-    def _enter(request: HttpRequest, scope: ContainerScope) -> tuple[Any, Any]:
+    def _enter(request: HttpRequest, scope: ContainerScope) -> Any:
         setattr(request, "dioxide_scope", scope)  # noqa: B010
-        return _SCOPE.set(scope), _CURRENT.set({HttpRequest: request, type(request): request})
+        return _SCOPE.set(scope)
 
     @staticmethod
-    def _exit(tokens: tuple[Any, Any]) -> None:
-        _SCOPE.reset(tokens[0])
-        _CURRENT.reset(tokens[1])
+    def _exit(token: Any) -> None:
+        _SCOPE.reset(token)
 
 
 _MARKER = InjectMarker("django")

@@ -112,8 +112,7 @@ async def request_scope(connection: HTTPConnection) -> AsyncIterator[ContainerSc
     websocket) is injectable in this scope: ``Inject[Request]``, or a
     provider that takes a ``Request``.
     """
-    scope = _container_of(connection).create_scope()
-    token = _starlette.CURRENT.set(_starlette.connection_types(connection))
+    scope = _starlette.CURRENT.open(_container_of(connection), connection)
     try:
         yield scope
     except BaseException as error:
@@ -121,11 +120,6 @@ async def request_scope(connection: HTTPConnection) -> AsyncIterator[ContainerSc
         raise
     else:
         await aclose_scope(scope, None, run_sync)
-    finally:
-        try:
-            _starlette.CURRENT.reset(token)
-        except ValueError:  # pragma: no cover - reset from another context
-            pass
 
 
 def _resolver(type_: Any) -> Callable[..., Coroutine[Any, Any, Any]]:

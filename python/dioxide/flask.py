@@ -67,7 +67,7 @@ P = ParamSpec("P")
 _EXTENSION = "dioxide"
 _SCOPE = "_dioxide_scope"
 
-#: Flask's request, injectable in the request's scope.
+#: The request, a context value of each request's scope.
 _CURRENT = CurrentObjects("flask")
 
 
@@ -143,13 +143,7 @@ def _current_scope() -> ContainerScope:
         request = current_request._get_current_object()  # type: ignore[attr-defined]
         scope: Optional[ContainerScope] = request.environ.get(_SCOPE)
         if scope is None:
-            scope = container_of(current_app).create_scope()
-            token = _CURRENT.set({Request: request})
-            try:
-                # The request is read once, in this scope (a scoped provider).
-                scope.resolve(Request)
-            finally:
-                _CURRENT.reset(token)
+            scope = _CURRENT.open(container_of(current_app), request)
             request.environ[_SCOPE] = scope
         return scope
     if not has_app_context():

@@ -63,16 +63,11 @@ _POLICY = BlockingPolicy()
 _CONNECTION_TYPES = (Request, WebSocket, ASGIConnection)
 
 
-def _connection_types(connection: ASGIConnection[Any, Any, Any, Any]) -> dict[type, object]:
-    return {base: connection for base in type(connection).__mro__ if isinstance(base, type)}
-
-
-def _connection_of(
-    scope: MutableMapping[str, Any], receive: Any, send: Any
-) -> dict[type, object]:
+def _connection_of(scope: MutableMapping[str, Any], receive: Any, send: Any) -> object:
+    """The connection's object: a Litestar ``WebSocket`` or ``Request``."""
     if scope["type"] == "websocket":
-        return _connection_types(WebSocket(scope, receive, send))  # type: ignore[arg-type]
-    return _connection_types(Request(scope, receive, send))  # type: ignore[arg-type]
+        return WebSocket(scope, receive, send)  # type: ignore[arg-type]
+    return Request(scope, receive, send)  # type: ignore[arg-type]
 
 
 class DioxidePlugin(InitPluginProtocol):
@@ -129,11 +124,7 @@ def provide(type_: Any) -> Provide:
     """
 
     async def resolve(request: ASGIConnection[Any, Any, Any, Any]) -> Any:
-        token = _CURRENT.set(_connection_types(request))
-        try:
-            return await aresolve_in(scope_of(request.scope), type_, _POLICY, run_sync)
-        finally:
-            _CURRENT.reset(token)
+        return await aresolve_in(scope_of(request.scope), type_, _POLICY, run_sync)
 
     resolve.__name__ = resolve.__qualname__ = f"provide_{describe(type_)}"
     return Provide(resolve, use_cache=False)

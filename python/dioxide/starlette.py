@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, Optional, TypeVar, cast
 
@@ -148,38 +148,11 @@ def _managing(inner: Lifespan[Any]) -> Lifespan[Any]:
     return cast("Lifespan[Any]", lifespan)
 
 
-def _connection(scope: Scope, receive: Receive, send: Send) -> Mapping[type, object]:
-    """The connection's objects, made on first use."""
-    return _Connection(scope, receive, send)
-
-
-class _Connection(Mapping[type, object]):
-    """``Request``/``WebSocket``/``HTTPConnection`` for the current
-    connection, made when first asked for."""
-
-    __slots__ = ("_scope", "_receive", "_send", "_made")
-
-    def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        self._scope = scope
-        self._receive = receive
-        self._send = send
-        self._made: Optional[HTTPConnection] = None
-
-    def __getitem__(self, type_: type) -> object:
-        if self._made is None:
-            if self._scope["type"] == "websocket":
-                self._made = WebSocket(self._scope, self._receive, self._send)
-            else:
-                self._made = Request(self._scope, self._receive, self._send)
-        if isinstance(self._made, type_):
-            return self._made
-        raise KeyError(type_)
-
-    def __iter__(self) -> Iterator[type]:
-        return iter((HTTPConnection,))
-
-    def __len__(self) -> int:
-        return 1
+def _connection(scope: Scope, receive: Receive, send: Send) -> HTTPConnection:
+    """The connection's object: a ``WebSocket`` or a ``Request``."""
+    if scope["type"] == "websocket":
+        return WebSocket(scope, receive, send)
+    return Request(scope, receive, send)
 
 
 class DioxideMiddleware(ScopeMiddleware):
@@ -203,11 +176,6 @@ class DioxideMiddleware(ScopeMiddleware):
             CURRENT.register(fixed, Request, WebSocket, HTTPConnection)
             container_for = lambda scope: fixed
         super().__init__(app, container_for, CURRENT, _connection)
-
-
-def connection_types(connection: HTTPConnection) -> dict[type, object]:
-    """``connection`` under each of its classes (``Request``, ``HTTPConnection``)."""
-    return {base: connection for base in type(connection).__mro__ if isinstance(base, type)}
 
 
 def request_scope(connection: HTTPConnection) -> ContainerScope:
@@ -258,16 +226,11 @@ def inject(endpoint: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
         if parameters is None:
             parameters = injected_parameters(endpoint, _MARKER, localns)
         wanted = {n: t for n, t in parameters.items() if n not in kwargs}
-        # The endpoint's own request object is the one injected.
-        token = CURRENT.set(connection_types(connection))
-        try:
-            if wanted:
-                kwargs.update(await resolve_all(request_scope(connection), wanted))
-            if is_async:
-                return await endpoint(connection, *args, **kwargs)
-            call = functools.partial(endpoint, connection, *args, **kwargs)
-            return await run_sync(call)
-        finally:
-            CURRENT.reset(token)
+        if wanted:
+            kwargs.update(await resolve_all(request_scope(connection), wanted))
+        if is_async:
+            return await endpoint(connection, *args, **kwargs)
+        call = functools.partial(endpoint, connection, *args, **kwargs)
+        return await run_sync(call)
 
     return injecting

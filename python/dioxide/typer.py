@@ -21,7 +21,9 @@ Install with ``pip install 'dioxide[typer]'``::
   its own :class:`~dioxide.ContainerScope`, closed when the command returns.
 - The container is opened for each run of the command line and closed when
   the run ends (so ``CliRunner`` can invoke the app many times).
-- ``typer.Context`` (the current one) is injectable in the scope;
+- The command's context is injectable as ``dioxide.typer.Context`` (the
+  class of the contexts Typer passes; ``typer.Context`` itself is only an
+  annotation marker) in the scope;
   :func:`container_of` gives the container of an app.
 """
 
@@ -53,11 +55,16 @@ from dioxide.click import _CURRENT as _CLICK_CURRENT
 from dioxide.click import injecting, visible_signature
 from dioxide.exceptions import ResolutionError
 
-__all__ = ["Inject", "container_of", "setup"]
+__all__ = ["Context", "Inject", "container_of", "setup"]
 
 T = TypeVar("T")
 
 _ATTRIBUTE = "dioxide_container"
+
+#: The class of the context Typer runs a command with (``typer.Context`` is
+#: a subclass used as an annotation only; Typer passes this class's
+#: instances): ``Inject[dioxide.typer.Context]`` gives the current one.
+Context: type = typer.Context.__mro__[1]
 _MARKER = InjectMarker("typer")
 _CURRENT: CurrentObjects = _CLICK_CURRENT
 
@@ -74,7 +81,7 @@ def setup(app: typer.Typer, container: Container) -> None:
     """
     check_container(container, "setup(app, container)")
     setattr(app, _ATTRIBUTE, container)
-    _CURRENT.register(container, typer.Context)
+    _CURRENT.register(container, Context)
     _wrap_app(app, container)
 
 
@@ -119,7 +126,7 @@ def _wrapped(callback: Any, container: Container) -> Any:
     wanted = injected_parameters(callback, _MARKER, {})
     if not wanted:
         return callback
-    run: Callable[..., Any] = injecting(callback, wanted, container, _current_context, (typer.Context,))
+    run: Callable[..., Any] = injecting(callback, wanted, container, _current_context)
     signature = visible_signature(callback, set(wanted))
     setattr(run, "__signature__", signature)  # noqa: B010
     run.__annotations__ = {
