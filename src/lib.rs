@@ -13,6 +13,7 @@ mod bindings;
 fn _dioxide_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<bindings::container::RustContainer>()?;
     m.add_class::<bindings::scope::RustScope>()?;
+    m.add_class::<bindings::deferred::RustDeferred>()?;
     m.add_function(wrap_pyfunction!(bindings::errors::install_exceptions, m)?)?;
     m.add_function(wrap_pyfunction!(bindings::lifecycle::raise_together_py, m)?)?;
     m.add_function(wrap_pyfunction!(bindings::fast::_fast_resolve_for, m)?)?;

@@ -5,7 +5,7 @@
 # `make typecheck` runs mypy.stubtest to keep it true to the module.
 from types import TracebackType
 from collections.abc import Callable, Generator
-from typing import Any, Optional
+from typing import Any, Optional, final
 
 from typing_extensions import Self, TypeAlias, disjoint_base
 
@@ -14,6 +14,7 @@ from dioxide.exceptions import DioxideError
 
 __all__ = [
     "_RustContainer",
+    "_RustDeferred",
     "_RustScope",
     "_debug_panic",
     "_fast_resolve_for",
@@ -156,3 +157,16 @@ class _RustScope:
     # Finalizers waiting for close (integrations offload closing when there are any).
     def _finalizer_count(self) -> int: ...
     def __contains__(self, type_: object, /) -> bool: ...
+
+# The handle behind `dioxide.Lazy` and an injected `dioxide.Factory`: resolves
+# from the owner that built the holder (a container, and a scope unless a
+# singleton holds it).
+@final
+class _RustDeferred:
+    def get(self) -> Any: ...
+    def _aget(self, task: int) -> _Resolution: ...
+    def resolve(self, type_: Any) -> Any: ...
+    @property
+    def _container(self) -> _RustContainer: ...
+    @property
+    def type(self) -> Any: ...

@@ -20,6 +20,9 @@ Decorate classes, then resolve::
 from dioxide._config import ConfigFile
 from dioxide._container import Container
 from dioxide._decorators import component, provider, singleton
+from dioxide._deferred import Lazy
+from dioxide._factory import Factory
+from dioxide._inject import INJECTED, Inject, inject
 from dioxide._markers import Named, Value
 from dioxide._registry import Registry
 from dioxide._scope import ContainerScope, Scope
@@ -49,6 +52,10 @@ __all__ = [
     "DioxideError",
     "DioxideTypeError",
     "DuplicateRegistrationError",
+    "Factory",
+    "INJECTED",
+    "Inject",
+    "Lazy",
     "Named",
     "Registry",
     "ResolutionError",
@@ -57,6 +64,7 @@ __all__ = [
     "ValidationError",
     "Value",
     "component",
+    "inject",
     "provider",
     "singleton",
 ]

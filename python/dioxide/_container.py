@@ -38,6 +38,7 @@ from dioxide._introspect import (
     parametrised_generic,
 )
 from dioxide._kinds import check_shape, class_kind, factory_kind
+from dioxide._factory import Factory
 from dioxide._lifecycle import Closing, task_token
 from dioxide._values import ValueMethods
 import dioxide._registry as _registry
@@ -504,6 +505,17 @@ class Container(_RustContainer, Closing, OwnResolve, ValueMethods):
             "which is not defined",
             hint=f"define or import '{unresolved.name}' before registering {describe(owner)}",
         )
+
+    def factory(self, cls: type[T]) -> Factory[T]:
+        """A callable that builds a new ``cls`` from the arguments you pass,
+        resolving the parameters you leave out from this container::
+
+            make_lister = container.factory(MovieLister)
+            lister = make_lister("movies.csv")     # its MovieFinder is injected
+
+        See :class:`~dioxide.Factory`; ``scope.factory(cls)`` resolves in a scope.
+        """
+        return Factory(self, cls, _registry.caller_frame(1))
 
     def create_scope(self, context: Optional[Mapping[Any, object]] = None) -> ContainerScope:
         """Open a scope of the first level (one request, one job). Scoped

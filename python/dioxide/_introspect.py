@@ -71,7 +71,9 @@ class Dependency(NamedTuple):
     annotation: Any
     fallback: Fallback
     #: "type", "named" (``annotation`` qualified by ``name``), "value" (the
-    #: configuration value ``name``) or "list" (every implementation).
+    #: configuration value ``name``), "list" (every implementation) or
+    #: "lazy" (a ``Lazy`` handle for ``annotation``, qualified by ``name``)
+    #: or "factory" (a ``Factory`` of ``annotation``).
     flavor: str
     name: Optional[str]
     #: May be passed by position (every parameter before it is injected
@@ -692,6 +694,12 @@ def _parameter_dependency(
         # The common case, a plain class: none of the markers, unions or
         # collections below can apply.
         return (name, annotation, KEEP_DEFAULT if has_default else REQUIRED, "type", None)
+    deferred = _lazy_target(annotation)
+    if deferred is not None:
+        return (name, deferred[0], KEEP_DEFAULT if has_default else REQUIRED, "lazy", deferred[1])
+    built = _factory_target(annotation)
+    if built is not None:
+        return (name, built, REQUIRED, "factory", None)
     marker = _marker(annotation)
     if isinstance(marker, Value):
         return _value_dependency(
@@ -714,6 +722,44 @@ def _parameter_dependency(
     if isinstance(marker, Named):
         return (name, target, fallback, "named", marker.name)
     return (name, target, fallback, "type", None)
+
+
+def _lazy_target(annotation: Any) -> Optional[tuple[type, Optional[str]]]:
+    """``(T, name or None)`` for ``Lazy[T]`` / ``Lazy[Annotated[T, Named(name)]]``
+    (also inside ``Annotated``), else None."""
+    from dioxide._deferred import Lazy
+
+    if get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    if get_origin(annotation) is not Lazy:
+        return None
+    (inner,) = get_args(annotation)
+    marker = _marker(inner)
+    target, _ = _injectable(inner)
+    if target is None or isinstance(marker, Value):
+        raise DioxideTypeError(
+            f"Lazy[...] takes a class, got Lazy[{_show(inner)}]",
+            hint="defer a component: Lazy[SomeClass] or "
+            "Lazy[Annotated[SomeInterface, Named('name')]]",
+        )
+    return target, marker.name if isinstance(marker, Named) else None
+
+
+def _factory_target(annotation: Any) -> Optional[type]:
+    """``T`` for ``Factory[T]`` (also inside ``Annotated``), else None."""
+    from dioxide._factory import Factory
+
+    if get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    if get_origin(annotation) is not Factory:
+        return None
+    (built,) = get_args(annotation)
+    if not isinstance(built, type) or get_origin(built) is not None or built in _PRIMITIVES:
+        raise DioxideTypeError(
+            f"Factory[...] takes a class, got Factory[{_show(built)}]",
+            hint="e.g. Factory[MovieLister]",
+        )
+    return built
 
 
 def _value_dependency(

@@ -97,7 +97,7 @@ def make_entry(
 
 
 #: The dependency flavors whose annotation must be a class.
-_TYPED_FLAVORS = frozenset({"type", "named", "list"})
+_TYPED_FLAVORS = frozenset({"type", "named", "list", "lazy", "factory"})
 
 
 class _Registration:

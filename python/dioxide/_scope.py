@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Optional, TypeVar
 from typing_extensions import TypeForm
 
 from dioxide._dioxide_core import _RustScope
+from dioxide._factory import Factory
 from dioxide._fast import OwnResolve
 from dioxide._lifecycle import Closing, task_token
 from dioxide.exceptions import DioxideTypeError, ScopeError
@@ -165,6 +166,19 @@ class ContainerScope(_RustScope, Closing, OwnResolve):
                 hint="e.g. scope.create_scope(context={CurrentUser: user})",
             )
         return ContainerScope(self._container, self, None if context is None else dict(context))
+
+    def factory(self, cls: type[T]) -> Factory[T]:
+        """A callable that builds a new ``cls`` from the arguments you pass,
+        resolving the parameters you leave out in this scope::
+
+            with container.create_scope() as scope:
+                lister = scope.factory(MovieLister)("movies.csv")
+
+        See :class:`~dioxide.Factory`.
+        """
+        from dioxide._registry import caller_frame
+
+        return Factory(self, cls, caller_frame(1))
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else "open"

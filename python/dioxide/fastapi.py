@@ -17,7 +17,8 @@ Install with ``pip install 'dioxide[fastapi]'``. Three names::
   the app's lifespan: each run gets fresh singletons and finalizes them at
   its end (after the app's own lifespan), mounted apps' containers too;
   :func:`container_of` gives it back.
-- ``Inject[T]`` is ``Annotated[T, Depends(...)]``: FastAPI fills the parameter,
+- ``Inject[T]`` (the same object as ``dioxide.Inject``) carries FastAPI's
+  ``Depends(...)`` once this module is imported: FastAPI fills the parameter,
   leaves it out of the OpenAPI schema, and lets your own dependencies take it
   too. ``T`` is resolved with its lifetime: scoped providers get one instance
   per request, singletons the container's, transients a new one per parameter.
@@ -34,7 +35,7 @@ and a request scope with synchronous finalizers is closed in one.
 """
 
 from collections.abc import AsyncIterator, Coroutine
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import Any, Callable, TypeVar
 
 from typing_extensions import Annotated
 
@@ -47,11 +48,12 @@ except ImportError as missing:  # pragma: no cover - exercised in a subprocess
     ) from missing
 
 from dioxide._container import Container
+from dioxide._inject import Inject, _add_metadata
 from dioxide._asgi import run_sync
 from dioxide._integration import aclose_scope, aresolve_in
 from dioxide._introspect import describe
 from dioxide._scope import ContainerScope
-from dioxide.exceptions import DioxideTypeError, ResolutionError
+from dioxide.exceptions import ResolutionError
 from dioxide import starlette as _starlette
 from dioxide.starlette import container_of
 
@@ -130,36 +132,16 @@ def _resolver(type_: Any) -> Callable[..., Coroutine[Any, Any, Any]]:
     resolve.__name__ = resolve.__qualname__ = f"inject_{describe(type_)}"
     return resolve
 
-if TYPE_CHECKING:
-    Inject = Annotated[T, "dioxide.fastapi.Inject"]
-else:
 
-    class Inject:
-        """``Inject[T]`` marks an endpoint (or dependency) parameter to be
-        resolved from the app's container; type checkers see plain ``T``::
 
-            @app.post("/signup")
-            def signup(form: SignupForm, service: Inject[SignupService]) -> None:
-                service.signup(form.email)
+def _depends(type_: Any) -> Any:
+    """What ``Inject[T]`` carries for FastAPI: the dependency resolving ``T``
+    in the request's scope, not cached per request (the scope applies ``T``'s
+    lifetime)."""
+    return Depends(_resolver(type_), use_cache=False)
 
-            # composes with FastAPI's own dependencies
-            def current_user(
-                token: Annotated[str, Header()], users: Inject[UserRepository]
-            ) -> User:
-                return users.by_token(token)
 
-        It stands for ``Annotated[T, Depends(...)]``, so the parameter is not
-        part of the request and does not appear in the OpenAPI schema.
-        Every ``Inject[T]`` asks the request scope, which applies ``T``'s
-        lifetime: one instance per request for scoped providers, the
-        container's for singletons, a new one per parameter for transients.
-        """
-
-        def __new__(cls, *args: Any, **kwargs: Any) -> Any:
-            raise DioxideTypeError(
-                "Inject is used as a type annotation, not called",
-                hint="annotate the parameter: `service: Inject[UserService]`",
-            )
-
-        def __class_getitem__(cls, type_: Any) -> Any:
-            return Annotated[type_, Depends(_resolver(type_), use_cache=False)]
+# ``Inject`` is ``dioxide.Inject``: from now on, ``Inject[T]`` also carries
+# FastAPI's ``Depends``, so FastAPI fills the parameter and leaves it out of
+# the request and the OpenAPI schema.
+_add_metadata(_depends)

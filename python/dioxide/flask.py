@@ -25,7 +25,8 @@ Install with ``pip install 'dioxide[flask]'``::
   a request (a CLI command, ``with app.app_context():``) the application
   context gets a scope, closed with it.
 - ``flask.Request`` is injectable: the current request, one per scope.
-- ``@inject`` fills the view's ``Inject[T]`` parameters; :func:`resolve`
+- ``@inject`` fills the view's ``Inject[T]`` parameters (``Inject`` is
+  ``dioxide.Inject``); :func:`resolve`
   asks for one type anywhere inside a request or app context;
   :func:`container_of` gives the container attached to an app.
 
@@ -36,9 +37,9 @@ close it where the process ends (``with container: app.run()``).
 import functools
 import inspect
 import typing
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, TypeVar
+from typing import Any, Callable, Mapping, Optional, TypeVar
 
-from typing_extensions import Annotated, ParamSpec, TypeForm, get_args, get_origin
+from typing_extensions import ParamSpec, TypeForm, get_args
 
 try:
     from flask import Flask, Request, current_app, g, has_app_context, has_request_context
@@ -49,6 +50,7 @@ except ImportError as missing:  # pragma: no cover - exercised in a subprocess
     ) from missing
 
 from dioxide._container import Container
+from dioxide._inject import Inject, is_inject
 from dioxide._integration import CurrentObjects
 from dioxide._introspect import describe, value_request
 from dioxide._registry import caller_namespace
@@ -186,39 +188,6 @@ def resolve(type_: TypeForm[T], /) -> T:
     return _current_scope().resolve(type_)
 
 
-class _InjectMarker:
-    """The ``Annotated`` metadata that ``Inject[T]`` adds."""
-
-    def __repr__(self) -> str:
-        return "dioxide.flask.Inject"
-
-
-_MARKER = _InjectMarker()
-
-if TYPE_CHECKING:
-    Inject = Annotated[T, _MARKER]
-else:
-
-    class Inject:
-        """``Inject[T]`` marks a view parameter that :func:`inject` fills from
-        the container; type checkers see plain ``T``::
-
-            @app.get("/users/<int:user_id>")
-            @inject
-            def show_user(user_id: int, users: Inject[UserService]) -> str:
-                return users.name_of(user_id)
-        """
-
-        def __new__(cls, *args: Any, **kwargs: Any) -> Any:
-            raise DioxideTypeError(
-                "Inject is used as a type annotation, not called",
-                hint="annotate the view parameter: `service: Inject[UserService]`",
-            )
-
-        def __class_getitem__(cls, type_: Any) -> Any:
-            return Annotated[type_, _MARKER]
-
-
 def _injected(view: Callable[..., Any], localns: Mapping[str, Any]) -> dict[str, Any]:
     """The parameters of ``view`` annotated ``Inject[T]``, with their ``T``."""
     try:
@@ -230,12 +199,10 @@ def _injected(view: Callable[..., Any], localns: Mapping[str, Any]) -> dict[str,
         ) from None
     found: dict[str, Any] = {}
     for name, hint in hints.items():
-        if name != "return" and get_origin(hint) is Annotated:
-            inner, *metadata = get_args(hint)
-            if any(item is _MARKER for item in metadata):
-                # Inject[Annotated[int, Value("key")]] is one flattened Annotated:
-                # kept whole, it resolves to the value converted to int.
-                found[name] = hint if value_request(hint) is not None else inner
+        if name != "return" and is_inject(hint):
+            # Inject[Annotated[int, Value("key")]] is one flattened Annotated:
+            # kept whole, it resolves to the value converted to int.
+            found[name] = hint if value_request(hint) is not None else get_args(hint)[0]
     return found
 
 

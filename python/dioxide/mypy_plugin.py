@@ -11,6 +11,15 @@ The same join hides a factory that returns the wrong type
 ``override(Config, FakeDatabase())``. This plugin reports those calls, as
 errors with the code ``arg-type``.
 
+It also types two things a signature cannot say:
+
+- a function decorated with ``@inject(...)`` is called without its
+  ``Inject[T]`` parameters: they become optional keyword-only parameters
+  (a caller may still pass them), the others stay checked. Without the
+  plugin, give them the default ``INJECTED``.
+- ``container.factory(T)(...)`` is checked against ``T``'s constructor,
+  every parameter optional (any may be injected).
+
 Enable it in the mypy configuration::
 
     [tool.mypy]
@@ -26,8 +35,23 @@ from typing import Callable, Optional
 
 from mypy.errorcodes import ARG_TYPE
 from mypy.messages import format_type
-from mypy.nodes import Expression, IndexExpr, NameExpr, OpExpr, StrExpr
-from mypy.plugin import MethodContext, Plugin
+from mypy.nodes import (
+    ARG_NAMED,
+    ARG_NAMED_OPT,
+    ARG_OPT,
+    ARG_POS,
+    ARG_STAR2,
+    Expression,
+    FuncDef,
+    IndexExpr,
+    MypyFile,
+    NameExpr,
+    OpExpr,
+    StrExpr,
+    SymbolNode,
+    TypeAlias,
+)
+from mypy.plugin import MethodContext, MethodSigContext, Plugin
 from mypy.subtypes import is_subtype
 from mypy.types import (
     CallableType,
@@ -35,6 +59,7 @@ from mypy.types import (
     Instance,
     Type,
     TypeType,
+    UnboundType,
     get_proper_type,
 )
 from mypy.typevars import fill_typevars_with_any
@@ -57,6 +82,9 @@ _WRAPPERS = {
     )
 }
 _SCOPE = "dioxide._scope.ContainerScope"
+_INJECT = "dioxide._inject.Inject"
+_DECORATOR = "dioxide._inject.Decorator.__call__"
+_FACTORY_CALL = "dioxide._factory.Factory.__call__"
 
 #: Methods whose first parameter names the provided type, by full name.
 _TAKES_A_CLASS = {
@@ -84,6 +112,15 @@ class DioxidePlugin(Plugin):
             return _check_override
         if fullname in _TAKES_A_CLASS:
             return _check_class_argument
+        if fullname == _DECORATOR:
+            return _without_injected
+        return None
+
+    def get_method_signature_hook(
+        self, fullname: str
+    ) -> Optional[Callable[[MethodSigContext], FunctionLike]]:
+        if fullname == _FACTORY_CALL:
+            return _factory_signature
         return None
 
 
@@ -252,3 +289,68 @@ def _check_override(ctx: MethodContext) -> Type:
                 code=ARG_TYPE,
             )
     return ctx.default_return_type
+
+
+def _without_injected(ctx: MethodContext) -> Type:
+    """``@inject(...)`` applied to a function: its ``Inject[T]`` parameters
+    become optional and keyword-only, the others stay as they are."""
+    returned = get_proper_type(ctx.default_return_type)
+    if not (ctx.arg_types and ctx.arg_types[0] and isinstance(returned, CallableType)):
+        return ctx.default_return_type
+    given = get_proper_type(ctx.arg_types[0][0])
+    definition = given.definition if isinstance(given, CallableType) else None
+    written = definition.unanalyzed_type if isinstance(definition, FuncDef) else None
+    if not isinstance(written, CallableType) or len(written.arg_types) != len(returned.arg_types):
+        return ctx.default_return_type
+    injected = [
+        isinstance(t, UnboundType) and _refers_to(ctx, t.name, _INJECT) for t in written.arg_types
+    ]
+    if not any(injected):
+        return ctx.default_return_type
+    kept = [i for i, flag in enumerate(injected) if not flag]
+    moved = [i for i, flag in enumerate(injected) if flag]
+    star2 = [i for i in kept if returned.arg_kinds[i] == ARG_STAR2]
+    kept = [i for i in kept if i not in star2]
+    order = kept + moved + star2
+    kinds = [ARG_NAMED_OPT if injected[i] else returned.arg_kinds[i] for i in order]
+    return returned.copy_modified(
+        arg_types=[returned.arg_types[i] for i in order],
+        arg_kinds=kinds,
+        arg_names=[returned.arg_names[i] for i in order],
+    )
+
+
+def _refers_to(ctx: MethodContext, name: str, fullname: str) -> bool:
+    """Whether the (dotted) name, as written in the checked module, is the
+    symbol ``fullname`` (through imports and module aliases)."""
+    first, *rest = name.split(".")
+    try:
+        node: Optional[SymbolNode] = ctx.api.lookup_qualified(first).node  # type: ignore[attr-defined]
+    except (KeyError, AssertionError):
+        return False
+    for part in rest:
+        if not isinstance(node, MypyFile) or part not in node.names:
+            return False
+        node = node.names[part].node
+    return isinstance(node, TypeAlias) and node.fullname == fullname
+
+
+def _factory_signature(ctx: MethodSigContext) -> FunctionLike:
+    """``Factory[T].__call__``: ``T``'s constructor parameters, each optional."""
+    factory = get_proper_type(ctx.type)
+    if not (isinstance(factory, Instance) and factory.args):
+        return ctx.default_signature
+    built = get_proper_type(factory.args[0])
+    if not isinstance(built, Instance):
+        return ctx.default_signature
+    init = built.type.get_method("__init__")
+    init_type = get_proper_type(init.type) if init is not None else None
+    if not isinstance(init_type, CallableType) or not init_type.arg_types:
+        return ctx.default_signature
+    optional = {ARG_POS: ARG_OPT, ARG_NAMED: ARG_NAMED_OPT}
+    return ctx.default_signature.copy_modified(
+        arg_types=init_type.arg_types[1:],
+        arg_kinds=[optional.get(kind, kind) for kind in init_type.arg_kinds[1:]],
+        arg_names=init_type.arg_names[1:],
+        ret_type=built,
+    )

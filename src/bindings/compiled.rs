@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use dioxide_core::Lifetime;
+use dioxide_core::{Deferral, Key, Lifetime};
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 use smallvec::SmallVec;
@@ -82,6 +82,8 @@ impl Program {
                 ExecArg::Node(child) => self.emit(nodes, child, depth + 1)?,
                 ExecArg::None => self.ops.push(Op::PushNone),
                 ExecArg::EmptyList => self.ops.push(Op::PushEmptyList),
+                // Made with the owner of the instance: the frame walker's job.
+                ExecArg::Deferred(_) => return None,
             }
         }
         match node.kind {
@@ -163,6 +165,8 @@ pub(crate) struct ExecPlan {
     pub(crate) plan: Plan,
     /// The straight-line form of the plan, when it has one (see `Program`).
     pub(crate) program: Option<Program>,
+    /// The keys, types and handles of the plan's deferred arguments.
+    pub(crate) deferred: Vec<(Key, Py<PyAny>, Deferral)>,
 }
 
 impl ExecPlan {
@@ -172,12 +176,17 @@ impl ExecPlan {
     }
 
     /// `nodes` are the binding's form of `plan`'s nodes, index for index.
-    pub(crate) fn new(plan: Plan, nodes: Vec<ExecNode>) -> Self {
+    pub(crate) fn new(
+        plan: Plan,
+        nodes: Vec<ExecNode>,
+        deferred: Vec<(Key, Py<PyAny>, Deferral)>,
+    ) -> Self {
         let program = Program::compile(&nodes);
         Self {
             nodes,
             plan,
             program,
+            deferred,
         }
     }
 }
@@ -196,6 +205,9 @@ impl ExecPlan {
             if let Some(direct) = &node.direct {
                 direct.visit(visit)?;
             }
+        }
+        for (_, type_, _) in &self.deferred {
+            visit.call(type_)?;
         }
         Ok(())
     }

@@ -15,10 +15,11 @@ use smallvec::SmallVec;
 use super::build::{build, call};
 use super::cell::{Claim, InstanceCell};
 use super::compiled::ExecPlan;
+use super::deferred::deferred_handle;
 use super::errors::add_note;
 use super::errors::{render_chain, DioxideError, ErrorKind};
 use super::frame::{
-    chain, finalizer_owner, node_at, refuse_early, release_claims, Ctx, Frame, Frames,
+    chain, finalizer_owner, holder_scope, node_at, refuse_early, release_claims, Ctx, Frame, Frames,
 };
 use super::keys::subject_name;
 use super::lifecycle::{Finalizer, FinalizerKind};
@@ -142,6 +143,19 @@ pub(crate) fn drive(
                 }
                 ExecArg::None => values.push(py.None()),
                 ExecArg::EmptyList => values.push(PyList::empty(py).into_any().unbind()),
+                ExecArg::Deferred(index) => {
+                    let scope = holder_scope(plan, frames, ctx);
+                    let (key, type_, how) = plan
+                        .deferred
+                        .get(index)
+                        .map(|(k, t, how)| (*k, t.clone_ref(py), *how))
+                        .ok_or_else(|| {
+                            DioxideError::new(ErrorKind::Resolution, "corrupt resolution plan")
+                                .into_pyerr(py)
+                        })?;
+                    let source = ctx.source.clone_ref(py);
+                    values.push(deferred_handle(py, source, scope, key, type_, how)?);
+                }
             }
             continue;
         }

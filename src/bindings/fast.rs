@@ -167,7 +167,7 @@ unsafe fn container_resolve_slow(
             Borrowed::from_ptr(py, arg),
         )
     };
-    Ok(container.get().resolve_with(py, &type_, None)?.into_ptr())
+    Ok(RustContainer::resolve_with(&container, &type_, None)?.into_ptr())
 }
 
 /// SAFETY: as for `scope_resolve`.

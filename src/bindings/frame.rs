@@ -19,7 +19,10 @@ use super::plan::{ExecNode, Kind};
 /// Where a resolution runs: the container's finalizers and the active scope.
 pub(crate) struct Ctx<'a> {
     pub(crate) container_finalizers: &'a Finalizers,
-    pub(crate) scope: Option<&'a ScopeState>,
+    pub(crate) scope: Option<&'a Arc<ScopeState>>,
+    /// The container resolved from: `Lazy` handles made by the run resolve
+    /// from it (and from the scope, for what a scope's instance holds).
+    pub(crate) source: &'a Py<PyAny>,
 }
 
 pub(crate) struct Frame {
@@ -149,7 +152,39 @@ pub(crate) fn finalizer_owner<'a>(
     let owner = match holder {
         Some(n) if n.lifetime == Lifetime::Singleton => None,
         Some(n) => ctx.scope.and_then(|s| s.owner(n.depth)),
-        None => ctx.scope,
+        None => ctx.scope.map(|s| &**s),
     };
     owner.map_or(ctx.container_finalizers, |s| &s.finalizers)
+}
+
+/// The scope that owns what the top frame builds (`None`: the container),
+/// by the same rule as `finalizer_owner`: a `Lazy` or `Factory` handle
+/// resolves from the owner of the instance that holds it.
+pub(crate) fn holder_scope(
+    plan: &ExecPlan,
+    frames: &[Frame],
+    ctx: &Ctx<'_>,
+) -> Option<Arc<ScopeState>> {
+    let holder = frames
+        .iter()
+        .rev()
+        .filter_map(|f| plan.nodes.get(f.node))
+        .find(|n| n.lifetime != Lifetime::Transient);
+    let scope = ctx.scope?;
+    match holder {
+        Some(n) if n.lifetime == Lifetime::Singleton => None,
+        Some(n) => {
+            let mut owner = scope;
+            loop {
+                if owner.depth == n.depth {
+                    return Some(Arc::clone(owner));
+                }
+                if owner.depth < n.depth {
+                    return None;
+                }
+                owner = owner.parent.as_ref()?;
+            }
+        }
+        None => Some(Arc::clone(scope)),
+    }
 }

@@ -93,6 +93,11 @@ impl Finalizers {
         self.items().sealed = true;
     }
 
+    /// Whether the owner has begun closing.
+    pub(crate) fn is_sealed(&self) -> bool {
+        self.items().sealed
+    }
+
     /// Accept pushes again: the owner, closed and finalized, is reopened.
     pub(crate) fn unseal(&self) {
         self.items().sealed = false;

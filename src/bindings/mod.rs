@@ -11,6 +11,7 @@ pub(crate) mod cell;
 pub(crate) mod compiled;
 pub(crate) mod construct;
 pub(crate) mod container;
+pub(crate) mod deferred;
 pub(crate) mod errors;
 pub(crate) mod exec;
 pub(crate) mod fast;

@@ -78,6 +78,9 @@ pub(crate) enum ExecArg {
     Node(usize),
     None,
     EmptyList,
+    /// A handle (`Lazy`, `Factory`) for the entry at this index of
+    /// `ExecPlan::deferred`.
+    Deferred(usize),
 }
 
 pub(crate) struct ExecNode {

@@ -60,6 +60,8 @@ pub(crate) struct Resolution {
     /// the scope it runs in.
     container: Arc<Finalizers>,
     scope: Option<Arc<ScopeState>>,
+    /// The container resolved from (what `Lazy` handles resolve from).
+    source: Py<PyAny>,
     task: u64,
     frames: Frames,
     values: Values,
@@ -72,6 +74,7 @@ impl Resolution {
         plan: Arc<ExecPlan>,
         container: Arc<Finalizers>,
         scope: Option<Arc<ScopeState>>,
+        source: Py<PyAny>,
         task: u64,
     ) -> Self {
         let mut frames = Frames::new();
@@ -82,6 +85,7 @@ impl Resolution {
             plan,
             container,
             scope,
+            source,
             task,
             frames,
             values: Values::new(),
@@ -139,7 +143,7 @@ impl Resolution {
                 return Err(PyErr::from_value(error.into_bound(py)));
             }
             let drove = {
-                let ctx = ctx_of(&self.container, &self.scope);
+                let ctx = ctx_of(&self.container, &self.scope, &self.source);
                 drive(
                     py,
                     &self.plan,
@@ -180,7 +184,7 @@ impl Resolution {
     fn resumed(&mut self, py: Python<'_>, waiting: Waiting, value: Py<PyAny>) -> PyResult<()> {
         match waiting {
             Waiting::Provider { generator, .. } => {
-                let ctx = ctx_of(&self.container, &self.scope);
+                let ctx = ctx_of(&self.container, &self.scope, &self.source);
                 let refused = finish(
                     py,
                     &self.plan,
@@ -267,10 +271,15 @@ impl Resolution {
 
 /// Where the resolution's runs build: its container's finalizers and scope.
 /// (A free function: `drive` borrows the frames mutably beside it.)
-fn ctx_of<'a>(container: &'a Finalizers, scope: &'a Option<Arc<ScopeState>>) -> Ctx<'a> {
+fn ctx_of<'a>(
+    container: &'a Finalizers,
+    scope: &'a Option<Arc<ScopeState>>,
+    source: &'a Py<PyAny>,
+) -> Ctx<'a> {
     Ctx {
         container_finalizers: container,
-        scope: scope.as_deref(),
+        scope: scope.as_ref(),
+        source,
     }
 }
 

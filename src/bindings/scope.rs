@@ -62,9 +62,7 @@ impl RustScope {
         type_: &Bound<'_, PyAny>,
     ) -> PyResult<Py<PyAny>> {
         self.check_open(py)?;
-        self.container
-            .get()
-            .resolve_with(py, type_, Some(&self.state))
+        RustContainer::resolve_with(self.container.bind(py), type_, Some(&self.state))
     }
 
     /// A singleton built in the container, while the scope is open (see

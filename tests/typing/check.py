@@ -9,6 +9,9 @@ Files in this folder follow a naming rule that says how each is checked:
   away (or changes code) fails the check. Checked with and without the plugin.
 - ``fail_plugin_*.py``: errors only ``dioxide.mypy_plugin`` reports; checked
   with the plugin only.
+- ``pass_plugin_*.py``: code only ``dioxide.mypy_plugin`` accepts (calls of
+  ``@inject`` functions that leave out ``Inject[T]`` parameters without a
+  default); checked with the plugin only, and run.
 
 pyright (``basedpyright``, in strict mode) checks the same files: every
 ``pass_*.py`` with no error, and in every ``fail_*.py`` (not the plugin's)
@@ -84,20 +87,21 @@ def pinned_errors(path: Path) -> list[str]:
     ]
 
 
-def typing_files() -> tuple[list[Path], list[Path], list[Path], list[Outcome]]:
-    """``pass_*``, ``fail_*`` and ``fail_plugin_*`` files, and what is wrong
+def typing_files() -> tuple[list[Path], list[Path], list[Path], list[Path], list[Outcome]]:
+    """``pass_*``, ``fail_*``, ``fail_plugin_*`` and ``pass_plugin_*`` files, and what is wrong
     with how they are written (a negative file that pins nothing tests
     nothing; a positive file with an ignore hides an error)."""
     passing: list[Path] = []
     failing: list[Path] = []
     plugin_only: list[Path] = []
+    plugin_passing: list[Path] = []
     problems: list[Outcome] = []
     for path in sorted(HERE.glob("*.py")):
         text = path.read_text()
         pinned = pinned_errors(path)
         name = path.name
         if name.startswith("pass_"):
-            passing.append(path)
+            (plugin_passing if name.startswith("pass_plugin_") else passing).append(path)
             if "type: ignore" in text:
                 problems.append(Outcome(name, False, "a pass_ file must not contain 'type: ignore'"))
             if "assert_type(" not in text:
@@ -108,10 +112,15 @@ def typing_files() -> tuple[list[Path], list[Path], list[Path], list[Outcome]]:
                 problems.append(Outcome(name, False, "a fail_ file must pin errors with # type: ignore[code]"))
         elif path != Path(__file__).resolve():
             problems.append(Outcome(name, False, "name typing tests pass_*.py or fail_*.py"))
-    for kind, found in (("pass_", passing), ("fail_", failing), ("fail_plugin_", plugin_only)):
+    for kind, found in (
+        ("pass_", passing),
+        ("fail_", failing),
+        ("fail_plugin_", plugin_only),
+        ("pass_plugin_", plugin_passing),
+    ):
         if not found:
             problems.append(Outcome(f"{kind}*.py", False, "no such file: nothing would be checked"))
-    return passing, failing, plugin_only, problems
+    return passing, failing, plugin_only, plugin_passing, problems
 
 
 def structure_report(paths: list[Path]) -> list[Outcome]:
@@ -206,7 +215,7 @@ def run_file(path: Path) -> Outcome:
 
 
 def main() -> int:
-    passing, failing, plugin_only, problems = typing_files()
+    passing, failing, plugin_only, plugin_passing, problems = typing_files()
     examples = sorted(EXAMPLES.glob("*.py"))
     this = Path(__file__).resolve()
     with tempfile.TemporaryDirectory() as tmp:
@@ -223,14 +232,14 @@ def main() -> int:
                 ),
                 pool.submit(
                     mypy, "typing tests, with plugin", with_plugin,
-                    [this, *passing, *failing, *plugin_only],
+                    [this, *passing, *failing, *plugin_only, *plugin_passing],
                 ),
                 pool.submit(mypy, "typing tests, plain mypy", plain, [*passing, *failing]),
                 pool.submit(pyright, "typing tests, pyright strict", Path(tmp), passing, failing),
             ]
             if examples:
                 jobs.append(pool.submit(mypy, "examples", with_plugin, examples))
-            jobs.extend(pool.submit(run_file, path) for path in passing)
+            jobs.extend(pool.submit(run_file, path) for path in [*passing, *plugin_passing])
             outcomes = [job.result() for job in jobs]
     if not examples:
         outcomes.append(Outcome("examples", True, "no .py files in examples/ yet"))

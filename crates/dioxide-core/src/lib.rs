@@ -19,5 +19,5 @@ pub use error::DomainError;
 pub use key::{Key, KeyBuildHasher, KeyHasher, KeyMap, KeySet};
 pub use level::{Level, Levels};
 pub use plan::{ArgSource, Plan, PlanArg, PlanNode};
-pub use provider::{Dependency, Exposure, Fallback, Lifetime, Provider, Role};
+pub use provider::{Deferral, Dependency, Exposure, Fallback, Lifetime, Provider, Role};
 pub use registry::Registry;

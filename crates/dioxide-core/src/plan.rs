@@ -1,7 +1,7 @@
 //! Resolution plans: the constructor chain for one requested type, compiled
 //! once from the registry and executed many times by the binding layer.
 
-use crate::{DomainError, Key, Level, Lifetime, Role};
+use crate::{Deferral, DomainError, Key, Level, Lifetime, Role};
 
 /// Where one constructor argument comes from.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -14,6 +14,9 @@ pub enum ArgSource {
     None,
     /// Pass a new empty list (a collection nobody contributes to).
     EmptyList,
+    /// Pass a handle for this key, bound to the owner of the instance being
+    /// built (a deferred dependency: not a plan node).
+    Deferred(Key, Deferral),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -39,6 +39,21 @@ pub struct Dependency {
     pub param: String,
     pub key: Key,
     pub fallback: Fallback,
+    /// Injected as a handle instead of the instance (`Lazy[T]`,
+    /// `Factory[T]`): building the dependant does not build `key`, so this
+    /// edge can never close a cycle and is left out of the dependency graph.
+    pub deferred: Option<Deferral>,
+}
+
+/// The handle a deferred dependency receives.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Deferral {
+    /// Resolves the provider of `key` when asked (`Lazy[T]`); the provider
+    /// must be registered.
+    Lazy,
+    /// Builds a new `key` from the caller's arguments plus resolved ones
+    /// (`Factory[T]`); `key` need not be registered.
+    Factory,
 }
 
 impl Dependency {
@@ -47,6 +62,15 @@ impl Dependency {
             param: param.into(),
             key,
             fallback,
+            deferred: None,
+        }
+    }
+
+    /// A dependency on `key` injected as a handle (see `deferred`).
+    pub fn deferred(param: impl Into<String>, key: Key, fallback: Fallback, how: Deferral) -> Self {
+        Self {
+            deferred: Some(how),
+            ..Self::new(param, key, fallback)
         }
     }
 

@@ -14,8 +14,8 @@ use indexmap::IndexMap;
 use crate::graph::DependencyGraph;
 use crate::plan::{ArgSource, Plan, PlanArg, PlanNode};
 use crate::{
-    Dependency, DomainError, Fallback, Key, KeyBuildHasher, KeyMap, KeySet, Levels, Lifetime,
-    Provider, Role,
+    Deferral, Dependency, DomainError, Fallback, Key, KeyBuildHasher, KeyMap, KeySet, Levels,
+    Lifetime, Provider, Role,
 };
 
 #[derive(Clone, Debug)]
@@ -197,14 +197,12 @@ impl<P> Registry<P> {
                 .exposes
                 .iter()
                 .any(|e| self.graph.has_dependants(e.key))
-            || provider
-                .deps
-                .iter()
-                .any(|d| d.key == provider.key || provider.exposes.iter().any(|e| e.key == d.key));
+            || edges(&provider.deps)
+                .any(|d| d == provider.key || provider.exposes.iter().any(|e| e.key == d));
         if !reachable && !replaces_exposed {
             // Nothing to search.
         } else if provider.exposes.is_empty() && !replaces_exposed {
-            let deps = provider.deps.iter().map(|d| d.key);
+            let deps = edges(&provider.deps);
             if let Some(cycle) = self.graph.cycle_through(provider.key, deps) {
                 return Err(DomainError::Cycle { cycle });
             }
@@ -307,7 +305,7 @@ impl<P> Registry<P> {
                 graph.remove_edge(exposure.key, provider.key);
             }
         }
-        graph.set_dependencies(provider.key, provider.deps.iter().map(|d| d.key));
+        graph.set_dependencies(provider.key, edges(&provider.deps));
         for exposure in provider.exposes.iter().filter(|e| member_edge(e.key)) {
             graph.add_edge(exposure.key, provider.key);
         }
@@ -382,8 +380,7 @@ impl<P> Registry<P> {
     /// of the interface or collection it is.
     fn refresh_edges(&mut self, key: Key) {
         if let Some(provider) = self.providers.get(&key) {
-            self.graph
-                .set_dependencies(key, provider.deps.iter().map(|d| d.key));
+            self.graph.set_dependencies(key, edges(&provider.deps));
         } else if let Some((_, members)) = self.members.get(&key) {
             self.graph.set_dependencies(key, members.iter().copied());
         } else {
@@ -644,6 +641,22 @@ impl<P> Registry<P> {
                 if index_of.contains_key(&dep.key) {
                     continue;
                 }
+                if let Some(how) = dep.deferred {
+                    // Not built with the dependant: only a Lazy's provider must exist.
+                    if how == Deferral::Lazy
+                        && !self.available(dep.key)
+                        && dep.fallback == Fallback::Required
+                    {
+                        let mut chain = chain_of(&stack);
+                        chain.push(dep.key);
+                        return Err(DomainError::NotRegistered {
+                            chain,
+                            missing: dep.key,
+                            param: Some(dep.param.clone()),
+                        });
+                    }
+                    continue;
+                }
                 if !self.available(dep.key) {
                     if dep.fallback == Fallback::Required {
                         let mut chain = chain_of(&stack);
@@ -666,11 +679,17 @@ impl<P> Registry<P> {
                 .iter()
                 .map(|dep| PlanArg {
                     param: dep.param.clone(),
-                    source: match (index_of.get(&dep.key), dep.fallback) {
-                        (Some(&index), _) => ArgSource::Node(index),
-                        (None, Fallback::UseNone) => ArgSource::None,
-                        (None, Fallback::EmptyList) => ArgSource::EmptyList,
-                        (None, _) => ArgSource::Default,
+                    source: match (dep.deferred, index_of.get(&dep.key), dep.fallback) {
+                        (Some(Deferral::Factory), _, _) => {
+                            ArgSource::Deferred(dep.key, Deferral::Factory)
+                        }
+                        (Some(Deferral::Lazy), _, _) if self.available(dep.key) => {
+                            ArgSource::Deferred(dep.key, Deferral::Lazy)
+                        }
+                        (None, Some(&index), _) => ArgSource::Node(index),
+                        (_, _, Fallback::UseNone) => ArgSource::None,
+                        (_, _, Fallback::EmptyList) => ArgSource::EmptyList,
+                        (_, _, _) => ArgSource::Default,
                     },
                 })
                 .collect();
@@ -787,7 +806,7 @@ impl<P> Registry<P> {
         levels: &Levels,
     ) {
         let mut stack: Vec<WalkFrame<'_>> = Vec::new();
-        self.step_into(root, &mut stack, explored, found, levels);
+        self.step_into(root, false, &mut stack, explored, found, levels);
         while let Some(top) = stack.last_mut() {
             let Some(dep) = top.deps.get(top.cursor) else {
                 stack.pop();
@@ -795,8 +814,13 @@ impl<P> Registry<P> {
             };
             top.cursor += 1;
             let (key, fallback, param) = (dep.key, dep.fallback, dep.param.clone());
+            let deferred = dep.deferred.is_some();
+            if dep.deferred == Some(Deferral::Factory) {
+                // What a factory needs depends on the arguments of each call.
+                continue;
+            }
             if self.available(key) {
-                self.step_into(key, &mut stack, explored, found, levels);
+                self.step_into(key, deferred, &mut stack, explored, found, levels);
             } else if fallback == Fallback::Required {
                 let mut chain: Vec<Key> = stack.iter().map(|f| f.key).collect();
                 chain.push(key);
@@ -811,9 +835,13 @@ impl<P> Registry<P> {
 
     /// Report what is wrong with `key` itself, reached through `stack`, and
     /// push it to be walked further unless that would repeat work.
+    /// A key reached through a `deferred` edge starts a resolve of its own
+    /// (later, from the same owner): what is above it cannot make a cycle
+    /// with what is below it.
     fn step_into<'a>(
         &'a self,
         key: Key,
+        deferred: bool,
         stack: &mut Vec<WalkFrame<'a>>,
         explored: &mut HashSet<(Key, Option<usize>)>,
         found: &mut Vec<DomainError>,
@@ -822,10 +850,20 @@ impl<P> Registry<P> {
         let Some(view) = self.view(key) else { return };
         let mut chain: Vec<Key> = stack.iter().map(|f| f.key).collect();
         chain.push(key);
-        if let Some(start) = stack.iter().position(|f| f.key == key) {
+        let since = stack.iter().rposition(|f| f.deferred).unwrap_or(0);
+        let on_stack = stack
+            .iter()
+            .skip(since)
+            .position(|f| f.key == key)
+            .map(|i| i + since);
+        if let (Some(start), false) = (on_stack, deferred) {
             found.push(DomainError::Cycle {
                 cycle: chain.split_off(start),
             });
+            return;
+        }
+        if on_stack.is_some() {
+            // A deferred edge back to a provider being walked: nothing new below.
             return;
         }
         if let Some(unresolved) = view.pending {
@@ -870,6 +908,7 @@ impl<P> Registry<P> {
             lifetime: view.lifetime,
             deps: view.deps,
             cursor: 0,
+            deferred,
         });
     }
 }
@@ -880,6 +919,8 @@ struct WalkFrame<'a> {
     lifetime: Lifetime,
     deps: std::borrow::Cow<'a, [Dependency]>,
     cursor: usize,
+    /// Reached through a deferred edge.
+    deferred: bool,
 }
 
 /// What makes two reports the same problem: its kind and the keys at fault
@@ -930,6 +971,12 @@ fn rotate_to(cycle: Vec<Key>, focus: Option<Key>) -> Vec<Key> {
         rotated.push(first);
     }
     rotated
+}
+
+/// The keys of the dependency graph's edges out of a provider: every
+/// dependency but the deferred ones.
+fn edges(deps: &[Dependency]) -> impl Iterator<Item = Key> + '_ {
+    deps.iter().filter(|d| d.deferred.is_none()).map(|d| d.key)
 }
 
 fn chain_of(stack: &[(Key, usize)]) -> Vec<Key> {

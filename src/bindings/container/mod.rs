@@ -5,6 +5,7 @@
 
 mod closing;
 mod context;
+mod deferred;
 mod diagnostics;
 mod overrides;
 mod plain;
@@ -171,14 +172,14 @@ impl RustContainer {
     }
 
     /// Build (or fetch) the instance for `type_`.
-    pub(crate) fn resolve(&self, py: Python<'_>, type_: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        self.resolve_with(py, type_, None)
+    pub(crate) fn resolve(slf: &Bound<'_, Self>, type_: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        Self::resolve_with(slf, type_, None)
     }
 
     /// `container[T]`: `container.resolve(T)` (the slot runs fast.rs's
     /// function).
-    fn __getitem__(&self, py: Python<'_>, type_: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        self.resolve_with(py, type_, None)
+    fn __getitem__(slf: &Bound<'_, Self>, type_: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        Self::resolve_with(slf, type_, None)
     }
 
     /// The awaitable behind `Container.aresolve`; `task` identifies the

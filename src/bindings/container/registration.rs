@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use dioxide_core::KeyMap;
-use dioxide_core::{Dependency, Exposure, Fallback, Key, Lifetime, Provider};
+use dioxide_core::{Deferral, Dependency, Exposure, Fallback, Key, Lifetime, Provider};
 use pyo3::prelude::*;
 
 use super::resolve::error_types;
@@ -54,7 +54,9 @@ pub(super) struct DependencySpec<'py> {
     /// (`dioxide._introspect.Fallback`).
     fallback: u8,
     /// "type", "named" (the class qualified by `name`), "value" (the
-    /// configuration value `name`) or "list" (every implementation).
+    /// configuration value `name`), "list" (every implementation), "lazy"
+    /// (a `Lazy` handle for the class, qualified by `name` when given) or
+    /// "factory" (a `Factory` of the class).
     flavor: String,
     name: Option<String>,
     /// The argument may be passed by position.
@@ -287,13 +289,18 @@ pub(super) fn parse_entry(
             2 => Fallback::UseNone,
             _ => Fallback::EmptyList,
         };
+        let deferred = match flavor.as_str() {
+            "lazy" => Some(Deferral::Lazy),
+            "factory" => Some(Deferral::Factory),
+            _ => None,
+        };
         let dep_key = match (flavor.as_str(), name.as_deref()) {
             ("value", Some(name)) => value_key(name),
             ("converted", Some(name)) => converted_key(&dep_type, name),
             (_, _) if !is_key(&dep_type) => {
                 return Err(not_a_type(py, "a dependency annotation", &dep_type))
             }
-            ("named", Some(name)) => named_key(&dep_type, name),
+            ("named" | "lazy", Some(name)) => named_key(&dep_type, name),
             ("list", _) => list_key(&dep_type),
             _ => {
                 let k = key_of(&dep_type);
@@ -302,7 +309,10 @@ pub(super) fn parse_entry(
                 k
             }
         };
-        dependencies.push(Dependency::new(param, dep_key, fallback));
+        dependencies.push(match deferred {
+            Some(how) => Dependency::deferred(param, dep_key, fallback, how),
+            None => Dependency::new(param, dep_key, fallback),
+        });
     }
     let mut requires = None;
     if derived {

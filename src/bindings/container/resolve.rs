@@ -27,17 +27,28 @@ use crate::bindings::resume::Resolution;
 
 impl RustContainer {
     pub(crate) fn resolve_with(
-        &self,
-        py: Python<'_>,
+        slf: &Bound<'_, Self>,
         type_: &Bound<'_, PyAny>,
-        scope: Option<&ScopeState>,
+        scope: Option<&Arc<ScopeState>>,
     ) -> PyResult<Py<PyAny>> {
+        Self::resolve_key_with(slf, key_of(type_), type_, scope)
+    }
+
+    /// Resolve `key` (`type_`, or a qualified key of it) in `scope`.
+    pub(crate) fn resolve_key_with(
+        slf: &Bound<'_, Self>,
+        key: Key,
+        type_: &Bound<'_, PyAny>,
+        scope: Option<&Arc<ScopeState>>,
+    ) -> PyResult<Py<PyAny>> {
+        let py = slf.py();
+        let this = slf.get();
         // One read-locked lookup: a built singleton is returned right there
         // (the untrampolined `cached` in fast.rs usually got it first);
         // otherwise the plan is taken out of the lock to run.
         let cached = {
-            let state = self.read();
-            match Self::usable(&state).then(|| state.plans.get(&key_of(type_))) {
+            let state = this.read();
+            match Self::usable(&state).then(|| state.plans.get(&key)) {
                 Some(Some(plan)) => match plan.built() {
                     Some(value) => return Ok(value.clone_ref(py)),
                     None => Some(Arc::clone(plan)),
@@ -47,11 +58,12 @@ impl RustContainer {
         };
         let plan = match cached {
             Some(plan) => plan,
-            None => self.plan_for(py, type_)?,
+            None => this.plan_for(py, key, type_)?,
         };
         let ctx = Ctx {
-            container_finalizers: &self.finalizers,
+            container_finalizers: &this.finalizers,
             scope,
+            source: slf.as_any().as_unbound(),
         };
         run(py, &plan, &ctx)
     }
@@ -65,12 +77,24 @@ impl RustContainer {
         scope: Option<Arc<ScopeState>>,
         task: u64,
     ) -> PyResult<Resolution> {
+        Self::aresolve_key_with(slf, key_of(type_), type_, scope, task)
+    }
+
+    /// `aresolve_with` for `key` (`type_`, or a qualified key of it).
+    pub(crate) fn aresolve_key_with(
+        slf: &Bound<'_, Self>,
+        key: Key,
+        type_: &Bound<'_, PyAny>,
+        scope: Option<Arc<ScopeState>>,
+        task: u64,
+    ) -> PyResult<Resolution> {
         let py = slf.py();
         let this = slf.get();
-        let plan = this.plan_for(py, type_)?;
+        let plan = this.plan_for(py, key, type_)?;
         let ctx = Ctx {
             container_finalizers: &this.finalizers,
-            scope: scope.as_deref(),
+            scope: scope.as_ref(),
+            source: slf.as_any().as_unbound(),
         };
         let root = plan.nodes.len().saturating_sub(1);
         refuse_early(py, &plan, &ctx, root, true)?;
@@ -78,6 +102,7 @@ impl RustContainer {
             plan,
             Arc::clone(&this.finalizers),
             scope,
+            slf.as_any().as_unbound().clone_ref(py),
             task,
         ))
     }
@@ -110,8 +135,12 @@ impl RustContainer {
             .map(|p| p.get().generation.load(Ordering::Acquire))
     }
 
-    fn plan_for(&self, py: Python<'_>, type_: &Bound<'_, PyAny>) -> PyResult<Arc<ExecPlan>> {
-        let key = key_of(type_);
+    fn plan_for(
+        &self,
+        py: Python<'_>,
+        key: Key,
+        type_: &Bound<'_, PyAny>,
+    ) -> PyResult<Arc<ExecPlan>> {
         {
             let state = self.read();
             if Self::usable(&state) {
@@ -269,7 +298,15 @@ impl RustContainer {
                 }
             }
         }
-        let types = types_for(py, &state, plan.nodes.iter().map(|n| n.key));
+        let deferred = plan
+            .nodes
+            .iter()
+            .flat_map(|n| &n.args)
+            .filter_map(|a| match a.source {
+                ArgSource::Deferred(key, _) => Some(key),
+                _ => None,
+            });
+        let types = types_for(py, &state, plan.nodes.iter().map(|n| n.key).chain(deferred));
         let types = &types;
         let State {
             registry,
@@ -280,6 +317,7 @@ impl RustContainer {
             ..
         } = &mut *state;
         let mut nodes = Vec::with_capacity(plan.nodes.len());
+        let mut deferred = Vec::new();
         let mut unknown = false;
         for node in &plan.nodes {
             let (target, kind, by_position): (Py<PyAny>, Kind, &[bool]) = match node.role {
@@ -314,6 +352,10 @@ impl RustContainer {
                     ArgSource::Node(index) => ExecArg::Node(index),
                     ArgSource::None => ExecArg::None,
                     ArgSource::EmptyList => ExecArg::EmptyList,
+                    ArgSource::Deferred(key, how) => {
+                        deferred.push((key, chain_object(py, key, types), how));
+                        ExecArg::Deferred(deferred.len() - 1)
+                    }
                     ArgSource::Default => continue,
                 };
                 let in_order = matches!(kind, Kind::Alias | Kind::Collection)
@@ -367,12 +409,13 @@ impl RustContainer {
             // code), and so are the half-made nodes dropped.
             drop(state);
             drop(nodes);
+            drop(deferred);
             return Err(Refused::Error(
                 DioxideError::new(ErrorKind::Resolution, "plan refers to an unknown provider")
                     .into_pyerr(py),
             ));
         }
-        let compiled = Arc::new(ExecPlan::new(plan, nodes));
+        let compiled = Arc::new(ExecPlan::new(plan, nodes, deferred));
         plans.insert(key, Arc::clone(&compiled));
         Ok(compiled)
     }
