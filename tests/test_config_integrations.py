@@ -289,9 +289,8 @@ def test_values_inject_into_click_commands(container: Container) -> None:
 
 
 def test_values_inject_into_inject_functions() -> None:
-    from typing import Annotated
 
-    from dioxide import Container, Inject, Registry, Value, inject
+    from dioxide import Container, Inject, Registry, inject
 
     container = Container(registry=Registry())
     container.load_config({"export": {"batch": "25", "name": "daily"}})
