@@ -286,3 +286,23 @@ def test_values_inject_into_click_commands(container: Container) -> None:
     result = CliRunner().invoke(hello, [])
 
     assert result.output.strip() == "hi hi", result.output
+
+
+def test_values_inject_into_inject_functions() -> None:
+
+    from dioxide import Container, Inject, Registry, inject
+
+    container = Container(registry=Registry())
+    container.load_config({"export": {"batch": "25", "name": "daily"}})
+
+    @inject(container)
+    def export(
+        path: str,
+        batch: Inject[Annotated[int, Value("export.batch")]],
+        name: Inject[Annotated[str, Value("export.name")]],
+    ) -> tuple[str, int, str]:
+        return path, batch, name
+
+    assert export("out.csv") == ("out.csv", 25, "daily")
+    with container.override_value("export.batch", 5):
+        assert export("out.csv") == ("out.csv", 5, "daily")

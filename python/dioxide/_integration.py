@@ -18,6 +18,7 @@ from typing import Any, Optional, TypeVar
 from typing_extensions import Annotated, get_args, get_origin
 
 from dioxide._container import Container
+from dioxide._inject import _InjectMarker
 from dioxide._introspect import describe, value_request
 from dioxide._lifecycle import RunSync, aclose_owner
 from dioxide._scope import ContainerScope
@@ -32,7 +33,6 @@ __all__ = [
     "check_container",
     "inject_parameter_names",
     "injected_parameters",
-    "make_inject",
     "missing_container",
     "without_parameters",
     "wrapped_signature",
@@ -95,34 +95,8 @@ class CurrentObjects:
         return container.create_scope(context=context) if context else container.create_scope()
 
 
-class InjectMarker:
-    """The ``Annotated`` metadata an integration's ``Inject[T]`` adds."""
-
-    def __init__(self, framework: str) -> None:
-        self.framework = framework
-
-    def __repr__(self) -> str:
-        return f"dioxide.{self.framework}.Inject"
-
-
-def make_inject(marker: InjectMarker) -> Any:
-    """An ``Inject`` class whose ``Inject[T]`` is ``Annotated[T, marker]``."""
-
-    class Inject:
-        """``Inject[T]`` marks a parameter filled from the container; type
-        checkers see plain ``T``."""
-
-        def __new__(cls, *args: Any, **kwargs: Any) -> Any:
-            raise DioxideTypeError(
-                "Inject is used as a type annotation, not called",
-                hint="annotate the parameter: `service: Inject[UserService]`",
-            )
-
-        def __class_getitem__(cls, type_: Any) -> Any:
-            return Annotated[type_, marker]
-
-    Inject.__module__ = f"dioxide.{marker.framework}"
-    return Inject
+#: What an integration's ``Inject[T]`` carries: the library-wide marker.
+InjectMarker = _InjectMarker
 
 
 def injected_parameters(

@@ -35,9 +35,8 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Optional, TypeVar
+from typing import Any, Optional, TypeVar
 
-from typing_extensions import Annotated
 
 try:
     from aiohttp import web
@@ -47,15 +46,15 @@ except ImportError as missing:  # pragma: no cover - exercised in a subprocess
     ) from missing
 
 from dioxide._container import Container
+from dioxide._inject import INJECT_MARKER
+from dioxide._inject import Inject as Inject
 from dioxide._integration import (
     BlockingPolicy,
     CurrentObjects,
-    InjectMarker,
     aclose_scope,
     aresolve_in,
     check_container,
     injected_parameters,
-    make_inject,
 )
 from dioxide._lifecycle import aclose_owner
 from dioxide._registry import caller_namespace
@@ -163,12 +162,8 @@ def request_scope(request: web.Request) -> ContainerScope:
     return scope
 
 
-_MARKER = InjectMarker("aiohttp")
+_MARKER = INJECT_MARKER
 
-if TYPE_CHECKING:
-    Inject = Annotated[T, _MARKER]
-else:
-    Inject = make_inject(_MARKER)
 
 
 def inject(

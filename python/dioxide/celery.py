@@ -32,9 +32,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Optional, TypeVar
+from typing import Any, Optional, TypeVar
 
-from typing_extensions import Annotated
 
 try:
     from celery import Celery, current_task
@@ -46,13 +45,13 @@ except ImportError as missing:  # pragma: no cover - exercised in a subprocess
     ) from missing
 
 from dioxide._container import Container
+from dioxide._inject import INJECT_MARKER
+from dioxide._inject import Inject as Inject
 from dioxide._integration import (
     CurrentObjects,
-    InjectMarker,
     check_container,
     inject_parameter_names,
     injected_parameters,
-    make_inject,
     without_parameters,
     wrapped_signature,
 )
@@ -103,12 +102,8 @@ def container_of(app: Celery) -> Container:
     return container
 
 
-_MARKER = InjectMarker("celery")
+_MARKER = INJECT_MARKER
 
-if TYPE_CHECKING:
-    Inject = Annotated[T, _MARKER]
-else:
-    Inject = make_inject(_MARKER)
 
 
 def inject(function: Callable[..., R]) -> Callable[..., R]:

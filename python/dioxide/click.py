@@ -37,9 +37,8 @@ import functools
 import inspect
 import typing
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Optional, TypeVar
+from typing import Any, Optional, TypeVar
 
-from typing_extensions import Annotated
 
 try:
     import click
@@ -49,12 +48,13 @@ except ImportError as missing:  # pragma: no cover - exercised in a subprocess
     ) from missing
 
 from dioxide._container import Container
+from dioxide._inject import INJECT_MARKER
+from dioxide._inject import Inject as Inject
 from dioxide._integration import (
     CurrentObjects,
     InjectMarker,
     check_container,
     injected_parameters,
-    make_inject,
 )
 from dioxide.exceptions import ResolutionError
 
@@ -65,12 +65,8 @@ T = TypeVar("T")
 _ATTRIBUTE = "dioxide_container"
 _RUN_KEY = "dioxide.run"
 _CURRENT = CurrentObjects("click")
-_MARKER = InjectMarker("click")
+_MARKER = INJECT_MARKER
 
-if TYPE_CHECKING:
-    Inject = Annotated[T, _MARKER]
-else:
-    Inject = make_inject(_MARKER)
 
 
 def setup(command: click.Command, container: Container) -> None:

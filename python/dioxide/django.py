@@ -38,9 +38,8 @@ import contextvars
 import functools
 import inspect
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Optional, TypeVar, cast
+from typing import Any, Optional, TypeVar, cast
 
-from typing_extensions import Annotated
 
 try:
     from asgiref.sync import iscoroutinefunction, markcoroutinefunction
@@ -53,11 +52,11 @@ except ImportError as missing:  # pragma: no cover - exercised in a subprocess
     ) from missing
 
 from dioxide._container import Container
+from dioxide._inject import INJECT_MARKER
+from dioxide._inject import Inject as Inject
 from dioxide._integration import (
     CurrentObjects,
-    InjectMarker,
     injected_parameters,
-    make_inject,
 )
 from dioxide._registry import caller_namespace
 from dioxide._scope import ContainerScope
@@ -174,12 +173,8 @@ class DioxideMiddleware:
         _SCOPE.reset(token)
 
 
-_MARKER = InjectMarker("django")
+_MARKER = INJECT_MARKER
 
-if TYPE_CHECKING:
-    Inject = Annotated[T, _MARKER]
-else:
-    Inject = make_inject(_MARKER)
 
 
 def inject(function: Callable[..., R]) -> Callable[..., R]:

@@ -40,9 +40,8 @@ import functools
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any, Optional, TypeVar, cast
+from typing import Any, Optional, TypeVar, cast
 
-from typing_extensions import Annotated
 
 try:
     from starlette.applications import Starlette
@@ -56,14 +55,14 @@ except ImportError as missing:  # pragma: no cover - exercised in a subprocess
     ) from missing
 
 from dioxide._container import Container
+from dioxide._inject import INJECT_MARKER
+from dioxide._inject import Inject as Inject
 from dioxide._integration import (
     BlockingPolicy,
     CurrentObjects,
-    InjectMarker,
     aresolve_in,
     check_container,
     injected_parameters,
-    make_inject,
     missing_container,
 )
 from dioxide._asgi import SCOPE_KEY, ScopeMiddleware, lifespan_runs, run_sync, scope_of
@@ -186,14 +185,8 @@ def request_scope(connection: HTTPConnection) -> ContainerScope:
     return scope_of(connection.scope)
 
 
-_MARKER = InjectMarker("starlette")
+_MARKER = INJECT_MARKER
 
-if TYPE_CHECKING:
-    Inject = Annotated[T, _MARKER]
-else:
-    Inject = make_inject(_MARKER)
-    Inject.__doc__ = """``Inject[T]`` marks an endpoint parameter that :func:`inject`
-    fills from the request's scope; type checkers see plain ``T``."""
 
 
 async def resolve_all(scope: ContainerScope, wanted: Mapping[str, Any]) -> dict[str, Any]:

@@ -32,9 +32,8 @@ from __future__ import annotations
 import importlib
 import inspect
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
-from typing_extensions import Annotated
 
 try:
     import typer
@@ -44,12 +43,12 @@ except ImportError as missing:  # pragma: no cover - exercised in a subprocess
     ) from missing
 
 from dioxide._container import Container
+from dioxide._inject import INJECT_MARKER
+from dioxide._inject import Inject as Inject
 from dioxide._integration import (
     CurrentObjects,
-    InjectMarker,
     check_container,
     injected_parameters,
-    make_inject,
 )
 from dioxide.click import _CURRENT as _CLICK_CURRENT
 from dioxide.click import injecting, visible_signature
@@ -65,13 +64,9 @@ _ATTRIBUTE = "dioxide_container"
 #: a subclass used as an annotation only; Typer passes this class's
 #: instances): ``Inject[dioxide.typer.Context]`` gives the current one.
 Context: type = typer.Context.__mro__[1]
-_MARKER = InjectMarker("typer")
+_MARKER = INJECT_MARKER
 _CURRENT: CurrentObjects = _CLICK_CURRENT
 
-if TYPE_CHECKING:
-    Inject = Annotated[T, _MARKER]
-else:
-    Inject = make_inject(_MARKER)
 
 
 def setup(app: typer.Typer, container: Container) -> None:
