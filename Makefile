@@ -14,6 +14,14 @@ BENCH_STAMP := $(BENCH_VENV)/.installed-bench
 BENCH_WHEEL := target/bench-wheel
 BENCH_ARGS  ?=
 
+# `make bench-instructions` builds into a venv of its own, per interpreter:
+# PYTHON=/path/to/python3.12 gives .venv-instr-3.12.
+INSTR_VERSION = $(shell $(PYTHON) -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
+INSTR_VENV  ?= .venv-instr-$(INSTR_VERSION)
+INSTR_PY    := $(INSTR_VENV)/bin/python
+INSTR_WHEEL := target/instr-wheel-$(INSTR_VERSION)
+INSTR_ARGS  ?=
+
 .PHONY: help
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -22,12 +30,25 @@ help: ## List the targets
 # What the pytest suite needs, on every interpreter it runs on.
 TEST_DEPS := "typing_extensions>=4.13" "pytest>=8" "hypothesis>=6.100" \
   "fastapi==0.165.0" "httpx2==2.16.2" "flask==3.1.3"
+# The frameworks of the integrations beyond FastAPI and Flask, and the
+# libraries of the optional extras: `make test` requires them; the suites on
+# the other interpreters leave out the test modules that need them
+# (tests/conftest.py names them).
+INTEGRATION_DEPS := "starlette==1.10.0" "litestar==2.25.0" "django==5.2.19" "aiohttp==3.14.5" \
+  "celery==5.7.0" "click==8.5.1" "typer==0.29.2" "pydantic-settings==2.16.3" \
+  "pydantic==2.14.4" "pyyaml==6.0.4"
+# The libraries some docs examples use (<!-- requires: ... -->: the SQLAlchemy
+# recipe, the "before" side of the migration guides). `make test` installs
+# them and requires them; the other interpreters' suites skip those examples.
+DOCS_EXAMPLE_DEPS := "sqlalchemy==2.1.9" "dependency-injector==4.49.1" "dishka==1.10.1"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet "maturin>=1.7,<2" $(TEST_DEPS) "mypy==2.4.1" "ruff==0.17.6" \
-	  "mkdocs==1.6.1" "mkdocstrings[python]==1.0.8" "mkdocstrings-python==2.0.11"
+	  "mkdocs==1.6.1" "mkdocstrings[python]==1.0.8" "mkdocstrings-python==2.0.11" \
+	  "mkdocs-material==9.8.1" "twine==7.0.0" $(DOCS_EXAMPLE_DEPS) $(INTEGRATION_DEPS) \
+	  "basedpyright==1.40.2"
 	touch $(STAMP)
 
 .PHONY: venv
@@ -45,9 +66,22 @@ demo: build ## Build, install and run examples/quickstart.py
 test-rust: ## cargo test of the pure-Rust domain crate
 	cargo test --quiet -p dioxide-core
 
+# `python -m dioxide graph -o graph.svg` renders with Graphviz's `dot`; the
+# CLI tests render for real, so `make test` installs it when it is absent
+# (Debian/Ubuntu; as root, or through sudo). Nothing runs when `dot` is there.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+.PHONY: graphviz
+graphviz: ## Install Graphviz's dot (apt-get) unless it is already on PATH
+	@command -v dot >/dev/null || { \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends graphviz; }
+
 .PHONY: test-python
-test-python: build ## pytest (includes running every example)
-	$(PY) -m pytest -q
+# DIOXIDE_TEST_EVERYTHING: what a test would skip for (Graphviz's `dot`, a docs
+# example's library) is installed here, so its absence fails instead.
+test-python: build graphviz ## pytest (includes running every example, and rendering graphs)
+	DIOXIDE_TEST_EVERYTHING=1 $(PY) -m pytest -q
 
 .PHONY: typecheck
 typecheck: build ## mypy --strict on the package, examples and typing tests; stubtest on the stub
@@ -57,13 +91,24 @@ typecheck: build ## mypy --strict on the package, examples and typing tests; stu
 .PHONY: docs
 # Needs the built extension: the API reference reads the Rust methods' docstrings from it.
 docs: build ## Build the docs site into site/ (mkdocs --strict: a broken link or reference fails)
-	$(PY) -m mkdocs build --strict --quiet
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict --quiet
 
 .PHONY: lint
 lint: venv ## ruff (pyflakes, bugbear) on the Python; rustfmt and clippy (warnings as errors) on the Rust
 	$(VENV)/bin/ruff check python tests examples benchmarks docs
 	cargo fmt --all --check
 	cargo clippy --quiet --workspace --all-targets -- -D warnings
+
+# The wheel and the sdist as PyPI would get them: metadata, README and
+# licence checked by twine.
+DIST := target/dist
+
+.PHONY: dist
+dist: venv ## Build the release wheel and the sdist into target/dist and check them with twine
+	rm -rf $(DIST)
+	$(VENV)/bin/maturin build --release --quiet --out $(DIST)
+	$(VENV)/bin/maturin sdist --out $(DIST)
+	$(VENV)/bin/twine check --strict $(DIST)/*
 
 .PHONY: test
 test: lint test-rust test-python typecheck docs ## Build and run every test: lint, cargo, pytest (examples, docs examples), mypy, stubtest, docs build
@@ -92,11 +137,23 @@ $(BENCH_STAMP): benchmarks/requirements.txt
 	touch $(BENCH_STAMP)
 
 .PHONY: bench
-bench: $(BENCH_STAMP) ## Benchmark dioxide against hand-written code and its peers (BENCH_ARGS=--quick for a smoke run)
+bench: $(BENCH_STAMP) ## Benchmark dioxide against hand-written code and its peers, write docs/comparison.md (BENCH_ARGS=--quick for a smoke run)
 	rm -rf $(BENCH_WHEEL)
 	$(BENCH_VENV)/bin/maturin build --release --quiet --interpreter $(BENCH_PY) --out $(BENCH_WHEEL)
 	$(BENCH_PY) -m pip install --quiet --force-reinstall --no-deps $(BENCH_WHEEL)/*.whl
 	$(BENCH_PY) -m benchmarks.run $(BENCH_ARGS)
+	$(BENCH_PY) -m benchmarks.comparison
+
+.PHONY: bench-instructions
+bench-instructions: ## Instructions per operation (S1-S6) under valgrind's callgrind: dioxide vs hand-written vs d[T] (PYTHON= picks the interpreter)
+	@command -v valgrind >/dev/null || { apt-get update -qq && apt-get install -y -qq valgrind; }
+	@test -x $(INSTR_PY) || { $(PYTHON) -m venv $(INSTR_VENV) && \
+	  $(INSTR_PY) -m pip install --quiet --upgrade pip && \
+	  $(INSTR_PY) -m pip install --quiet "maturin>=1.7,<2" "typing_extensions>=4.13"; }
+	rm -rf $(INSTR_WHEEL)
+	$(INSTR_VENV)/bin/maturin build --release --quiet --interpreter $(INSTR_PY) --out $(INSTR_WHEEL)
+	$(INSTR_PY) -m pip install --quiet --force-reinstall --no-deps $(INSTR_WHEEL)/*.whl
+	$(INSTR_PY) -m benchmarks.instructions --out benchmarks/results/instructions-$(INSTR_VERSION).md $(INSTR_ARGS)
 
 # ---- Python versions, free-threading, wheels --------------------------------
 # The README's `make test` runs on the default python3 (3.11 in CI). These
@@ -156,5 +213,5 @@ test-free-threaded: cpython-ft $(WHEEL_TOOLS) ## The whole suite and a 16-thread
 
 .PHONY: clean
 clean: ## Remove build outputs and the virtualenvs
-	rm -rf target site dist $(VENV) $(BENCH_VENV) .venv-3.* .mypy_cache .pytest_cache .hypothesis
+	rm -rf target site dist $(VENV) $(BENCH_VENV) .venv-3.* .venv-instr-* .mypy_cache .pytest_cache .hypothesis
 	find python -name '*.so' -delete

@@ -17,8 +17,6 @@ from __future__ import annotations
 import array
 import gc
 import json
-import os
-import resource
 import subprocess
 import sys
 import time
@@ -29,18 +27,9 @@ from typing import Any, Callable
 from dioxide import Container, Scope, component
 
 from benchmarks import scenarios as sc
+from benchmarks.startup import rss_bytes
 
 __all__ = ["measure"]
-
-
-def rss_bytes() -> int:
-    """Current resident set size (Linux ``/proc``; elsewhere the peak)."""
-    try:
-        with open("/proc/self/statm") as statm:
-            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except OSError:
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return peak if sys.platform == "darwin" else peak * 1024
 
 
 _module_count = 0

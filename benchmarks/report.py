@@ -12,7 +12,16 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Optional
 
-__all__ = ["distribution_version", "fmt_ns", "machine_info", "markdown", "one_line", "write"]
+__all__ = [
+    "cell",
+    "distribution_version",
+    "fmt_bytes",
+    "fmt_ns",
+    "machine_info",
+    "markdown",
+    "one_line",
+    "write",
+]
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("src", "crates", "python", "Cargo.toml", "Cargo.lock", "pyproject.toml")
@@ -70,13 +79,13 @@ def fmt_ns(ns: float) -> str:
     return f"{ns / 1e6:.1f} ms"
 
 
-def _fmt_bytes(value: float) -> str:
+def fmt_bytes(value: float) -> str:
     if abs(value) < 10_000:
         return f"{value:,.0f} B"
     return f"{value / 1024:,.0f} KiB"
 
 
-def _cell(row: Optional[dict[str, Any]], ratio_key: str = "ratio_handwritten") -> str:
+def cell(row: Optional[dict[str, Any]], ratio_key: str = "ratio_handwritten") -> str:
     if row is None:
         return ""
     status = str(row.get("status"))
@@ -128,7 +137,7 @@ def markdown(results: dict[str, Any]) -> str:
         if info.get("status") != "ok":
             lines.append(f"| {label} | | {info['status']} |" + " |" * len(ids))
             continue
-        cells = [_cell(scenarios[i]["rows"].get(name)) for i in ids]
+        cells = [cell(scenarios[i]["rows"].get(name)) for i in ids]
         imp = imports.get(name)
         imp_cell = "" if imp is None else (f"{imp['median_ms']:.1f} ms" if imp.get("status") == "ok" else "error")
         lines.append(f"| {label} | {info.get('version') or ''} | " + " | ".join(cells) + f" | {imp_cell} |")
@@ -187,10 +196,10 @@ def memory_markdown(results: dict[str, Any]) -> str:
         "",
         "| registration | RSS | tracemalloc |",
         "|---|---:|---:|",
-        f"| `container.register_class(cls)` | {_fmt_bytes(p['register_class_rss'])} | "
-        f"{_fmt_bytes(p['register_class_tracemalloc'])} |",
+        f"| `container.register_class(cls)` | {fmt_bytes(p['register_class_rss'])} | "
+        f"{fmt_bytes(p['register_class_tracemalloc'])} |",
         f"| `@component` + `Container()` (the process-wide registry and the container's copy) | "
-        f"{_fmt_bytes(p['decorated_rss'])} | {_fmt_bytes(p['decorated_tracemalloc'])} |",
+        f"{fmt_bytes(p['decorated_rss'])} | {fmt_bytes(p['decorated_tracemalloc'])} |",
         "",
         f"## Bytes per cached singleton ({s['count']:,} singletons; the instance itself is "
         f"{s['instance_size']} B)",
@@ -198,9 +207,9 @@ def memory_markdown(results: dict[str, Any]) -> str:
         "| | RSS | tracemalloc |",
         "|---|---:|---:|",
         f"| first resolve (builds the plan and the instance, caches it) | "
-        f"{_fmt_bytes(s['first_resolve_rss'])} | {_fmt_bytes(s['first_resolve_tracemalloc'])} |",
-        f"| second resolve (served from the cache) | {_fmt_bytes(s['again_rss'])} | "
-        f"{_fmt_bytes(s['again_tracemalloc'])} |",
+        f"{fmt_bytes(s['first_resolve_rss'])} | {fmt_bytes(s['first_resolve_tracemalloc'])} |",
+        f"| second resolve (served from the cache) | {fmt_bytes(s['again_rss'])} | "
+        f"{fmt_bytes(s['again_tracemalloc'])} |",
         "",
         f"## Growth over {g['resolves']:,} resolves",
         "",
@@ -215,8 +224,8 @@ def memory_markdown(results: dict[str, Any]) -> str:
             continue
         rss = row["rss_samples"]
         lines.append(
-            f"| {name} | {row['rss_seconds']:.2f} s | {_fmt_bytes(rss[0])} | {_fmt_bytes(rss[-1])} | "
-            f"{_fmt_bytes(row['rss_growth'])} | {_fmt_bytes(row['tracemalloc_growth'])} |"
+            f"| {name} | {row['rss_seconds']:.2f} s | {fmt_bytes(rss[0])} | {fmt_bytes(rss[-1])} | "
+            f"{fmt_bytes(row['rss_growth'])} | {fmt_bytes(row['tracemalloc_growth'])} |"
         )
     return "\n".join(lines) + "\n"
 

@@ -181,12 +181,13 @@ def _child_json(command: list[str], timeout: float) -> dict[str, Any]:
 
 def _interleaved(
     commands: dict[str, list[str]], rounds: int, rng: random.Random, timeout: float
-) -> tuple[dict[str, list[float]], dict[str, Any]]:
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]:
     """Run each command ``rounds`` times, each time in a fresh process, in a
     new shuffled order every round. A child prints ``{"status": "ok",
-    "seconds": ...}``; one that reports anything else ends its command's runs
-    and is returned as that command's row."""
-    seconds: dict[str, list[float]] = {name: [] for name in commands}
+    "seconds": ...}`` (and maybe more measurements); one that reports
+    anything else ends its command's runs and is returned as that
+    command's row. Returns each command's reports, and the failed rows."""
+    reports: dict[str, list[dict[str, Any]]] = {name: [] for name in commands}
     failed: dict[str, Any] = {}
     for _ in range(rounds):
         order = [name for name in commands if name not in failed]
@@ -194,14 +195,15 @@ def _interleaved(
         for name in order:
             result = _child_json(commands[name], timeout)
             if result.get("status") == "ok":
-                seconds[name].append(result["seconds"])
+                reports[name].append(result)
             else:
                 failed[name] = result
-    return seconds, failed
+    return reports, failed
 
 
 def run_startup(adapters: dict[str, ModuleType], config: Config, rng: random.Random) -> dict[str, Any]:
-    """S7, one fresh process per measurement, frameworks interleaved."""
+    """S7, one fresh process per measurement, frameworks interleaved. Each
+    measurement also reports the resident memory the start-up added."""
     rows: dict[str, Any] = {}
     commands = {}
     for name, adapter in adapters.items():
@@ -211,19 +213,24 @@ def run_startup(adapters: dict[str, ModuleType], config: Config, rng: random.Ran
             rows[name] = _not_supported(adapter, "S7")
         else:
             commands[name] = [sys.executable, "-m", "benchmarks.startup", name]
-    seconds, failed = _interleaved(commands, config.startup_rounds, rng, timeout=120)
+    reports, failed = _interleaved(commands, config.startup_rounds, rng, timeout=120)
     rows.update(failed)
-    for name, values in seconds.items():
+    for name, runs in reports.items():
         if name not in rows:
-            rows[name] = _summarize([v * 1e9 for v in values])
+            rows[name] = _summarize([r["seconds"] * 1e9 for r in runs])
+            rss = [r["rss_bytes"] for r in runs if "rss_bytes" in r]
+            if rss:
+                rows[name]["rss_median_bytes"] = statistics.median(rss)
+                rows[name]["rss_samples_bytes"] = rss
     return {"title": SCENARIOS["S7"].title, "unit": "ns", "rows": _ordered(rows)}
 
 
 def run_imports(adapters: dict[str, ModuleType], config: Config, rng: random.Random) -> dict[str, Any]:
     """``import`` time of each framework in a fresh ``python -I``."""
     commands = {name: startup.import_command(a.IMPORTS) for name, a in adapters.items() if a.IMPORTS}
-    seconds, rows = _interleaved(commands, config.import_rounds, rng, timeout=60)
-    for name, values in seconds.items():
+    reports, rows = _interleaved(commands, config.import_rounds, rng, timeout=60)
+    for name, runs in reports.items():
+        values = [r["seconds"] for r in runs]
         if name not in rows:
             rows[name] = {
                 "status": "ok",

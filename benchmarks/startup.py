@@ -51,6 +51,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import platform
 import random
 import sys
@@ -69,12 +70,25 @@ __all__ = [
     "measure_registrations",
     "measure_s7",
     "measure_startup",
+    "rss_bytes",
     "tree",
 ]
 
 GRAPH_SIZE = 500
 
 # --- S7 of benchmarks.run: one framework, one measurement, in a child -----
+
+
+def rss_bytes() -> int:
+    """Current resident set size (Linux ``/proc``; elsewhere the peak)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak if sys.platform == "darwin" else peak * 1024
 
 
 def measure_s7(name: str, size: int = GRAPH_SIZE) -> dict[str, Any]:
@@ -89,11 +103,15 @@ def measure_s7(name: str, size: int = GRAPH_SIZE) -> dict[str, Any]:
     prepare = getattr(adapter, "s7_prepare", None)
     extra = (prepare(graph),) if prepare is not None else ()
     gc.collect()
+    rss_before = rss_bytes()
     began = time.perf_counter()
     root, resolve_again = start(graph, *extra)
     seconds = time.perf_counter() - began
+    # Read after the clock stopped: what registering the graph, building the
+    # container and the first resolve left resident (the objects included).
+    rss_grown = rss_bytes() - rss_before
     check_s7(graph, root, resolve_again())
-    return {"status": "ok", "seconds": seconds}
+    return {"status": "ok", "seconds": seconds, "rss_bytes": rss_grown}
 
 
 def import_command(modules: tuple[str, ...]) -> list[str]:

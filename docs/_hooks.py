@@ -5,8 +5,6 @@
   page says ``<!-- benchmark report: results.md -->``: the numbers are never
   copied into ``docs/``, so they cannot go stale there. Without a report the
   page says how to make one.
-- The stylesheet for the code highlighted by Pygments is generated here
-  rather than kept as a copy.
 """
 
 from __future__ import annotations
@@ -28,10 +26,6 @@ CHART = "performance/results.png"
 
 
 def on_files(files: Files, config: MkDocsConfig, **kwargs: Any) -> Files:
-    from pygments.formatters import HtmlFormatter
-
-    css = HtmlFormatter(style="friendly").get_style_defs(".highlight")
-    files.append(File.generated(config, "css/pygments.css", content=css))
     chart = RESULTS / "results.png"
     if chart.is_file():
         files.append(File.generated(config, CHART, abs_src_path=str(chart)))

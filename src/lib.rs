@@ -15,8 +15,9 @@ fn _dioxide_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<bindings::scope::RustScope>()?;
     m.add_function(wrap_pyfunction!(bindings::errors::install_exceptions, m)?)?;
     m.add_function(wrap_pyfunction!(bindings::lifecycle::raise_together_py, m)?)?;
-    m.add_function(wrap_pyfunction!(bindings::fast::_fast_resolve_methods, m)?)?;
+    m.add_function(wrap_pyfunction!(bindings::fast::_fast_resolve_for, m)?)?;
     m.add_function(wrap_pyfunction!(_debug_panic, m)?)?;
+    bindings::fast::install_subscripts(m.py())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
@@ -25,7 +26,16 @@ fn _dioxide_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
 /// does, the panic must reach Python as an exception (pyo3's
 /// `PanicException`) rather than abort the interpreter; `tests/test_panics.py`
 /// calls this to check that the build keeps it so (`panic = "unwind"`).
+///
+/// With `in_resolve=True` it panics later instead: in the next
+/// cached-singleton lookup of `resolve` or `[]`, which runs outside PyO3's
+/// trampoline (see `bindings/fast.rs`) and must catch panics itself.
 #[pyfunction]
-fn _debug_panic() {
+#[pyo3(signature = (in_resolve=false))]
+fn _debug_panic(in_resolve: bool) {
+    if in_resolve {
+        bindings::fast::arm_panic();
+        return;
+    }
     panic!("dioxide: deliberate panic from _dioxide_core._debug_panic()");
 }

@@ -14,8 +14,9 @@ on the line right before a fence changes what happens to it:
     start a fresh interpreter before this block (each example of the error
     reference gets a registry of its own).
 ``<!-- file: NAME -->``
-    write the block to NAME in the working directory instead of running it,
-    for a later block, a test or a command to import.
+    write the block (in any language: a TOML file too) to NAME in the
+    working directory instead of running it, for a later block, a test or a
+    command to import.
 ``<!-- pytest -->``
     write the block as a test module and run pytest on it: it must pass.
 ``<!-- run -->``
@@ -23,6 +24,10 @@ on the line right before a fence changes what happens to it:
     the lines up to the next ``$`` are its output (stdout and stderr).
 ``<!-- skip: why -->``
     do not run this block; the reason is required. For excerpts only.
+``<!-- requires: module, ... -->``
+    run this block only where these modules can be imported (another
+    library's side of a migration guide, a recipe's database toolkit).
+    ``make test`` installs them all, and ``test_docs`` then requires them.
 
 Run as a script (``python tests/docs_examples.py SESSION.json RESULTS.json``)
 this module is the runner of one session.
@@ -33,6 +38,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import functools
+import importlib.util
 import io
 import json
 import os
@@ -96,7 +102,7 @@ def parse(page: Path) -> list[Block]:
             )
             assert previous.expected is None, f"{block.where}: a second output block"
             previous.expected = code
-        elif language in ("python", "console"):
+        elif language in ("python", "console") or "file" in directives:
             blocks.append(block)
         index = end + 1
     return blocks
@@ -112,13 +118,28 @@ def _directives(lines: list[str], fence: int) -> dict[str, str]:
     return found
 
 
+def required_modules(block: Block) -> list[str]:
+    """The modules a block's ``<!-- requires: ... -->`` names."""
+    names = block.directives.get("requires", "")
+    return [name.strip() for name in names.split(",") if name.strip()]
+
+
+def importable(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
 def sessions(blocks: list[Block]) -> list[list[Block]]:
     """The blocks to run, split where a block asks for a new session."""
     runnable = [
         block
         for block in blocks
         if "skip" not in block.directives
-        and (block.language == "python" or "run" in block.directives)
+        and all(importable(module) for module in required_modules(block))
+        and (
+            block.language == "python"
+            or "run" in block.directives
+            or "file" in block.directives
+        )
     ]
     split: list[list[Block]] = [[]]
     for block in runnable:

@@ -44,6 +44,26 @@ def test_quick_run_times_dioxide_and_handwritten(
     assert rows["dioxide"]["ratio_handwritten"] > 0
 
 
+def test_start_up_reports_the_resident_memory_it_added(
+    quick_results: tuple[dict[str, Any], Path],
+) -> None:
+    rows = quick_results[0]["scenarios"]["S7"]["rows"]
+    for name in ("handwritten", "dioxide"):
+        assert rows[name]["rss_median_bytes"] >= 0
+        assert len(rows[name]["rss_samples_bytes"]) == QUICK.startup_rounds
+    # 500 classes, their container and instances take more than a page.
+    assert rows["dioxide"]["rss_median_bytes"] > 4096
+
+
+def test_the_comparison_page_renders_a_fresh_run(quick_results: tuple[dict[str, Any], Path]) -> None:
+    from benchmarks import comparison
+
+    page = comparison.render(quick_results[0])
+
+    assert "**A `--quick` smoke run: these numbers mean nothing.**" in page
+    assert "| library | start-up | resident memory | reads type hints |" in page
+
+
 def test_dict_lookup_is_the_s1_reference_only(quick_results: tuple[dict[str, Any], Path]) -> None:
     results = quick_results[0]
     assert results["scenarios"]["S1"]["rows"]["dioxide"]["ratio_dict"] > 0

@@ -7,11 +7,22 @@ with ``mkdocs build --strict`` by ``make docs``, which ``make test`` runs.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
-from docs_examples import DOCS, PAGES, ROOT, Block, parse, problems, run_page
+from docs_examples import (
+    DOCS,
+    PAGES,
+    ROOT,
+    Block,
+    importable,
+    parse,
+    problems,
+    required_modules,
+    run_page,
+)
 
 import dioxide
 import dioxide.exceptions
@@ -70,3 +81,15 @@ def test_skipped_examples_say_why(page: Path) -> None:
     for block in parse(page):
         if "skip" in block.directives:
             assert block.directives["skip"], f"{block.where}: <!-- skip: why --> needs a reason"
+
+
+def test_examples_that_need_another_library_run_in_make_test() -> None:
+    """``<!-- requires: ... -->`` examples run where their libraries are
+    installed; ``make test`` installs them all (DOCS_EXAMPLE_DEPS), so there
+    a missing one fails instead of silently skipping examples."""
+    needed = {module for page in PAGES for block in parse(page) for module in required_modules(block)}
+    missing = sorted(module for module in needed if not importable(module))
+    assert needed >= {"dependency_injector", "dishka", "sqlalchemy"}
+    if missing and os.environ.get("DIOXIDE_TEST_EVERYTHING") != "1":
+        pytest.skip(f"not installed, their examples did not run: {', '.join(missing)}")
+    assert not missing, f"make test installs these (DOCS_EXAMPLE_DEPS): {', '.join(missing)}"

@@ -101,7 +101,7 @@ def test_register_instance_of_the_wrong_type(container: Container) -> None:
     ids=["int", "None", "string", "generic-alias", "instance"],
 )
 def test_resolve_rejects_non_types(container: Container, bad: Any) -> None:
-    with pytest.raises(DioxideTypeError, match="expects a class") as info:
+    with pytest.raises(DioxideTypeError, match="dioxide resolves classes") as info:
         container.resolve(bad)
 
     assert "hint:" in str(info.value)

@@ -1,6 +1,6 @@
-"""The web integrations are optional extras: ``import dioxide`` needs neither
-FastAPI nor Flask, and importing an integration without its framework says
-which extra to install."""
+"""The framework integrations are optional extras: ``import dioxide`` imports
+none of the frameworks, and importing an integration without its framework
+says which extra to install."""
 
 from __future__ import annotations
 
@@ -10,7 +10,34 @@ from importlib.metadata import metadata
 
 import pytest
 
-WEB_FRAMEWORKS = ("fastapi", "starlette", "pydantic", "flask", "werkzeug")
+WEB_FRAMEWORKS = (
+    "fastapi",
+    "starlette",
+    "pydantic",
+    "flask",
+    "werkzeug",
+    "litestar",
+    "msgspec",
+    "django",
+    "asgiref",
+    "aiohttp",
+    "celery",
+    "kombu",
+    "click",
+    "typer",
+    "anyio",
+)
+INTEGRATIONS = [
+    ("fastapi", "fastapi"),
+    ("flask", "flask"),
+    ("starlette", "starlette"),
+    ("litestar", "litestar"),
+    ("django", "django"),
+    ("aiohttp", "aiohttp"),
+    ("celery", "celery"),
+    ("click", "click"),
+    ("typer", "typer"),
+]
 
 
 def python(code: str) -> subprocess.CompletedProcess[str]:
@@ -30,7 +57,7 @@ def test_importing_dioxide_imports_no_web_framework(module: str) -> None:
     assert result.stdout == "[]\n"
 
 
-@pytest.mark.parametrize(("integration", "framework"), [("fastapi", "fastapi"), ("flask", "flask")])
+@pytest.mark.parametrize(("integration", "framework"), INTEGRATIONS)
 def test_integration_without_its_framework_names_the_extra(
     integration: str, framework: str
 ) -> None:
@@ -46,4 +73,4 @@ def test_integration_without_its_framework_names_the_extra(
 def test_extras_are_declared() -> None:
     extras = metadata("dioxide").get_all("Provides-Extra") or []
 
-    assert {"fastapi", "flask"} <= set(extras)
+    assert {integration for integration, _ in INTEGRATIONS} <= set(extras)

@@ -5,20 +5,23 @@ Providers are registered on the test's own container (not decorated), so
 nothing leaks into other tests.
 """
 
+import asyncio
 import subprocess
 import sys
+import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
+import httpx
 import pytest
-from fastapi import Depends, FastAPI, Header, HTTPException, WebSocket
+from fastapi import Depends, FastAPI, Header, HTTPException, Request, WebSocket
 from fastapi.responses import StreamingResponse
 from fastapi.testclient import TestClient
 
 from dioxide import Container, ContainerScope, DioxideTypeError, ResolutionError, Scope
-from dioxide.fastapi import Inject, attach, request_scope
+from dioxide.fastapi import Inject, attach, container_of, request_scope
 
 from web_wiring import (
     Clock,
@@ -333,3 +336,167 @@ def test_example_app_runs_its_self_check() -> None:
         "OpenAPI parameters of GET /users/{user_id}: ['user_id']",
         "container closed on shutdown: True",
     ]
+
+
+# --- the first ring: restarts, blocking work, mounted apps, the request ---
+
+
+def test_an_app_can_start_again_with_fresh_singletons_finalized_per_run(
+    events: Events,
+) -> None:
+    container = Container()
+    container.register_instance(Events, events)
+    built: list[Database] = []
+
+    def database() -> Iterator[Database]:
+        db = Database()
+        built.append(db)
+        events.log.append(f"database {len(built)} opened")
+        yield db
+        events.log.append(f"database {len(built)} closed")
+
+    container.register_factory(Database, database, scope=Scope.SINGLETON)
+    app = FastAPI()
+    attach(app, container)
+
+    @app.get("/db")
+    def use(db: Inject[Database]) -> int:
+        return built.index(db)
+
+    with TestClient(app) as client:
+        assert client.get("/db").json() == 0
+        assert client.get("/db").json() == 0
+    assert container.closed
+    with TestClient(app) as client:
+        assert client.get("/db").json() == 1
+    assert events.log == [
+        "database 1 opened",
+        "database 1 closed",
+        "database 2 opened",
+        "database 2 closed",
+    ]
+
+
+def test_blocking_providers_and_finalizers_run_off_the_event_loop(
+    container: Container,
+) -> None:
+    threads: dict[str, str] = {}
+
+    class Cheap:
+        def __init__(self) -> None:
+            threads["cheap"] = threading.current_thread().name
+
+    class Connection:
+        pass
+
+    class Slow:
+        def __init__(self) -> None:
+            threads["marked"] = threading.current_thread().name
+
+    class Pool:
+        pass
+
+    def session() -> Iterator[Connection]:
+        threads["session opened"] = threading.current_thread().name
+        yield Connection()
+        threads["session committed"] = threading.current_thread().name
+
+    def connect() -> Iterator[Pool]:
+        threads["connected"] = threading.current_thread().name
+        yield Pool()
+
+    container.register_class(Cheap, scope=Scope.SCOPED)
+    container.register_factory(Connection, session, scope=Scope.SCOPED)
+    container.register_factory(Pool, connect, scope=Scope.SCOPED, blocking=True)
+    container.register_class(Slow, scope=Scope.SCOPED, blocking=True)
+    app = FastAPI()
+    attach(app, container)
+
+    @app.get("/work")
+    async def work(
+        cheap: Inject[Cheap], conn: Inject[Connection], pool: Inject[Pool], slow: Inject[Slow]
+    ) -> str:
+        return threading.current_thread().name
+
+    with TestClient(app) as client:
+        loop_thread = client.get("/work").json()
+
+    # Cheap work inline: constructors and a generator's setup.
+    assert threads["cheap"] == threads["session opened"] == loop_thread
+    # Blocking work in worker threads: finalizers, and what is marked blocking.
+    assert threads["session committed"] != loop_thread
+    assert threads["connected"] != loop_thread
+    assert threads["marked"] != loop_thread
+
+
+def test_concurrent_requests_each_get_their_own_scope(
+    app: FastAPI, container: Container, events: Events
+) -> None:
+    arrived = asyncio.Event()
+    count = 0
+    sessions: list[Session] = []
+
+    @app.get("/wait")
+    async def wait(session: Inject[Session]) -> None:
+        nonlocal count
+        sessions.append(session)
+        count += 1
+        if count == 2:
+            arrived.set()
+        await asyncio.wait_for(arrived.wait(), 10)
+
+    async def both() -> None:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            await asyncio.gather(client.get("/wait"), client.get("/wait"))
+
+    asyncio.run(both())
+    assert len(sessions) == 2 and sessions[0] is not sessions[1]
+    assert events.log.count("session closed") == 2
+
+
+def test_mounted_apps_containers_are_finalized_at_shutdown(events: Events) -> None:
+    parent, child = Container(), Container()
+
+    def resource() -> Iterator[Database]:
+        yield Database()
+        events.log.append("child database closed")
+
+    child.register_factory(Database, resource, scope=Scope.SINGLETON)
+    app, sub = FastAPI(), FastAPI()
+    attach(app, parent)
+    attach(sub, child)
+
+    @sub.get("/db")
+    def use(db: Inject[Database]) -> str:
+        return "ok"
+
+    app.mount("/sub", sub)
+    with TestClient(app) as client:
+        assert client.get("/sub/db").json() == "ok"
+    assert events.log == ["child database closed"]
+    assert container_of(sub) is child and container_of(app) is parent
+    with TestClient(app) as client:  # and it starts again
+        assert client.get("/sub/db").json() == "ok"
+
+
+def test_container_of_an_app_without_one_is_refused() -> None:
+    with pytest.raises(ResolutionError, match="no dioxide container"):
+        container_of(FastAPI())
+
+
+def test_the_request_is_injectable_into_providers(
+    app: FastAPI, container: Container, client: TestClient
+) -> None:
+    class Caller:
+        def __init__(self, request: Request) -> None:
+            self.name = request.headers.get("x-name", "nobody")
+
+    container.register_class(Caller, scope=Scope.SCOPED)
+
+    @app.get("/whoami")
+    def whoami(caller: Inject[Caller], request: Inject[Request]) -> str:
+        return f"{caller.name} {request.url.path}"
+
+    assert client.get("/whoami", headers={"x-name": "ada"}).json() == "ada /whoami"
+    assert client.get("/whoami", headers={"x-name": "grace"}).json() == "grace /whoami"

@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Optional
 
 import pytest
-from flask import Flask, Response, abort
+from flask import Flask, Request, Response, abort
 from flask.testing import FlaskClient
 
-from dioxide import Container, DioxideTypeError, ScopeError
-from dioxide.flask import Dioxide, Inject, inject, resolve
+from dioxide import Container, DioxideTypeError, Scope, ScopeError
+from dioxide.flask import Dioxide, Inject, container_of, inject, resolve
 
 from web_wiring import (
     Clock,
@@ -167,6 +167,55 @@ def test_app_context_gets_a_scope_closed_with_it(app: Flask, events: Events) -> 
         first = resolve(Session)
         assert resolve(Session) is first
     assert events.log == ["session opened", "session closed"]
+
+
+def test_each_request_gets_its_own_scope_inside_an_active_app_context(
+    app: Flask, client: FlaskClient, events: Events
+) -> None:
+    seen: list[Session] = []
+
+    @app.get("/session")
+    @inject
+    def record(session: Inject[Session]) -> str:
+        seen.append(session)
+        return "ok"
+
+    # What pytest-flask does for a whole test: one app context around every request.
+    with app.app_context():
+        client.get("/session")
+        assert events.log == ["session opened", "session closed"]
+        client.get("/session")
+        assert events.log == ["session opened", "session closed"] * 2
+
+    assert len(seen) == 2 and seen[0] is not seen[1]
+
+
+def test_the_current_request_is_injectable(app: Flask, client: FlaskClient) -> None:
+    class Caller:
+        def __init__(self, request: Request) -> None:
+            self.name = request.headers.get("x-name", "nobody")
+
+    container_of(app).register_class(Caller, scope=Scope.SCOPED)
+
+    @app.get("/whoami")
+    @inject
+    def whoami(caller: Inject[Caller], request: Inject[Request]) -> str:
+        return f"{caller.name} {request.path}"
+
+    assert client.get("/whoami", headers={"x-name": "ada"}).text == "ada /whoami"
+    assert client.get("/whoami", headers={"x-name": "grace"}).text == "grace /whoami"
+
+
+def test_the_request_outside_a_request_is_refused(app: Flask) -> None:
+    with app.app_context():
+        with pytest.raises(ScopeError, match="no current Request"):
+            resolve(Request)
+
+
+def test_container_of_gives_the_attached_container(app: Flask, container: Container) -> None:
+    assert container_of(app) is container
+    with pytest.raises(ScopeError, match="no dioxide extension"):
+        container_of(Flask("bare"))
 
 
 def test_resolve_outside_an_app_context_is_refused() -> None:

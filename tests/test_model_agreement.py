@@ -180,9 +180,15 @@ def _rows(owner: Any) -> list[tuple[str, str, list[tuple[str, str]]]]:
     """``(name, lifetime, [(parameter, dependency name)])`` per provider, in
     registration order, from the core's ``_providers`` rows
     ``((key, flavor, name, qualifier), lifetime, kind, implementation,
-    [(parameter, node, resolvable)], exposes)``."""
+    [(parameter, node, resolvable)], exposes)``. The core names a scoped
+    provider's lifetime by its level (``"request"``, the first level of a
+    default container); the model calls it ``"scoped"``."""
     return [
-        (node[2], lifetime, [(param, dep[2]) for param, dep, _ in deps])
+        (
+            node[2],
+            "scoped" if lifetime == "request" else lifetime,
+            [(param, dep[2]) for param, dep, _ in deps],
+        )
         for node, lifetime, _kind, _implementation, deps, _exposes in owner._providers()
     ]
 
@@ -213,6 +219,8 @@ class Run:
         self.tokens: dict[tuple[Any, ...], Any] = {("S", n): o for n, o in self.instances.items()}
         #: slot -> [scope, scope id, closed]
         self.scopes: dict[int, list[Any]] = {}
+        #: Every nested scope's entry, ``[scope, id, closed, parent entry]``.
+        self.nested: list[list[Any]] = []
         self.next_scope = 0
 
     def _record(self, obj: Any, deps: dict[str, Any]) -> None:
@@ -358,12 +366,19 @@ class Run:
     def op_close(self, slot: int) -> None:
         if slot in self.scopes:
             self.scopes[slot][0].close()
-            self.scopes[slot][2] = True
+            self.close_tree(self.scopes[slot])
+
+    def close_tree(self, entry: list[Any]) -> None:
+        """A scope closes with the scopes nested in it (README)."""
+        entry[2] = True
+        for other in self.nested:
+            if other[3] is entry and not other[2]:
+                self.close_tree(other)
 
     def op_nested(self, source: int, slot: int) -> None:
         if source not in self.scopes:
             return
-        parent, _, closed = self.scopes[source]
+        parent, _, closed = self.scopes[source][:3]
         if closed:
             with pytest.raises(ScopeError, match="hint:"):
                 parent.create_scope()
@@ -373,7 +388,14 @@ class Run:
                 parent.create_scope()
             return
         # A nested scope has scoped instances of its own (README).
-        self.scopes[slot] = [parent.create_scope(), self.next_scope, False]
+        self.scopes[slot] = [
+            parent.create_scope(),
+            self.next_scope,
+            False,
+            self.scopes[source],
+        ]
+        # Kept after its slot is reused: it still closes with its parent.
+        self.nested.append(self.scopes[slot])
         self.next_scope += 1
 
     # -- resolving -----------------------------------------------------------

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 import pytest
+from unittest.mock import Mock
 from dioxide import (
     CircularDependencyError,
     Container,
@@ -309,17 +310,27 @@ def test_overriding_an_explicit_registration_restores_it(container: Container) -
     assert container.resolve(Settings) is prod
 
 
-def test_an_instance_of_the_wrong_type_is_refused(container: Container, email: Email) -> None:
+def test_any_object_stands_in_for_a_test(container: Container, email: Email) -> None:
+    """An override is a testing tool: a Mock without a spec, or any other
+    object, replaces the provider; register_instance keeps checking."""
     EmailPort, SmtpEmail, FakeEmail = email
 
     class NotAnEmail: ...
 
-    with pytest.raises(DioxideTypeError) as info:
-        container.override(EmailPort, NotAnEmail())
+    stand_in = NotAnEmail()
+    with container.override(EmailPort, stand_in):
+        assert container.resolve(EmailPort) is stand_in
+    mock = Mock()
+    with container.override(SmtpEmail, mock):
+        assert container.resolve(SmtpEmail) is mock
+    assert isinstance(container.resolve(SmtpEmail), SmtpEmail)
 
+    with pytest.raises(DioxideTypeError) as info:
+        Container().register_instance(EmailPort, NotAnEmail())  # type: ignore[arg-type]
     assert str(info.value).splitlines() == [
-        "override(EmailPort, ...) got an instance of NotAnEmail, which is not an instance of EmailPort",
-        "  hint: pass an instance of the overridden type, a class or a factory",
+        "register_instance(EmailPort, ...) got an instance of NotAnEmail, "
+        "which is not an instance of EmailPort",
+        "  hint: pass a EmailPort instance, or register it under its own type",
     ]
 
 

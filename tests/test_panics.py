@@ -62,6 +62,35 @@ def test_the_interpreter_keeps_working_after_a_panic() -> None:
     assert isinstance(working_container().resolve(Service), Service)
 
 
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        lambda container, scope: container.resolve(Config),
+        lambda container, scope: container[Config],
+        lambda container, scope: scope.resolve(Config),
+        lambda container, scope: scope[Config],
+    ],
+    ids=["container.resolve", "container[T]", "scope.resolve", "scope[T]"],
+)
+def test_a_panic_in_the_cached_singleton_path_surfaces_as_a_panic_exception(
+    spelling: Callable[[Any, Any], Any],
+) -> None:
+    # That path runs outside PyO3's trampoline (src/bindings/fast.rs), so it
+    # catches panics itself; `in_resolve=True` makes its next lookup panic.
+    container = working_container()
+    config = container.resolve(Config)
+    scope = container.create_scope()
+    _dioxide_core._debug_panic(in_resolve=True)
+
+    with pytest.raises(BaseException) as info:
+        spelling(container, scope)
+
+    assert is_panic(info.value)
+    assert "deliberate panic in the cached-singleton path" in str(info.value)
+    assert spelling(container, scope) is config
+    assert container.resolve(Service).config is config
+
+
 def test_a_panic_in_a_thread_is_raised_in_that_thread() -> None:
     caught: list[BaseException] = []
 

@@ -196,13 +196,26 @@ def test_provider_on_a_class_is_refused_with_a_hint() -> None:
     assert info.value.hint == "for a class use @component or @singleton"
 
 
-@pytest.mark.parametrize("scope", ["singleton", None, 1])
-def test_provider_scope_must_be_a_scope(scope: Any) -> None:
+@pytest.mark.parametrize("scope", ["", None, 1])
+def test_provider_scope_must_be_a_scope_or_a_level_name(scope: Any) -> None:
     with pytest.raises(DioxideTypeError) as info:
         provider(scope=scope)
 
-    assert info.value.reason == f"@provider: scope must be a dioxide.Scope, got {scope!r}"
-    assert info.value.hint == "use Scope.TRANSIENT, Scope.SINGLETON or Scope.SCOPED"
+    assert info.value.reason == (
+        f"@provider: scope must be a dioxide.Scope or a scope level's name, got {scope!r}"
+    )
+    assert info.value.hint == (
+        'use Scope.TRANSIENT, Scope.SINGLETON, Scope.SCOPED or a level, e.g. "request"'
+    )
+
+
+@pytest.mark.parametrize("scope", ["singleton", "transient", "scoped"])
+def test_provider_scope_as_a_lifetime_name_points_at_the_enum(scope: str) -> None:
+    with pytest.raises(DioxideTypeError) as info:
+        provider(scope=scope)
+
+    assert info.value.reason == f"@provider: scope={scope!r} names a lifetime, not a scope level"
+    assert info.value.hint == f"use Scope.{scope.upper()}"
 
 
 # register_factory with methods and callables

@@ -447,15 +447,16 @@ def test_buildable_shapes_are_accepted_and_built(shape: str, entry: str) -> None
         assert check(made, container.resolve(Dep))
 
 
-def test_a_pydantic_model_is_not_a_bad_shape() -> None:
-    # Its __init__(self, /, **data) is refused by the dependency reader
-    # (it cannot tell what to inject into **data), not by the shape check.
+def test_a_pydantic_model_is_built_from_its_signature() -> None:
+    # Its __init__(self, /, **data) says nothing; its __signature__ lists
+    # the fields, and that is what dioxide reads.
     class Model(pydantic.BaseModel):
         name: str = "m"
 
     check_shape(Model, "@component")
-    with pytest.raises(DioxideTypeError, match=r"takes \*\*data"):
-        Container().register_class(Model)
+    container = Container()
+    container.register_class(Model)
+    assert container.resolve(Model).name == "m"
 
 
 def test_a_class_made_by_exec_is_not_mistaken_for_a_builtin() -> None:

@@ -331,7 +331,7 @@ def test_the_mermaid_graph_shows_lifetimes_parameters_and_interfaces() -> None:
         graph TD
             StripeGateway["StripeGateway (singleton)"]
             PaymentPort["PaymentPort (interface)"]
-            Checkout["Checkout (scoped)"]
+            Checkout["Checkout (scoped: request)"]
             PaymentPort -.-> StripeGateway
             Checkout -->|payments| PaymentPort
         """
@@ -346,10 +346,64 @@ def test_the_dot_graph_has_the_same_nodes_and_edges() -> None:
             node [shape=box];
             "StripeGateway" [label="StripeGateway (singleton)"];
             "PaymentPort" [label="PaymentPort (interface)"];
-            "Checkout" [label="Checkout (scoped)"];
+            "Checkout" [label="Checkout (scoped: request)"];
             "PaymentPort" -> "StripeGateway" [style=dashed];
             "Checkout" -> "PaymentPort" [label="payments"];
         }
+        """
+    )
+
+
+def test_the_tree_hangs_each_dependency_below_what_needs_it() -> None:
+    assert graph_of(PAYMENTS, "tree") == textwrap.dedent(
+        """\
+        Checkout (scoped: request)
+        └── payments: PaymentPort (interface)
+            └── implemented by StripeGateway (singleton)
+        """
+    )
+
+
+def test_the_tree_names_a_shared_dependency_again_without_its_subtree() -> None:
+    graph = graph_of(
+        """
+        from dioxide import Container, Scope
+
+        class Settings: ...
+
+        class Database:
+            def __init__(self, settings: Settings) -> None: ...
+
+        class Users:
+            def __init__(self, db: Database) -> None: ...
+
+        class Orders:
+            def __init__(self, db: Database, users: Users) -> None: ...
+
+        class Missing: ...
+
+        class App:
+            def __init__(self, orders: Orders, users: Users, clock: Missing) -> None: ...
+
+        container = Container()
+        container.register_class(Settings, scope=Scope.SINGLETON)
+        container.register_class(Database, scope=Scope.SINGLETON)
+        for cls in (Users, Orders, App):
+            container.register_class(cls)
+        """,
+        "tree",
+    )
+
+    assert graph == textwrap.dedent(
+        """\
+        App (transient)
+        ├── orders: Orders (transient)
+        │   ├── db: Database (singleton)
+        │   │   └── settings: Settings (singleton)
+        │   └── users: Users (transient)
+        │       └── db: Database (singleton) [see above]
+        ├── users: Users (transient) [see above]
+        └── clock: Missing (not registered)
         """
     )
 
@@ -380,7 +434,7 @@ def test_the_graph_marks_what_is_missing_and_names_values() -> None:
         """\
         graph TD
             Mailer["Mailer (transient)"]
-            smtp_host["smtp_host (value)"]
+            smtp_host["smtp_host = 'localhost' (value)"]
             smtp_port["smtp_port (value, not set)"]
             Clock["Clock (not registered)"]
             Mailer -->|host| smtp_host
@@ -482,8 +536,8 @@ def test_quotes_in_labels_are_escaped() -> None:
     mermaid = [line.strip() for line in container.graph().splitlines()]
     dot = [line.strip() for line in container.graph("dot").splitlines()]
 
-    assert 'say_hi["say #quot;hi#quot; (value)"]' in mermaid
-    assert '"say_hi" [label="say \\"hi\\" (value)"];' in dot
+    assert 'say_hi["say #quot;hi#quot; = \'hello\' (value)"]' in mermaid
+    assert '"say_hi" [label="say \\"hi\\" = \'hello\' (value)"];' in dot
 
 
 def test_an_unknown_graph_format_is_refused(container: Container) -> None:
@@ -491,6 +545,6 @@ def test_an_unknown_graph_format_is_refused(container: Container) -> None:
         container.graph("svg")
 
     assert str(info.value).splitlines() == [
-        "graph() supports 'mermaid' and 'dot', got 'svg'",
-        '  hint: call container.graph("mermaid") or container.graph("dot")',
+        "graph() supports 'mermaid', 'dot' and 'tree', got 'svg'",
+        '  hint: call container.graph("mermaid"), graph("dot") or graph("tree")',
     ]

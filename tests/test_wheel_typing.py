@@ -112,17 +112,10 @@ def _check(command: list[str], what: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Venv]:
+def installed(tmp_path_factory: pytest.TempPathFactory, built_wheel: Path) -> Iterator[Venv]:
     """A fresh venv with the freshly built wheel, typing_extensions and mypy."""
-    tmp = tmp_path_factory.mktemp("wheel")
-    dist = tmp / "dist"
-    maturin = Path(sys.executable).parent / "maturin"
-    _check(
-        [str(maturin), "build", "--release", "--quiet", "-o", str(dist),
-         "--interpreter", sys.executable, "--manifest-path", str(ROOT / "Cargo.toml")],
-        "maturin build",
-    )
-    (wheel,) = dist.glob("dioxide-*.whl")
+    tmp = tmp_path_factory.mktemp("venv")
+    wheel = built_wheel
     root = tmp / "venv"
     # The venv gets no pip of its own; this interpreter's pip installs into it
     # (`pip --python`), which is much faster than bootstrapping one.

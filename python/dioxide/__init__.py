@@ -17,6 +17,7 @@ Decorate classes, then resolve::
     repo = Container().resolve(UserRepository)
 """
 
+from dioxide._config import ConfigFile
 from dioxide._container import Container
 from dioxide._decorators import component, provider, singleton
 from dioxide._markers import Named, Value
@@ -26,6 +27,7 @@ from dioxide.exceptions import (
     AmbiguousProviderError,
     CaptiveDependencyError,
     CircularDependencyError,
+    ConfigurationError,
     DependencyNotRegisteredError,
     DioxideError,
     DioxideTypeError,
@@ -39,6 +41,8 @@ __all__ = [
     "AmbiguousProviderError",
     "CaptiveDependencyError",
     "CircularDependencyError",
+    "ConfigFile",
+    "ConfigurationError",
     "Container",
     "ContainerScope",
     "DependencyNotRegisteredError",

@@ -7,6 +7,8 @@ returns one::
     python -m dioxide check app.main:container
     python -m dioxide graph app.main:create_container --format dot
     python -m dioxide graph app.main:container --output graph.svg
+    python -m dioxide graph app.main:container --format png --output graph.png
+    python -m dioxide graph app.main:container --format tree
 
 Exit codes: 0 when all is well, 1 when the wiring has problems (or a graph
 could not be rendered), 2 when the command line or the target is wrong.
@@ -25,10 +27,11 @@ import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Optional, TextIO
+from typing import Any, Callable, Optional, TextIO, Union
 
 from dioxide import __version__
 from dioxide._container import Container
+from dioxide._graph import FORMATS
 from dioxide.exceptions import DioxideError, ValidationError
 
 __all__ = ["main"]
@@ -36,7 +39,16 @@ __all__ = ["main"]
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 #: ``--output`` suffixes written as text; any other suffix is rendered by Graphviz.
-_TEXT_SUFFIXES = {".mmd": "mermaid", ".mermaid": "mermaid", ".dot": "dot", ".gv": "dot"}
+_TEXT_SUFFIXES = {
+    ".mmd": "mermaid",
+    ".mermaid": "mermaid",
+    ".dot": "dot",
+    ".gv": "dot",
+    ".txt": "tree",
+}
+#: ``--format`` values Graphviz renders (any format ``dot -T`` knows works
+#: through ``--output``'s suffix).
+_IMAGE_FORMATS = ("svg", "png", "pdf")
 
 
 class UsageError(Exception):
@@ -212,60 +224,90 @@ def check(target: str, out: Style) -> tuple[int, str]:
     return EXIT_OK, f"{out.green(f'{target}: no wiring problems')} {out.dim(f'({summary})')}\n"
 
 
-def graph(target: str, format: Optional[str], output: Optional[str], err: Style) -> tuple[int, str]:
-    """Print or write the target's dependency graph: exit code, and the text
-    for stdout (exit code 0) or stderr (a failure, styled with ``err``)."""
+def graph(
+    target: str, format: Optional[str], output: Optional[str], err: Style
+) -> tuple[int, Union[str, bytes]]:
+    """Print or write the target's dependency graph: exit code, and what
+    goes to stdout (exit code 0: text, or an image's bytes) or to stderr (a
+    failure, styled with ``err``)."""
     suffix = Path(output).suffix.lower() if output else ""
-    text_format = _TEXT_SUFFIXES.get(suffix)
-    render = output is not None and text_format is None
-    if render and format == "mermaid":
-        raise UsageError(
-            f"cannot render {output} from Mermaid: Graphviz renders DOT",
-            hint="drop --format mermaid, or write the Mermaid text to a .mmd file",
-        )
-    if render and not suffix:
-        raise UsageError(
-            f"--output {output} has no suffix to choose a format",
-            hint="use .svg, .png or .pdf to render with Graphviz, .mmd or .dot for text",
-        )
-    chosen = format or text_format or ("dot" if render else "mermaid")
+    image = _image_format(format, output, suffix)
+    chosen = "dot" if image else (format or _TEXT_SUFFIXES.get(suffix) or "mermaid")
     try:
         container = load_container(target)
     except WiringFailure as failure:
         header = err.red(f"{target}: cannot draw the graph, loading it failed")
         return EXIT_PROBLEMS, f"{header}\n\n{_problems([failure.error], err)}\n"
     text = container.graph(chosen)
+    if image:
+        return _render(text, output, image, err)
     if output is None:
         return EXIT_OK, text
-    if not render:
-        Path(output).write_text(text, encoding="utf-8")
-        return EXIT_OK, f"wrote {output} ({chosen})\n"
-    return _render(text, output, suffix[1:], err)
+    Path(output).write_text(text, encoding="utf-8")
+    return EXIT_OK, f"wrote {output} ({chosen})\n"
 
 
-def _render(dot_text: str, output: str, file_format: str, err: Style) -> tuple[int, str]:
+def _image_format(format: Optional[str], output: Optional[str], suffix: str) -> Optional[str]:
+    """The format Graphviz renders, or None for text; refuses a command line
+    that asks for both text and an image, or for an image on a terminal."""
+    if format in _IMAGE_FORMATS:
+        if output is not None and suffix not in ("", f".{format}"):
+            raise UsageError(
+                f"--format {format} does not match {output}",
+                hint=f"write to a .{format} file, or drop --format to render by the suffix",
+            )
+        if output is None and sys.stdout.isatty():
+            raise UsageError(
+                f"--format {format} is an image, not text for a terminal",
+                hint=f"add --output graph.{format}, or redirect the output to a file",
+            )
+        return format
+    if output is None or suffix in _TEXT_SUFFIXES:
+        return None
+    if not suffix:
+        raise UsageError(
+            f"--output {output} has no suffix to choose a format",
+            hint="use .svg, .png or .pdf to render with Graphviz; .mmd, .dot or .txt for text",
+        )
+    if format in ("mermaid", "tree"):
+        raise UsageError(
+            f"cannot render {output} from {'Mermaid' if format == 'mermaid' else 'a text tree'}: "
+            "Graphviz renders DOT",
+            hint=f"drop --format {format}, or write the text to a "
+            f"{'.mmd' if format == 'mermaid' else '.txt'} file",
+        )
+    return suffix[1:]
+
+
+def _render(
+    dot_text: str, output: Optional[str], file_format: str, err: Style
+) -> tuple[int, Union[str, bytes]]:
+    """Graphviz renders ``dot_text`` into ``output``, or returns the image
+    as bytes when there is no output file."""
+    where = output or f"the {file_format.upper()} image"
     dot = shutil.which("dot")
     if dot is None:
         return EXIT_PROBLEMS, (
-            f"{err.red('error:')} rendering {output} needs Graphviz's `dot` command, "
+            f"{err.red('error:')} rendering {where} needs Graphviz's `dot` command, "
             "which is not on PATH\n"
             f"  {err.dim('hint:')} install Graphviz (https://graphviz.org/download/, "
             "e.g. `apt install graphviz` or `brew install graphviz`), or print the "
-            "graph as text with --format dot or --format mermaid\n"
+            "graph as text with --format dot, --format mermaid or --format tree\n"
         )
+    into = ["-o", output] if output is not None else []
     result = subprocess.run(
-        [dot, f"-T{file_format}", "-o", output],
-        input=dot_text,
+        [dot, f"-T{file_format}", *into],
+        input=dot_text.encode("utf-8"),
         capture_output=True,
-        text=True,
         check=False,
     )
     if result.returncode != 0:
         return EXIT_PROBLEMS, (
-            f"{err.red('error:')} Graphviz could not render {output} "
-            f"(dot exited {result.returncode})\n{result.stderr.strip()}\n"
+            f"{err.red('error:')} Graphviz could not render {where} "
+            f"(dot exited {result.returncode})\n"
+            f"{result.stderr.decode('utf-8', 'replace').strip()}\n"
         )
-    return EXIT_OK, f"wrote {output}\n"
+    return EXIT_OK, f"wrote {output}\n" if output is not None else result.stdout
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -296,13 +338,16 @@ def _parser() -> argparse.ArgumentParser:
     graph_parser = commands.add_parser(
         "graph",
         parents=[common],
-        help="print the dependency graph as Mermaid or DOT, or render it",
+        help="print the dependency graph (Mermaid, DOT or a text tree), or render it",
         description="Print the dependency graph, or write it to a file "
-        "(.mmd/.dot as text; .svg, .png, .pdf, ... rendered by Graphviz's dot).",
+        "(.mmd/.dot/.txt as text; .svg, .png, .pdf, ... rendered by Graphviz's dot).",
     )
     graph_parser.add_argument("target", metavar="TARGET", help="module:attribute")
     graph_parser.add_argument(
-        "--format", choices=("mermaid", "dot"), help="text format (default: mermaid)"
+        "--format",
+        choices=(*FORMATS, *_IMAGE_FORMATS),
+        help="mermaid (the default), dot, or tree (an indented tree for the terminal) as "
+        "text; svg, png or pdf rendered by Graphviz (default: chosen by --output's suffix)",
     )
     graph_parser.add_argument(
         "--output", "-o", metavar="FILE", help="write to FILE instead of printing"
@@ -322,6 +367,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return EXIT_USAGE
     out = Style(use_colour(sys.stdout, args.color))
     err = Style(use_colour(sys.stderr, args.color))
+    text: Union[str, bytes]
     try:
         if args.command == "check":
             code, text = check(args.target, out)
@@ -331,5 +377,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         hint = f"\n  {err.dim('hint:')} {usage.hint}" if usage.hint else ""
         sys.stderr.write(f"{err.red('error:')} {usage.message}{hint}\n")
         return EXIT_USAGE
+    if isinstance(text, bytes):  # an image, for a pipe or a redirection
+        sys.stdout.buffer.write(text)
+        sys.stdout.flush()
+        return code
     (sys.stdout if code == EXIT_OK or args.command == "check" else sys.stderr).write(text)
     return code

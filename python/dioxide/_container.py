@@ -2,29 +2,47 @@
 
 from __future__ import annotations
 
+import functools
+import threading
+import weakref
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar, Union
 
-from typing_extensions import Self, TypeForm
+from typing_extensions import Self, TypeForm, get_args, get_origin
 
 if TYPE_CHECKING:
     import inspect
 else:
     from dioxide._lazy import inspect
 
-from dioxide._dioxide_core import _fast_resolve_methods, _RustContainer
+from dioxide._dioxide_core import _RustContainer
+from dioxide._fast import OwnResolve
+from dioxide._generics import (
+    OpenProvider,
+    bare_buildable,
+    is_open,
+    key_hook,
+    materialise_needed,
+)
 from dioxide._introspect import (
     UnresolvedReference,
+    bind_arguments,
     callable_dependencies,
+    canonical,
+    check_args,
     class_dependencies,
     describe,
+    has_type_params,
+    parametrised_generic,
 )
 from dioxide._kinds import check_shape, class_kind, factory_kind
 from dioxide._lifecycle import Closing, task_token
+from dioxide._values import ValueMethods
 import dioxide._registry as _registry
-from dioxide._registry import Entry, Registry, caller_namespace
-from dioxide._scope import ContainerScope, Scope
+from dioxide._registry import Entry, Registry, caller_namespace, make_entry, needs_conversions
+from dioxide._scope import ContainerScope, Scope, check_levels, lifetime_of
 from dioxide._graph import render_graph
 from dioxide.exceptions import DioxideTypeError, ValidationError
 
@@ -33,24 +51,19 @@ __all__ = ["Container"]
 T = TypeVar("T")
 
 
-def _require_class(obj: object, what: str) -> type:
-    """``obj`` itself, checked to be a class (a ``TypeForm`` parameter admits
-    any type expression statically; only classes can be registered)."""
+def _require_class(obj: object, what: str) -> Any:
+    """``obj`` itself, checked to be a class, or the canonical key of a
+    parametrised generic (``Repository[User]``) (a ``TypeForm`` parameter
+    admits any type expression statically; only those can be registered)."""
+    generic = parametrised_generic(obj)
+    if generic is not None and not has_type_params(generic):
+        return canonical(generic)
     if not isinstance(obj, type):
         raise DioxideTypeError(
             f"{what} expects a class, got {obj!r} ({type(obj).__name__})",
             hint="pass the class itself, e.g. UserService, not an instance or a string",
         )
     return obj
-
-
-def _check_scope(scope: object, what: str) -> Scope:
-    if isinstance(scope, Scope):
-        return scope
-    raise DioxideTypeError(
-        f"{what}: scope must be a dioxide.Scope, got {scope!r}",
-        hint="use Scope.TRANSIENT, Scope.SINGLETON or Scope.SCOPED",
-    )
 
 
 def _is_instance(instance: object, type_: type) -> Optional[bool]:
@@ -62,6 +75,12 @@ def _is_instance(instance: object, type_: type) -> Optional[bool]:
         return None
 
 
+def _runtime_class(key: Any) -> Any:
+    """The class behind a key: ``Repository`` for ``Repository[User]``."""
+    origin = get_origin(key)
+    return origin if isinstance(origin, type) and not isinstance(key, type) else key
+
+
 def _is_subclass(cls: type, type_: type) -> Optional[bool]:
     try:
         return issubclass(cls, type_)
@@ -69,7 +88,7 @@ def _is_subclass(cls: type, type_: type) -> Optional[bool]:
         return None
 
 
-class Container(_RustContainer, Closing):
+class Container(_RustContainer, Closing, OwnResolve, ValueMethods):
     """Registers providers and resolves types into wired instances.
 
     A new container sees every class decorated with ``@component``,
@@ -81,12 +100,17 @@ class Container(_RustContainer, Closing):
         container.register_instance(Config, Config(dsn="sqlite://"))
         service = container.resolve(UserService)
 
-    ``resolve`` runs in the Rust core: the constructor chain is compiled once
-    per type into a plan and executed without Python-level overhead.
+    ``resolve`` (or ``container[T]``) runs in the Rust core: the constructor
+    chain is compiled once per type into a plan and executed without
+    Python-level overhead.
     """
 
     def __new__(
-        cls, *, profile: Optional[str] = None, registry: Optional[Registry] = None
+        cls,
+        *,
+        profile: Optional[str] = None,
+        registry: Optional[Registry] = None,
+        scopes: Sequence[str] = ("request",),
     ) -> Self:
         if profile is not None and not (isinstance(profile, str) and profile):
             raise DioxideTypeError(
@@ -99,25 +123,60 @@ class Container(_RustContainer, Closing):
                 f"Container(registry=...) takes a dioxide.Registry, got {registry!r}",
                 hint="make one with dioxide.Registry() and decorate with registry=it",
             )
-        instance: Self = super().__new__(cls, source._core, profile)
+        levels = check_levels(scopes)
+        instance: Self = super().__new__(cls, source._core, profile, list(levels))
         return instance
 
     def __init__(
-        self, *, profile: Optional[str] = None, registry: Optional[Registry] = None
+        self,
+        *,
+        profile: Optional[str] = None,
+        registry: Optional[Registry] = None,
+        scopes: Sequence[str] = ("request",),
     ) -> None:
         """``profile`` selects the implementations decorated with that
         ``profile=`` (unmarked ones serve every profile); ``registry`` is
         where the decorated providers come from (the decorators' default
-        registry when not given)::
+        registry when not given); ``scopes`` names the scope levels,
+        outermost first (``Scope.SCOPED`` is the first)::
 
             production = Container(profile="prod")
             tests = Container(profile="test")
             isolated = Container(registry=my_registry)
+            nested = Container(scopes=("request", "action"))
         """
         self.profile = profile
         """The profile this container was made for (``None``: no profile)."""
         self.registry = _registry.DEFAULT if registry is None else registry
         """The registry this container resolves decorated providers from."""
+        self._open: dict[type, list[OpenProvider]] = {}
+        self._generics_lock = threading.RLock()
+        self._set_generics(key_hook(weakref.ref(self)))
+        self._config_store = None
+
+    def _register(self, entries: list[Entry], *, explicit: bool = True) -> None:
+        if needs_conversions(entries):
+            from dioxide._convert import with_conversions
+
+            entries = with_conversions(entries)
+        super()._register(entries, explicit=explicit)
+
+    def __len__(self) -> int:
+        """The number of providers this container can use."""
+        count = super().__len__()
+        # The configuration store is kept as a value, not counted as one.
+        return count - 1 if getattr(self, "_config_store", None) is not None else count
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        """The scope levels, outermost first (``("request",)`` by default)::
+
+        Container(scopes=("request", "action")).scopes  # ("request", "action")
+        """
+        return tuple(self._levels)
+
+    def _lifetime(self, scope: object, what: str) -> str:
+        return lifetime_of(scope, what, self._levels)
 
     if TYPE_CHECKING:
 
@@ -126,6 +185,14 @@ class Container(_RustContainer, Closing):
 
             service = container.resolve(UserService)
             port = container.resolve(PaymentPort)  # a Protocol or ABC works too
+            """
+            ...
+
+        def __getitem__(self, type_: TypeForm[T], /) -> T:
+            """``container[T]`` is ``container.resolve(T)``, spelled as a
+            lookup (and a little faster: no method to look up)::
+
+            service = container[UserService]
             """
             ...
 
@@ -144,7 +211,7 @@ class Container(_RustContainer, Closing):
         container.register_instance(Config, Config(dsn="postgres://..."))
         """
         provides = _require_class(type_, "register_instance()")
-        if _is_instance(instance, provides) is False:
+        if _is_instance(instance, _runtime_class(provides)) is False:
             raise DioxideTypeError(
                 f"register_instance({describe(type_)}, ...) got an instance of "
                 f"{type(instance).__name__}, which is not an instance of {describe(type_)}",
@@ -152,26 +219,42 @@ class Container(_RustContainer, Closing):
                 chain=[type_],
                 hint=f"pass a {describe(type_)} instance, or register it under its own type",
             )
-        self._register([Entry(provides, instance, Scope.SINGLETON.value, "instance", [])])
+        self._register([make_entry(provides, instance, Scope.SINGLETON.value, "instance", [])])
 
     def register_class(
         self,
         type_: TypeForm[T],
         cls: Optional[type[T]] = None,
         *,
-        scope: Scope = Scope.TRANSIENT,
+        scope: Union[Scope, str] = Scope.TRANSIENT,
         lifecycle: bool = False,
+        args: Optional[Mapping[str, Any]] = None,
+        blocking: bool = False,
     ) -> None:
         """Provide ``type_`` by constructing ``cls`` (default: ``type_``
         itself), its ``__init__`` parameters injected from their type hints::
 
             container.register_class(PaymentPort, StripeGateway, scope=Scope.SINGLETON)
+            container.register_class(Step, scope="action")  # a scope level
+
+        ``blocking=True`` says the constructor blocks (network, disk): the
+        async integrations then build it in a worker thread, not on the
+        event loop.
+
+        ``args`` gives parameters that are not injected by type, by name: a
+        plain value is passed as is, ``Value("key")`` is the configuration
+        value ``key`` converted to the parameter's type::
+
+            container.register_class(
+                HttpClient, args={"timeout": 5.0, "base_url": Value("api.url")}
+            )
         """
         provides = _require_class(type_, "register_class()")
         implementation = _require_class(provides if cls is None else cls, "register_class()")
-        check_shape(implementation, "register_class()")
-        checked = _check_scope(scope, "register_class()")
-        if _is_subclass(implementation, provides) is False:
+        runtime = _runtime_class(implementation)
+        check_shape(runtime, "register_class()")
+        checked = self._lifetime(scope, "register_class()")
+        if _is_subclass(runtime, _runtime_class(provides)) is False:
             raise DioxideTypeError(
                 f"register_class({describe(type_)}, {describe(implementation)}): "
                 f"{describe(implementation)} is not a subclass of {describe(type_)}",
@@ -179,22 +262,56 @@ class Container(_RustContainer, Closing):
                 chain=[type_],
                 hint=f"register a class that implements {describe(type_)}",
             )
-        kind = class_kind(implementation, lifecycle)
+        kind = class_kind(runtime, lifecycle)
+        localns = caller_namespace(1)
+        bound = check_args(args, "register_class()")
+        if is_open(implementation):
+            self._register_open(provides, implementation, checked, kind, localns)
+            if not bare_buildable(implementation, localns):
+                return
         try:
-            deps = class_dependencies(implementation, caller_namespace(1))
+            deps = class_dependencies(runtime, localns, get_args(implementation), bound=bound)
         except UnresolvedReference as unresolved:
             raise self._unresolved(implementation, unresolved) from None
-        self._register([Entry(provides, implementation, checked.value, kind, deps)])
+        target = bind_arguments(implementation, bound)
+        self._register([make_entry(provides, target, checked, kind, deps)])
+        self._mark_blocking(provides, blocking)
+
+    def _register_open(
+        self, provides: Any, implementation: type, scope: str, kind: str, localns: Any
+    ) -> None:
+        """``register_class`` of a generic class: kept for every
+        parametrisation, materialised into this container when needed."""
+        if not is_open(provides):
+            if bare_buildable(implementation, localns):
+                return
+            raise DioxideTypeError(
+                f"register_class({describe(provides)}, {describe(implementation)}): "
+                f"{describe(implementation)} is generic; it can provide a generic class "
+                "(one parametrisation each), not a plain one",
+                requested=provides,
+                chain=[provides],
+                hint=f"register a parametrisation: register_class({describe(provides)}, "
+                f"{describe(implementation)}[User])",
+            )
+        serves = [implementation] if provides is implementation else [implementation, provides]
+        open_provider = OpenProvider(implementation, serves, scope, kind, None, None, localns)
+        with self._generics_lock:
+            for served in serves:
+                self._open.setdefault(served, []).append(open_provider)
 
     def register_factory(
         self,
         type_: TypeForm[T],
         factory: Callable[..., Any],
         *,
-        scope: Scope = Scope.TRANSIENT,
+        scope: Union[Scope, str] = Scope.TRANSIENT,
+        args: Optional[Mapping[str, Any]] = None,
+        blocking: bool = False,
     ) -> None:
         """Provide ``type_`` by calling ``factory``; its parameters are injected
-        from their type hints. Generator factories are finalized on close::
+        from their type hints (``args`` gives some by name, as for
+        :meth:`register_class`). Generator factories are finalized on close::
 
             def connect(config: Config) -> Iterator[Database]:
                 db = Database(config.dsn)
@@ -202,9 +319,14 @@ class Container(_RustContainer, Closing):
                 db.close()
 
             container.register_factory(Database, connect, scope=Scope.SINGLETON)
+
+        In the async integrations, a generator's finalization (after
+        ``yield``: a commit, a close) runs in a worker thread; a factory
+        whose call blocks (it connects, reads a file) says so with
+        ``blocking=True`` and is called in a worker thread too.
         """
         provides = _require_class(type_, "register_factory()")
-        checked = _check_scope(scope, "register_factory()")
+        checked = self._lifetime(scope, "register_factory()")
         if not callable(factory):
             raise DioxideTypeError(
                 f"register_factory({describe(type_)}, ...) expects a callable, "
@@ -221,31 +343,71 @@ class Container(_RustContainer, Closing):
                 chain=[type_],
                 hint="use register_class() for classes",
             )
-        if not (inspect.isfunction(target) or inspect.ismethod(target)):
+        if not (
+            inspect.isfunction(target)
+            or inspect.ismethod(target)
+            or isinstance(target, functools.partial)
+        ):
             target = getattr(factory, "__call__", factory)  # noqa: B004 - callable objects
+        bound = check_args(args, "register_factory()")
         try:
-            deps = callable_dependencies(target, caller_namespace(1))
+            deps = callable_dependencies(target, caller_namespace(1), bound=bound)
         except UnresolvedReference as unresolved:
             raise self._unresolved(factory, unresolved) from None
         self._register(
-            [Entry(provides, factory, checked.value, factory_kind(target), deps)]
+            [
+                make_entry(
+                    provides,
+                    bind_arguments(factory, bound),
+                    checked,
+                    factory_kind(target),
+                    deps,
+                )
+            ]
         )
+        self._mark_blocking(provides, blocking)
 
-    def register_value(self, name: str, value: object) -> None:
-        """Set a configuration value, injected into parameters annotated
-        ``Annotated[T, Value(name)]``::
+    def _mark_blocking(self, provides: type, blocking: bool) -> None:
+        """Remember that building ``provides`` blocks (I/O in its
+        constructor or factory): the web integrations then resolve what
+        needs it in a worker thread instead of on the event loop."""
+        marked: set[type] = self.__dict__.setdefault("_blocking_types", set())
+        if blocking:
+            marked.add(provides)
+        else:
+            marked.discard(provides)
+        self.__dict__.pop("_dioxide_offload", None)
 
-            container.register_value("db_url", "postgres://localhost/app")
+    def register_context(
+        self, type_: TypeForm[T], *, scope: Union[Scope, str] = Scope.SCOPED
+    ) -> None:
+        """Declare ``type_`` a context value of the scope level ``scope``
+        (the first level by default): it is not built but supplied when a
+        scope of that level opens, and injected by type like any provider::
+
+            container.register_context(CurrentUser, scope="request")
+            with container.create_scope(context={CurrentUser: alice}) as request:
+                request.resolve(Greeter)  # Greeter(user: CurrentUser) gets alice
         """
-        if not isinstance(name, str) or not name:
+        provides = _require_class(type_, "register_context()")
+        level = self._lifetime(scope, "register_context()")
+        if level in (Scope.SINGLETON.value, Scope.TRANSIENT.value):
             raise DioxideTypeError(
-                f"register_value() takes a non-empty name, got {name!r}",
-                hint='e.g. container.register_value("db_url", "postgres://...")',
+                f"register_context({describe(type_)}, scope={scope!s}): a context value "
+                "belongs to a scope level",
+                requested=type_,
+                chain=[type_],
+                hint="pass Scope.SCOPED (the first level) or a level's name, "
+                'e.g. scope="request"; for one value per container use register_instance()',
             )
-        self._register_value(name, value)
+        self._register([make_entry(provides, provides, level, "context", [])])
 
     def override(
-        self, type_: TypeForm[T], replacement: object, *, scope: Optional[Scope] = None
+        self,
+        type_: TypeForm[T],
+        replacement: object,
+        *,
+        scope: Union[Scope, str, None] = None,
     ) -> AbstractContextManager[None]:
         """Replace the provider of ``type_`` inside a ``with`` block, for
         tests. ``replacement`` is an instance, a class (wired from its hints)
@@ -258,19 +420,21 @@ class Container(_RustContainer, Closing):
         Singletons built with the old provider (and everything that depends
         on them) are set aside for the block, so dependants are rebuilt with
         the replacement, and come back unchanged when the block ends, also
-        after an exception.
+        after an exception. Scoped instances are set aside the same way in
+        open scopes of every level: inside one scope, every dependant sees
+        the same replacement.
         """
         provides = _require_class(type_, "override()")
+        checked: str
         if scope is None:
             # A class or factory replacement lives as long as what it replaces.
             kept = self._lifetime_of(provides)
-            checked = Scope(kept) if kept is not None else Scope.TRANSIENT
+            checked = kept if kept is not None else Scope.TRANSIENT.value
         else:
-            checked = _check_scope(scope, "override()")
+            checked = self._lifetime(scope, "override()")
         localns = caller_namespace(1)
-        entry: Entry
         if isinstance(replacement, type):
-            if _is_subclass(replacement, provides) is False:
+            if _is_subclass(replacement, _runtime_class(provides)) is False:
                 raise DioxideTypeError(
                     f"override({describe(provides)}, {describe(replacement)}): "
                     f"{describe(replacement)} is not a subclass of {describe(provides)}",
@@ -280,21 +444,19 @@ class Container(_RustContainer, Closing):
                     "an instance of one, or a factory",
                 )
             deps = self._dependencies(replacement, class_dependencies, localns)
-            entry = Entry(provides, replacement, checked.value, "call", deps)
-        elif inspect.isfunction(replacement) or inspect.ismethod(replacement):
+            entry = make_entry(provides, replacement, checked, "call", deps)
+        elif (
+            inspect.isfunction(replacement)
+            or inspect.ismethod(replacement)
+            or isinstance(replacement, functools.partial)
+        ):
             deps = self._dependencies(replacement, callable_dependencies, localns)
             kind = factory_kind(replacement)
-            entry = Entry(provides, replacement, checked.value, kind, deps)
+            entry = make_entry(provides, replacement, checked, kind, deps)
         else:
-            if _is_instance(replacement, provides) is False:
-                raise DioxideTypeError(
-                    f"override({describe(provides)}, ...) got an instance of "
-                    f"{type(replacement).__name__}, which is not an instance of {describe(provides)}",
-                    requested=provides,
-                    chain=[provides],
-                    hint="pass an instance of the overridden type, a class or a factory",
-                )
-            entry = Entry(provides, replacement, Scope.SINGLETON.value, "instance", [])
+            # Any object stands in, a Mock() without a spec included: an
+            # override is a testing tool (register_instance keeps checking).
+            entry = make_entry(provides, replacement, Scope.SINGLETON.value, "instance", [])
         return _Override(self, entry)
 
     def _dependencies(self, target: Any, read: Callable[..., Any], localns: Any) -> Any:
@@ -306,24 +468,30 @@ class Container(_RustContainer, Closing):
     def validate(self) -> None:
         """Check the whole wiring without building anything, and raise one
         :class:`ValidationError` listing every problem: missing providers
-        (with the chain that needs them), missing values, ambiguous
-        interfaces, captive dependencies, unresolved forward references::
+        (with the chain that needs them), missing values, values that will
+        not convert to the type their parameters ask for (with who asks),
+        ambiguous interfaces, captive dependencies, unresolved forward
+        references::
 
             def test_wiring() -> None:
                 Container(profile="prod").validate()
         """
         self.registry._retry()
-        errors = [self.registry._reason(error) for error in self._validate()]
+        refused = materialise_needed(self)
+        errors = refused + [self.registry._reason(error) for error in self._validate()]
+        errors.extend(self._value_problems())
         if errors:
             raise ValidationError(errors)
 
     def graph(self, format: str = "mermaid") -> str:
-        """The dependency graph as Mermaid (``"mermaid"``) or Graphviz DOT
-        (``"dot"``) text, each provider labelled with its lifetime::
+        """The dependency graph as Mermaid (``"mermaid"``), Graphviz DOT
+        (``"dot"``) or an indented text tree (``"tree"``, for a terminal),
+        each provider labelled with its lifetime::
 
             print(container.graph("dot"))
         """
-        return render_graph(self._providers(), format)
+        materialise_needed(self)
+        return render_graph(self._providers(), format, getattr(self, "_config_store", None))
 
     @staticmethod
     def _unresolved(owner: object, unresolved: UnresolvedReference) -> DioxideTypeError:
@@ -333,14 +501,24 @@ class Container(_RustContainer, Closing):
             hint=f"define or import '{unresolved.name}' before registering {describe(owner)}",
         )
 
-    def create_scope(self) -> ContainerScope:
-        """Open a scope (one request, one job). Scoped instances are cached
-        in it and finalized when it closes::
+    def create_scope(self, context: Optional[Mapping[Any, object]] = None) -> ContainerScope:
+        """Open a scope of the first level (one request, one job). Scoped
+        instances are cached in it and finalized when it closes; ``context``
+        supplies the context values of its level (see
+        :meth:`register_context`)::
 
             with container.create_scope() as scope:
                 handler = scope.resolve(RequestHandler)
+
+            with container.create_scope(context={CurrentUser: alice}) as scope:
+                ...
         """
-        return ContainerScope(self)
+        if context is not None and not isinstance(context, Mapping):
+            raise DioxideTypeError(
+                f"create_scope(context=...) takes a mapping of types to values, got {context!r}",
+                hint="e.g. container.create_scope(context={CurrentUser: user})",
+            )
+        return ContainerScope(self, None, None if context is None else dict(context))
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else f"{len(self)} providers"
@@ -351,7 +529,7 @@ class Container(_RustContainer, Closing):
 class _Override(AbstractContextManager[None]):
     """The context manager returned by :meth:`Container.override`."""
 
-    def __init__(self, container: Container, entry: Entry) -> None:
+    def __init__(self, container: Container, entry: Any) -> None:
         self._container = container
         self._entry = entry
         self._token: Optional[int] = None
@@ -374,14 +552,3 @@ class _Override(AbstractContextManager[None]):
             self._container._override_pop(self._token)
             self._token = None
 
-
-def _install_fast_resolve() -> None:
-    """Give ``Container`` and ``ContainerScope`` the core's ``METH_O``
-    ``resolve``: the same Rust method as the PyO3 one, without building and
-    parsing an argument tuple on every call (see src/bindings/fast.rs)."""
-    container_resolve, scope_resolve = _fast_resolve_methods()
-    setattr(Container, "resolve", container_resolve)  # noqa: B010 - shadows a typed stub
-    setattr(ContainerScope, "resolve", scope_resolve)  # noqa: B010
-
-
-_install_fast_resolve()

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar, Union, overload
+
+from typing_extensions import get_origin
 
 if TYPE_CHECKING:
     import inspect
 else:
     from dioxide._lazy import inspect
 
+from dioxide._generics import OpenProvider, bare_buildable, is_open
 from dioxide._introspect import (
     UnresolvedReference,
+    bind_arguments,
     callable_dependencies,
+    canonical,
+    check_args,
     class_dependencies,
     describe,
+    has_type_params,
+    parametrised_generic,
 )
+from dioxide import _registry
 from dioxide._kinds import check_shape, class_kind, factory_kind, provided_type
 from dioxide._registry import (
     Exposure,
@@ -23,8 +32,9 @@ from dioxide._registry import (
     caller_frame,
     frame_namespace,
     register_decorated,
+    registry_of,
 )
-from dioxide._scope import Scope
+from dioxide._scope import Scope, lifetime_of
 from dioxide.exceptions import DioxideTypeError
 
 __all__ = ["component", "provider", "singleton"]
@@ -38,16 +48,10 @@ Provides = Union[type, Sequence[type], None]
 Profiles = Union[str, Sequence[str], None]
 
 
-def _check_scope(scope: object, where: str) -> Scope:
-    if isinstance(scope, Scope):
-        return scope
-    raise DioxideTypeError(
-        f"{where}: scope must be a dioxide.Scope, got {scope!r}",
-        hint="use Scope.TRANSIENT, Scope.SINGLETON or Scope.SCOPED",
-    )
-
-
-def _interfaces(provides: Provides, where: str) -> list[type]:
+def _interfaces(provides: Provides, where: str) -> list[Any]:
+    """The interfaces of ``provides=``: classes, and parametrised generics
+    (``Repository[User]``, as their canonical key; ``Repository[T]`` of an
+    open generic class as ``Repository``)."""
     if provides is None:
         return []
     # A string is a Sequence too: ``provides="Port"`` must be reported as
@@ -55,8 +59,13 @@ def _interfaces(provides: Provides, where: str) -> list[type]:
     listed: list[Any] = (
         list(provides) if isinstance(provides, (list, tuple, set, frozenset)) else [provides]
     )
-    for interface in listed:
-        if not isinstance(interface, type):
+    for index, interface in enumerate(listed):
+        generic = parametrised_generic(interface)
+        if generic is not None:
+            listed[index] = (
+                get_origin(generic) if has_type_params(generic) else canonical(generic)
+            )
+        elif not isinstance(interface, type):
             raise DioxideTypeError(
                 f"{where}: provides= takes classes (an interface, a Protocol or an ABC), "
                 f"got {interface!r}",
@@ -79,7 +88,9 @@ def _exposures(
     if not interfaces:
         return [(implementation, name)] if name is not None else []
     for interface in interfaces:
-        if isinstance(implementation, type) and _not_subclass(implementation, interface):
+        if isinstance(implementation, type) and _not_subclass(
+            implementation, get_origin(interface) or interface
+        ):
             raise DioxideTypeError(
                 f"{where}: {describe(implementation)} does not implement "
                 f"{describe(interface)} (it is not a subclass)",
@@ -115,7 +126,7 @@ def _profiles(profile: Profiles, where: str) -> Optional[list[str]]:
 
 def _register_class(
     cls: Any,
-    scope: Scope,
+    scope: str,
     lifecycle: bool,
     provides: Provides,
     name: Optional[str],
@@ -123,7 +134,21 @@ def _register_class(
     where: str,
     depth: int,
     registry: Optional[Registry] = None,
+    args: Optional[Mapping[str, Any]] = None,
 ) -> None:
+    if (
+        provides is None
+        and name is None
+        and profile is None
+        and not lifecycle
+        and not args
+    ):
+        # Most classes: the core reads them itself (see Registry._register_plain).
+        target = _registry.DEFAULT if registry is None else registry
+        if type(target) is Registry and target._register_plain(
+            cls, scope, caller_frame(depth + 1) is None
+        ):
+            return
     check_shape(cls, where)
     if not isinstance(cls, type):
         hint = (
@@ -136,12 +161,17 @@ def _register_class(
             hint=hint,
         )
     kind = class_kind(cls, lifecycle)
+    bound = check_args(args, where)
+    if is_open(cls):
+        _register_open(cls, scope, kind, provides, name, profile, where, depth + 1, registry)
+        if not bare_buildable(cls, frame_namespace(caller_frame(depth + 1))):
+            return
     register_decorated(
         cls,
-        cls,
-        scope.value,
+        bind_arguments(cls, bound),
+        scope,
         kind,
-        lambda localns: class_dependencies(cls, localns),
+        lambda localns: class_dependencies(cls, localns, bound=bound),
         caller_frame(depth + 1),
         exposes=_exposures(cls, provides, name, where),
         profiles=_profiles(profile, where),
@@ -154,23 +184,25 @@ def component(cls: C, /) -> C: ...
 @overload
 def component(
     *,
-    scope: Scope = Scope.TRANSIENT,
+    scope: Union[Scope, str] = Scope.TRANSIENT,
     lifecycle: bool = False,
     provides: Provides = None,
     name: Optional[str] = None,
     profile: Profiles = None,
     registry: Optional[Registry] = None,
+    args: Optional[Mapping[str, Any]] = None,
 ) -> Callable[[C], C]: ...
 def component(
     cls: Optional[C] = None,
     /,
     *,
-    scope: Scope = Scope.TRANSIENT,
+    scope: Union[Scope, str] = Scope.TRANSIENT,
     lifecycle: bool = False,
     provides: Provides = None,
     name: Optional[str] = None,
     profile: Profiles = None,
     registry: Optional[Registry] = None,
+    args: Optional[Mapping[str, Any]] = None,
 ) -> Union[C, Callable[[C], C]]:
     """Register a class with every :class:`Container`, wired from its
     ``__init__`` type hints. Transient by default: each injection gets a new
@@ -196,17 +228,23 @@ def component(
       exited when its owner (container or scope) closes.
     - ``registry``: the :class:`Registry` to register into (default: the
       process-wide one every ``Container()`` uses).
+    - ``args``: constructor arguments given here rather than injected, by
+      parameter name: a plain value (a ``str``, an ``int``, a callable) is
+      passed as is, ``Value("key")`` is the configuration value ``key``
+      converted to the parameter's type.
     """
-    checked = _check_scope(scope, "@component")
+    checked = lifetime_of(scope, "@component")
     if cls is not None:
         _register_class(
-            cls, checked, lifecycle, provides, name, profile, "@component", 1, registry
+            cls, checked, lifecycle, provides, name, profile, "@component", 1, registry,
+            args,
         )
         return cls
 
     def decorate(target: C) -> C:
         _register_class(
-            target, checked, lifecycle, provides, name, profile, "@component", 1, registry
+            target, checked, lifecycle, provides, name, profile, "@component", 1, registry,
+            args,
         )
         return target
 
@@ -223,6 +261,7 @@ def singleton(
     name: Optional[str] = None,
     profile: Profiles = None,
     registry: Optional[Registry] = None,
+    args: Optional[Mapping[str, Any]] = None,
 ) -> Callable[[C], C]: ...
 def singleton(
     cls: Optional[C] = None,
@@ -233,6 +272,7 @@ def singleton(
     name: Optional[str] = None,
     profile: Profiles = None,
     registry: Optional[Registry] = None,
+    args: Optional[Mapping[str, Any]] = None,
 ) -> Union[C, Callable[[C], C]]:
     """Register a class as a singleton: one instance per container, built on
     first use and shared by every dependant (also across every interface in
@@ -245,22 +285,70 @@ def singleton(
     """
     if cls is not None:
         _register_class(
-            cls, Scope.SINGLETON, lifecycle, provides, name, profile, "@singleton", 1, registry
+            cls, Scope.SINGLETON.value, lifecycle, provides, name, profile, "@singleton", 1,
+            registry, args,
         )
         return cls
 
     def decorate(target: C) -> C:
         _register_class(
-            target, Scope.SINGLETON, lifecycle, provides, name, profile, "@singleton", 1, registry
+            target, Scope.SINGLETON.value, lifecycle, provides, name, profile, "@singleton", 1,
+            registry, args,
         )
         return target
 
     return decorate
 
 
+def _register_open(
+    cls: type,
+    scope: str,
+    kind: str,
+    provides: Provides,
+    name: Optional[str],
+    profile: Profiles,
+    where: str,
+    depth: int,
+    registry: Optional[Registry],
+) -> None:
+    """Register a generic class once for every parametrisation of itself
+    and of the generic interfaces in ``provides``."""
+    serves: list[type] = [cls]
+    for interface in _interfaces(provides, where):
+        if not is_open(interface) and not bare_buildable(cls, None):
+            raise DioxideTypeError(
+                f"{where}: {describe(cls)} is generic, so it provides generic interfaces "
+                f"only (one per parametrisation), got provides={describe(interface)}",
+                hint=f"declare the generic interface, e.g. provides={describe(interface)}"
+                " of a generic class, or provide the interface from a subclass of "
+                f"{describe(cls)}[...] that is not generic",
+            )
+        if _not_subclass(cls, interface):
+            raise DioxideTypeError(
+                f"{where}: {describe(cls)} does not implement {describe(interface)} "
+                "(it is not a subclass)",
+                hint=f"derive {describe(cls)} from {describe(interface)}[T]",
+            )
+        if is_open(interface):
+            serves.append(interface)
+    if name is not None and not isinstance(name, str):
+        raise DioxideTypeError(
+            f"{where}: name= must be a string, got {name!r}",
+            hint=f'e.g. {where}(provides=Cache, name="local")',
+        )
+    target = registry_of(registry)
+    frame = caller_frame(depth + 1)
+    localns = frame_namespace(frame) if frame is not None else None
+    target._register_open(
+        OpenProvider(
+            cls, serves, scope, kind, name, _profiles(profile, where), localns
+        )
+    )
+
+
 def _register_function(
     func: Any,
-    scope: Scope,
+    scope: str,
     provides: Optional[type],
     name: Optional[str],
     profile: Profiles,
@@ -299,7 +387,7 @@ def _register_function(
     register_decorated(
         func,
         func,
-        scope.value,
+        scope,
         factory_kind(func),
         lambda ns: callable_dependencies(func, ns),
         frame,
@@ -314,7 +402,7 @@ def provider(func: F, /) -> F: ...
 @overload
 def provider(
     *,
-    scope: Scope = Scope.TRANSIENT,
+    scope: Union[Scope, str] = Scope.TRANSIENT,
     provides: Optional[type] = None,
     name: Optional[str] = None,
     profile: Profiles = None,
@@ -324,7 +412,7 @@ def provider(
     func: Optional[F] = None,
     /,
     *,
-    scope: Scope = Scope.TRANSIENT,
+    scope: Union[Scope, str] = Scope.TRANSIENT,
     provides: Optional[type] = None,
     name: Optional[str] = None,
     profile: Profiles = None,
@@ -341,7 +429,7 @@ def provider(
             yield db
             db.close()
     """
-    checked = _check_scope(scope, "@provider")
+    checked = lifetime_of(scope, "@provider")
     if func is not None:
         _register_function(func, checked, provides, name, profile, 1, registry)
         return func

@@ -1,13 +1,18 @@
-"""Rendering a container's providers as Mermaid or Graphviz DOT text."""
+"""Rendering a container's providers as Mermaid, Graphviz DOT or a text tree."""
 
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from dioxide.exceptions import DioxideTypeError
 
-__all__ = ["render_graph"]
+if TYPE_CHECKING:
+    from dioxide._config import ConfigStore
+
+from dioxide._markers import CONFIG_KEY
+
+__all__ = ["FORMATS", "render_graph"]
 
 #: A key as the Rust core's ``_providers`` names it: ``(key, flavor, name,
 #: qualifier or None)``, flavor "type", "function", "named", "value" or "list".
@@ -22,6 +27,9 @@ ProviderRow = tuple[
 _MERMAID_WORDS = frozenset(
     {"end", "graph", "flowchart", "subgraph", "style", "classdef", "class", "click", "linkstyle"}
 )
+
+#: The formats :func:`render_graph` writes.
+FORMATS = ("mermaid", "dot", "tree")
 
 #: How sure a label is: a provider's own label beats an interface's, which
 #: beats the plain name a dependency gives a node.
@@ -39,13 +47,32 @@ def _name(node: Node) -> str:
     return name
 
 
-def _provider_label(node: Node, lifetime: str, kind: str, implementation: Optional[str]) -> str:
+
+
+def _provider_label(
+    node: Node,
+    lifetime: str,
+    kind: str,
+    implementation: Optional[str],
+    config: Optional[ConfigStore] = None,
+) -> str:
     name = _name(node)
     if node[1] == "value":
+        if config is not None and name in config.published:
+            value = config.published[name]
+            from pathlib import PurePath  # only with configuration loaded
+
+            if isinstance(value, (str, int, float, bool, PurePath)):
+                return f"{name} = {config.shown(name, value)} (value)"
         return f"{name} (value)"
     if kind == "instance":
         return f"{name} (instance)"
-    if implementation is not None:
+    if kind == "context":
+        return f"{name} (context: {lifetime})"
+    if lifetime not in ("singleton", "transient"):
+        # A scope level: the one the container names it.
+        lifetime = f"scoped: {lifetime}"
+    if implementation is not None and implementation != name:
         return f"{name}: {implementation} ({lifetime})"
     return f"{name} ({lifetime})"
 
@@ -89,14 +116,18 @@ class _Graph:
         return ids
 
 
-def render_graph(rows: list[ProviderRow], format: str) -> str:
+def render_graph(
+    rows: list[ProviderRow], format: str, config: Optional[ConfigStore] = None
+) -> str:
     """Every provider as a node labelled with its lifetime, an edge per
     dependency labelled with the parameter, and a dashed edge from each
-    interface (and each injected ``list[...]``) to its implementations."""
-    if format not in ("mermaid", "dot"):
+    interface (and each injected ``list[...]``) to its implementations.
+    ``"tree"`` prints the same graph as an indented text tree. Configuration
+    values show what they are set to (secrets masked)."""
+    if format not in FORMATS:
         raise DioxideTypeError(
-            f"graph() supports 'mermaid' and 'dot', got {format!r}",
-            hint='call container.graph("mermaid") or container.graph("dot")',
+            f"graph() supports 'mermaid', 'dot' and 'tree', got {format!r}",
+            hint='call container.graph("mermaid"), graph("dot") or graph("tree")',
         )
     graph = _Graph()
     members: dict[int, list[int]] = {}
@@ -105,7 +136,10 @@ def render_graph(rows: list[ProviderRow], format: str) -> str:
     # provider, not by the classes that declare provides= for it.
     shadowed = {row[0][0] for row in rows}
     for node, lifetime, kind, implementation, deps, exposes in rows:
-        key = graph.place(node, _provider_label(node, lifetime, kind, implementation), _PROVIDER)
+        if node[1] == "value" and node[2] == CONFIG_KEY:
+            continue
+        label = _provider_label(node, lifetime, kind, implementation, config)
+        key = graph.place(node, label, _PROVIDER)
         for interface, collection in exposes:
             if collection:
                 members.setdefault(interface[0], []).append(key)
@@ -123,6 +157,8 @@ def render_graph(rows: list[ProviderRow], format: str) -> str:
         graph.edges.extend((list_key, member, None) for member in members.get(list_key, []))
     ids = graph.ids()
     labels = {key: label for key, (_rank, label) in graph.labels.items()}
+    if format == "tree":
+        return _tree(labels, graph.edges)
     if format == "mermaid":
         lines = ["graph TD"]
         lines += [f'    {ids[k]}["{_mermaid_text(label)}"]' for k, label in labels.items()]
@@ -149,3 +185,37 @@ def _mermaid_text(text: str) -> str:
 
 def _dot_text(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _tree(labels: dict[int, str], edges: list[tuple[int, int, Optional[str]]]) -> str:
+    """Each provider nothing depends on as a root, its dependencies below it
+    (``parameter: label``; ``implemented by`` for an interface's or a
+    list's members). A node shown with its dependencies once is named again
+    later with ``[see above]``, so shared singletons do not repeat a subtree."""
+    children: dict[int, list[tuple[int, Optional[str]]]] = {key: [] for key in labels}
+    depended_on: set[int] = set()
+    for source, target, parameter in edges:
+        children[source].append((target, parameter))
+        depended_on.add(target)
+    lines: list[str] = []
+    expanded: set[int] = set()
+
+    def visit(key: int, text: str, lead: str, branch: str, path: frozenset[int]) -> None:
+        repeated = key in expanded and bool(children[key])
+        lines.append(f"{lead}{branch}{text}{' [see above]' if repeated else ''}")
+        if repeated or key in path:
+            return
+        expanded.add(key)
+        below = lead + ("" if not branch else "    " if branch == "└── " else "│   ")
+        for index, (child, parameter) in enumerate(children[key]):
+            last = index == len(children[key]) - 1
+            name = f"{parameter}: {labels[child]}" if parameter else f"implemented by {labels[child]}"
+            visit(child, name, below, "└── " if last else "├── ", path | {key})
+
+    roots = [key for key in labels if key not in depended_on]
+    # Registration refuses cycles, so every node hangs below some root; any
+    # node left over is printed as a root of its own rather than dropped.
+    for key in roots + [key for key in labels if key not in roots]:
+        if key not in expanded:
+            visit(key, labels[key], "", "", frozenset())
+    return "\n".join(lines) + "\n"

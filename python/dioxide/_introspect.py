@@ -5,8 +5,10 @@ from __future__ import annotations
 import builtins
 import collections.abc
 import enum
+import functools
 import re
 import sys
+import threading
 import types
 import typing
 from keyword import kwlist
@@ -31,6 +33,12 @@ __all__ = [
     "PASS_NONE",
     "REQUIRED",
     "Dependency",
+    "canonical",
+    "collection_item",
+    "has_type_params",
+    "not_injectable",
+    "parametrised_generic",
+    "substitute",
     "UnresolvedReference",
     "callable_dependencies",
     "class_dependencies",
@@ -108,7 +116,11 @@ _PROTOCOL_NO_INIT: Any = getattr(typing_extensions, "_no_init", None)
 
 
 def _own_init(cls: type) -> Optional[Callable[..., Any]]:
-    """The ``__init__`` that builds ``cls``, or None when it is ``object``'s."""
+    """The ``__init__`` that builds ``cls``, or None when it is ``object``'s
+    (or a pydantic-settings ``BaseSettings``', which loads its fields itself:
+    the class is built with no arguments)."""
+    if _is_settings_class(cls):
+        return None
     init = getattr(cls, "__init__", None)
     if init is _PROTOCOL_INIT and init is not None:
         init = next(
@@ -128,21 +140,211 @@ def _own_init(cls: type) -> Optional[Callable[..., Any]]:
     return found
 
 
+def _is_settings_class(cls: type) -> bool:
+    return any(
+        base.__name__ == "BaseSettings" and base.__module__.startswith("pydantic_settings")
+        for base in getattr(cls, "__mro__", ())[1:]
+    )
+
+
 def class_dependencies(
-    cls: type, localns: Optional[Mapping[str, Any]] = None
+    cls: type,
+    localns: Optional[Mapping[str, Any]] = None,
+    args: tuple[Any, ...] = (),
+    *,
+    bound: Optional[Mapping[str, Any]] = None,
 ) -> list[Dependency]:
-    """The dependencies of ``cls.__init__``."""
+    """The dependencies of ``cls.__init__`` (of ``cls[args]`` for a generic
+    class: its type parameters replaced by ``args``). A class with a
+    ``__signature__`` (pydantic models) is read from that. A parameter
+    annotated ``type[T]`` gets the argument for ``T``: a dependency of
+    flavor "const" (see ``dioxide._registry.make_entry``). Parameters in
+    ``bound`` are given at registration (see :func:`bind_arguments`)."""
+    if bound:
+        init = _own_init(cls)
+        if init is None:
+            _check_bound(bound, [], describe(cls))
+            return []
+        return _dependencies(init, cls, localns, skip_first=True, bound=bound)
+    signature = getattr(cls, "__signature__", None)
+    if signature is not None and isinstance(signature, inspect.Signature):
+        return _signature_dependencies(cls, signature, localns)
     init = _own_init(cls)
     if init is None:
+        if bound:
+            _check_bound(bound, [], describe(cls))
         return []
+    if args or getattr(cls, "__orig_bases__", None) is not None:
+        mapping, owner = _init_mapping(cls, init, args)
+        if mapping:
+            return _substituted_dependencies(init, cls, owner, localns, mapping)
     return _dependencies(init, cls, localns, skip_first=True)
 
 
 def callable_dependencies(
-    func: Callable[..., Any], localns: Optional[Mapping[str, Any]] = None
+    func: Callable[..., Any],
+    localns: Optional[Mapping[str, Any]] = None,
+    *,
+    bound: Optional[Mapping[str, Any]] = None,
 ) -> list[Dependency]:
-    """The dependencies of a factory function's parameters."""
-    return _dependencies(func, func, localns, skip_first=False)
+    """The dependencies of a factory function's parameters (a
+    ``functools.partial``: those it does not bind already)."""
+    if isinstance(func, functools.partial) and not bound:
+        return _partial_dependencies(func, localns)
+    return _dependencies(func, func, localns, skip_first=False, bound=bound)
+
+
+def _check_bound(bound: Mapping[str, Any], names: list[str], where: str) -> None:
+    unknown = [name for name in bound if name not in names]
+    if unknown:
+        raise DioxideTypeError(
+            f"args= names {', '.join(map(repr, unknown))}, which {where} does not take",
+            hint="give values for parameters of the constructor or factory, by their names"
+            + (f": {', '.join(names)}" if names else ""),
+        )
+
+
+def check_args(args: object, where: str) -> Optional[Mapping[str, Any]]:
+    """``args=`` as given, checked to map parameter names to values."""
+    if args is None:
+        return None
+    if not isinstance(args, Mapping) or not all(isinstance(k, str) for k in args):
+        raise DioxideTypeError(
+            f"{where}: args= takes a mapping of parameter names to values, got {args!r}",
+            hint='e.g. args={"timeout": 5.0, "url": Value("db.url")}',
+        )
+    return args
+
+
+def bind_arguments(target: Any, bound: Optional[Mapping[str, Any]]) -> Any:
+    """What to call for a provider with arguments given at registration:
+    ``target`` with the plain values bound (``Value`` keys stay
+    dependencies, injected like any other)."""
+    if not bound:
+        return target
+    fixed = {name: value for name, value in bound.items() if not isinstance(value, Value)}
+    if not fixed:
+        return target
+    return functools.partial(target, **fixed)
+
+
+def _init_mapping(
+    cls: type, init: Callable[..., Any], args: tuple[Any, ...]
+) -> tuple[dict[Any, Any], type]:
+    """What the type parameters of the class defining ``init`` stand for in
+    ``cls[args]`` (or in ``cls``, a subclass of a parametrised generic)."""
+    from dioxide._generics import class_mappings
+
+    owner = next((c for c in cls.__mro__ if c.__dict__.get("__init__") is init), cls)
+    mapping = class_mappings(cls, args).get(owner, {})
+    return {k: v for k, v in mapping.items() if not has_type_params(v)}, owner
+
+
+def _substituted_dependencies(
+    init: Callable[..., Any],
+    cls: type,
+    owner: type,
+    localns: Optional[Mapping[str, Any]],
+    mapping: Mapping[Any, Any],
+) -> list[Dependency]:
+    """The dependencies of a generic ``__init__`` with its type parameters
+    replaced; ``type[T]`` parameters become constants."""
+    names: dict[str, Any] = dict(localns) if localns is not None else {}
+    # PEP 695 type parameters are in no namespace: string annotations
+    # (``from __future__ import annotations``) need them by name.
+    for param in owner.__dict__.get("__type_params__", ()):
+        names.setdefault(param.__name__, param)
+    hints = _evaluated_hints(init, names)
+    where = f"{describe(cls)}.__init__"
+    try:
+        parameters = _parameters(init)[1:]
+    except (TypeError, ValueError) as error:
+        raise DioxideTypeError(
+            f"cannot read the signature of {where}: {error}",
+            hint="register a plain Python class or function",
+        ) from error
+    found: list[Dependency] = []
+    for parameter in parameters:
+        raw = hints.get(parameter.name)
+        if raw is not None and has_type_params(raw):
+            hint = substitute(raw, mapping)
+            if get_origin(hint) in (type, typing.Type) and not has_type_params(hint):
+                found.append(
+                    Dependency(parameter.name, get_args(hint)[0], KEEP_DEFAULT, "const", None, False)
+                )
+                continue
+            local = {parameter.name: hint}
+        else:
+            local = hints
+        dependency = _parameter_dependency(parameter, local, where)
+        if dependency is not None:
+            found.append(Dependency(*dependency, False))
+    return found
+
+
+def _signature_dependencies(
+    cls: type, signature: Any, localns: Optional[Mapping[str, Any]]
+) -> list[Dependency]:
+    """The dependencies of a class that states its signature
+    (``__signature__``, as pydantic models do): its ``**kwargs`` and
+    ``*args`` need nothing, the rest is injected like ``__init__``'s."""
+    where = describe(cls)
+    module = sys.modules.get(cls.__module__)
+    namespace = vars(module) if module is not None else {}
+    found: list[Dependency] = []
+    for p in signature.parameters.values():
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        parameter = _Parameter(p.name, p.kind.name.lower(), p.default is not p.empty)
+        hints: dict[str, Any] = {}
+        if p.annotation is not p.empty:
+            # Each on its own: a base class's parameters (pydantic-settings'
+            # ``_env_file``...) may name things only its own module knows;
+            # with a default, such a parameter is simply left to it.
+            shim = types.FunctionType(_shim.__code__, namespace)
+            shim.__annotations__ = {p.name: p.annotation}
+            try:
+                hints = _evaluated_hints(shim, localns)
+            except UnresolvedReference:
+                if parameter.has_default:
+                    continue
+                raise
+        dependency = _parameter_dependency(parameter, hints, where)
+        if dependency is not None:
+            found.append(Dependency(*dependency, False))
+    return found
+
+
+def _partial_dependencies(
+    func: functools.partial[Any], localns: Optional[Mapping[str, Any]]
+) -> list[Dependency]:
+    """The parameters a ``functools.partial`` leaves open, injected; those
+    it binds keep their values."""
+    where = describe(func.func)
+    hints = resolve_hints(func.func, localns) if _has_hints(func.func) else {}
+    try:
+        signature = inspect.signature(func)
+    except (TypeError, ValueError) as error:
+        raise DioxideTypeError(
+            f"cannot read the signature of {where}: {error}",
+            hint="register a plain Python class or function",
+        ) from error
+    found: list[Dependency] = []
+    for p in signature.parameters.values():
+        if p.name in func.keywords:
+            continue
+        parameter = _Parameter(p.name, p.kind.name.lower(), p.default is not p.empty)
+        dependency = _parameter_dependency(parameter, hints, where)
+        if dependency is not None:
+            found.append(Dependency(*dependency, False))
+    return found
+
+
+def _has_hints(func: Any) -> bool:
+    return isinstance(getattr(func, "__annotations__", None), dict)
+
+
+def _shim() -> None: ...
 
 
 def resolve_hints(
@@ -289,10 +491,14 @@ def _dependencies(
     localns: Optional[Mapping[str, Any]],
     *,
     skip_first: bool,
+    bound: Optional[Mapping[str, Any]] = None,
 ) -> list[Dependency]:
     """The dependencies of ``func``: ``owner.__init__`` with ``skip_first``
     (``owner`` names it in messages), else the factory ``owner``."""
     hints: Optional[Mapping[str, Any]] = None
+    if bound:
+        where = f"{describe(owner)}.__init__" if skip_first else describe(owner)
+        return _read_dependencies(func, where, hints, skip_first, localns, bound)
     if type(func) is types.FunctionType and not func.__dict__:
         hints = resolve_hints(func, localns)
         plain = _plain_dependencies(func, hints, skip_first)
@@ -350,9 +556,12 @@ def _read_dependencies(
     hints: Optional[Mapping[str, Any]],
     skip_first: bool,
     localns: Optional[Mapping[str, Any]] = None,
+    bound: Optional[Mapping[str, Any]] = None,
 ) -> list[Dependency]:
     """The dependencies of any callable, each parameter checked (``hints``
-    are read when not given)."""
+    are read when not given); parameters in ``bound`` are given at
+    registration: a ``Value`` is a dependency on that value, anything else
+    is passed as is (not a dependency)."""
     try:
         parameters = _parameters(func)
     except (TypeError, ValueError) as error:
@@ -364,10 +573,24 @@ def _read_dependencies(
         hints = resolve_hints(func, localns)
     if skip_first:
         parameters = parameters[1:]
+    if bound:
+        _check_bound(bound, [p.name for p in parameters], where)
     found: list[Dependency] = []
     unbroken = True
     for parameter in parameters:
-        dependency = _parameter_dependency(parameter, hints, where)
+        if bound and parameter.name in bound:
+            given = bound[parameter.name]
+            if not isinstance(given, Value):
+                unbroken = False
+                continue
+            annotation = hints.get(parameter.name, object)
+            if get_origin(annotation) is Annotated:
+                annotation = get_args(annotation)[0]
+            dependency: Optional[_Found] = _value_dependency(
+                parameter.name, annotation, given, parameter.has_default, False
+            )
+        else:
+            dependency = _parameter_dependency(parameter, hints, where)
         if dependency is None:
             unbroken = False
             continue
@@ -458,6 +681,9 @@ def _parameter_dependency(
             "or give it a default value",
         )
     annotation = hints[name]
+    if type(annotation).__name__ == "InitVar" and type(annotation).__module__ == "dataclasses":
+        # A dataclass ``InitVar[Dep]`` field: an ``__init__`` parameter.
+        annotation = annotation.type
     if (
         isinstance(annotation, type)
         and annotation not in _PRIMITIVES
@@ -468,25 +694,17 @@ def _parameter_dependency(
         return (name, annotation, KEEP_DEFAULT if has_default else REQUIRED, "type", None)
     marker = _marker(annotation)
     if isinstance(marker, Value):
-        if has_default:
-            fallback = KEEP_DEFAULT
-        else:
-            fallback = PASS_NONE if _injectable(annotation)[1] else REQUIRED
-        return (name, object, fallback, "value", marker.name)
-    item = _collection_item(annotation)
+        return _value_dependency(
+            name, _value_type(annotation), marker, has_default, _injectable(annotation)[1]
+        )
+    item = collection_item(annotation)
     if item is not None:
         return (name, item, KEEP_DEFAULT if has_default else EMPTY_LIST, "list", None)
     target, optional = _injectable(annotation)
     if target is None:
         if has_default or optional:
             return None
-        raise DioxideTypeError(
-            f"parameter '{name}' of {where} is annotated {_show(annotation)}, "
-            "which dioxide does not inject by type",
-            hint="values such as str or int are configuration: annotate them "
-            "Annotated[str, Value('name')] and call container.register_value(), "
-            "give the parameter a default, or build the object in a factory",
-        )
+        raise not_injectable(annotation, f"parameter '{name}' of {where}")
     if has_default:
         fallback = KEEP_DEFAULT
     elif optional:
@@ -496,6 +714,42 @@ def _parameter_dependency(
     if isinstance(marker, Named):
         return (name, target, fallback, "named", marker.name)
     return (name, target, fallback, "type", None)
+
+
+def _value_dependency(
+    name: str, target: Any, marker: Value, has_default: bool, optional: bool
+) -> _Found:
+    """A parameter filled with the value ``marker.name``, converted to
+    ``target`` (once per container, by a conversion node of its own)."""
+    if has_default:
+        fallback = KEEP_DEFAULT
+    else:
+        fallback = PASS_NONE if optional else REQUIRED
+    if target is object or target is Any:
+        return (name, object, fallback, "value", marker.name)
+    from dioxide._convert import conversion_for
+
+    return (name, conversion_for(marker.name, target), fallback, "converted", marker.name)
+
+
+def _value_type(annotation: Any) -> Any:
+    """``int`` for ``Annotated[int, Value(...)]`` (also inside ``Optional``)."""
+    if get_origin(annotation) in _UNION_TYPES:
+        members = [a for a in get_args(annotation) if a is not _NONE_TYPE]
+        if len(members) == 1 and get_origin(members[0]) is Annotated:
+            annotation = members[0]
+    if get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    return annotation
+
+
+def value_request(annotation: Any) -> Optional[tuple[str, Any]]:
+    """``("db.url", str)`` for ``Annotated[str, Value("db.url")]``; None for
+    an annotation that asks for no value."""
+    marker = _marker(annotation)
+    if not isinstance(marker, Value):
+        return None
+    return marker.name, _value_type(annotation)
 
 
 def _marker(annotation: Any) -> Optional[Union[Named, Value]]:
@@ -512,17 +766,21 @@ def _marker(annotation: Any) -> Optional[Union[Named, Value]]:
     return None
 
 
-def _collection_item(annotation: Any) -> Optional[type]:
-    """``Plugin`` for ``list[Plugin]`` / ``Sequence[Plugin]``, else None."""
+def collection_item(annotation: Any) -> Optional[Any]:
+    """``Plugin`` for ``list[Plugin]`` / ``Sequence[Plugin]`` (the canonical
+    key for ``list[Handler[User]]``), else None."""
     if get_origin(annotation) is Annotated:
         annotation = get_args(annotation)[0]
     if get_origin(annotation) not in _COLLECTIONS:
         return None
     args = get_args(annotation)
-    if len(args) != 1 or not isinstance(args[0], type) or args[0] in _PRIMITIVES:
+    if len(args) != 1:
         return None
-    item: type = args[0]
-    return item
+    if isinstance(args[0], type) and args[0] not in _PRIMITIVES:
+        item: type = args[0]
+        return item
+    generic = parametrised_generic(args[0])
+    return canonical(generic) if generic is not None else None
 
 
 def _injectable(annotation: Any) -> tuple[Optional[type], bool]:
@@ -541,10 +799,132 @@ def _injectable(annotation: Any) -> tuple[Optional[type], bool]:
     if isinstance(annotation, type) and annotation not in _PRIMITIVES:
         if get_origin(annotation) is None and not isinstance(annotation, types.GenericAlias):
             return annotation, optional
+    generic = parametrised_generic(annotation)
+    if generic is not None and not has_type_params(generic):
+        return canonical(generic), optional
     return None, optional
+
+
+_LOCK = threading.Lock()
+#: Every parametrisation seen, to its canonical alias (kept alive: its
+#: address is its key in the Rust core).
+_CANONICAL: dict[Any, Any] = {}
+#: The canonical aliases by address (the key the Rust core reports).
+BY_ID: dict[int, Any] = {}
+
+
+def canonical(alias: Any) -> Any:
+    """The one object that stands for ``alias`` and every alias equal to it
+    (``Repository[User]`` written twice may be two objects)."""
+    try:
+        found = _CANONICAL.get(alias)
+    except TypeError as error:
+        raise DioxideTypeError(
+            f"{alias!r} cannot be a key: its type arguments are not hashable",
+            hint="parametrise generics with classes",
+        ) from error
+    if found is not None:
+        return found
+    with _LOCK:
+        found = _CANONICAL.setdefault(alias, alias)
+        BY_ID[id(found)] = found
+    return found
+
+
+def parametrised_generic(annotation: Any) -> Optional[Any]:
+    """``annotation`` when it is a generic class of the program with type
+    arguments (``Repository[User]``), else None (``list[int]``, unions,
+    ``Annotated``, plain classes)."""
+    if isinstance(annotation, type) or not hasattr(annotation, "__args__"):
+        return None
+    origin = get_origin(annotation)
+    if not isinstance(origin, type) or not origin.__dict__.get("__parameters__"):
+        return None
+    return annotation
+
+
+def has_type_params(annotation: Any) -> bool:
+    """Whether ``annotation`` still has free type parameters (``T``,
+    ``Serializer[T]``)."""
+    if isinstance(annotation, (typing.TypeVar, typing_extensions.TypeVar)):
+        return True
+    if isinstance(annotation, type):
+        return False
+    if type(annotation).__name__ == "InitVar":
+        return has_type_params(getattr(annotation, "type", None))
+    return bool(getattr(annotation, "__parameters__", ()))
+
+
+def substitute(annotation: Any, mapping: Mapping[Any, Any]) -> Any:
+    """``annotation`` with the type parameters in ``mapping`` replaced
+    (``Serializer[T]`` with ``{T: User}`` is ``Serializer[User]``)."""
+    if isinstance(annotation, (typing.TypeVar, typing_extensions.TypeVar)):
+        return mapping.get(annotation, annotation)
+    if type(annotation).__name__ == "InitVar" and type(annotation).__module__ == "dataclasses":
+        return substitute(annotation.type, mapping)
+    params = () if isinstance(annotation, type) else getattr(annotation, "__parameters__", ())
+    if not params:
+        return annotation
+    try:
+        return annotation[tuple(mapping.get(p, p) for p in params)]
+    except TypeError:
+        return annotation
+
+
+def not_injectable(annotation: Any, where: str) -> DioxideTypeError:
+    """Why ``annotation`` (of ``where``: a parameter, or ``resolve()``)
+    cannot be injected by type, with a hint that fits it."""
+    shown = _show(annotation)
+    origin = get_origin(annotation)
+    if get_origin(annotation) is Annotated:
+        origin = get_origin(get_args(annotation)[0])
+    if origin in _UNION_TYPES:
+        members = [_show(a) for a in get_args(annotation) if a is not type(None)]
+        hint = (
+            f"dioxide cannot choose between {' and '.join(members)}: annotate one class, "
+            "or an interface (a Protocol or ABC) they implement, and register the one to "
+            "inject with @component(provides=Interface)"
+        )
+    elif origin is collections.abc.Callable or annotation is typing.Callable:
+        hint = (
+            "a Callable is not a class dioxide can provide: inject a class or Protocol "
+            "with a __call__ method and register an implementation, or build the object "
+            "in a factory"
+        )
+    elif has_type_params(annotation):
+        hint = (
+            f"{shown} still has type parameters: name the type arguments (e.g. "
+            f"{_show(origin)}[User]), or declare the class generic so dioxide "
+            "substitutes them"
+        )
+    elif origin is not None and origin is not Annotated:
+        hint = (
+            f"{shown} is a parametrised {_show(origin)}, not a class of yours that a "
+            "provider could be registered for: wrap it in a class and inject that, give "
+            "the parameter a default, or build the object in a factory"
+        )
+    elif not isinstance(annotation, type) and not isinstance(origin, type):
+        hint = (
+            f"{shown} is not a class: annotate the class to inject, give the parameter "
+            "a default, or build the object in a factory"
+        )
+    else:
+        hint = (
+            "values such as str or int are configuration: annotate them "
+            "Annotated[str, Value('name')] and call container.register_value(), "
+            "give the parameter a default, or build the object in a factory"
+        )
+    return DioxideTypeError(
+        f"{where} is annotated {shown}, which dioxide does not inject by type",
+        hint=hint,
+    )
 
 
 def _show(annotation: Any) -> str:
     if isinstance(annotation, type) and get_origin(annotation) is None:
         return annotation.__name__
-    return repr(annotation).replace("typing.", "")
+    # ``typing.Union[app.models.User, ...]`` reads as ``Union[User, ...]``.
+    return _QUALIFIERS.sub("", repr(annotation))
+
+
+_QUALIFIERS = re.compile(r"(?:[A-Za-z_][\w]*(?:\.<locals>)?\.)+(?=[A-Za-z_])")

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 else:
     from dioxide._lazy import inspect
 
-from dioxide._introspect import describe, resolve_hints
+from dioxide._introspect import _shim, describe, resolve_hints
 from dioxide.exceptions import DioxideTypeError
 
 __all__ = ["check_shape", "class_kind", "factory_kind", "provided_type"]
@@ -63,9 +63,6 @@ def class_kind(cls: type, lifecycle: bool) -> str:
             hint="define __enter__ and __exit__ on it, or drop lifecycle=True",
         )
     return "context_manager"
-
-
-def _shim() -> None: ...
 
 
 def _return_hint(factory: Callable[..., Any], localns: Any) -> Any:

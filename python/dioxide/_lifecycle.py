@@ -10,6 +10,7 @@ an instance another task or thread is building.
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Awaitable, Callable
 from types import TracebackType
@@ -25,7 +26,7 @@ else:
 from dioxide._introspect import describe
 from dioxide._dioxide_core import _raise_together
 
-__all__ = ["Closing", "aclose_owner", "task_token"]
+__all__ = ["Closing", "RunSync", "aclose_owner", "task_token"]
 
 
 class _Owner(Protocol):
@@ -78,8 +79,17 @@ class Closing:
         await self.aclose(exc)
 
 
-async def aclose_owner(owner: _Owner, error: Optional[BaseException]) -> None:
-    """Run every finalizer, awaiting async generators in their turn."""
+#: Runs a blocking call away from the event loop (in a worker thread) and
+#: gives its result: how integrations close scopes without blocking the loop.
+RunSync = Callable[[Callable[[], Any]], Awaitable[Any]]
+
+
+async def aclose_owner(
+    owner: _Owner, error: Optional[BaseException], run_sync: Optional[RunSync] = None
+) -> None:
+    """Run every finalizer, awaiting async generators in their turn; with
+    ``run_sync``, the synchronous finalizers run through it (in a worker
+    thread) instead of on the event loop."""
     if not owner._begin_close():
         return
     errors: list[BaseException] = []
@@ -87,11 +97,14 @@ async def aclose_owner(owner: _Owner, error: Optional[BaseException]) -> None:
     open_scopes: Any = getattr(owner, "_open_scopes", None)
     for scope in open_scopes() if open_scopes is not None else ():
         try:
-            await scope.aclose(error)
+            await aclose_owner(scope, error, run_sync)
         except BaseException as failure:  # noqa: BLE001 - every finalizer must run
             errors.append(failure)
     while True:
-        failed, pending = owner._finalize(error)
+        if run_sync is None:
+            failed, pending = owner._finalize(error)
+        else:
+            failed, pending = await run_sync(functools.partial(owner._finalize, error))
         errors.extend(failed)
         if pending is None:
             break

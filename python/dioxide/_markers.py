@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["Named", "Value"]
+__all__ = ["CONFIG_KEY", "Named", "Value"]
+
+#: The value under which a container keeps its configuration store: what
+#: conversions read the source of a value from, for their messages.
+CONFIG_KEY = "dioxide.config"
 
 
 class _Marker:
@@ -53,13 +57,22 @@ class Named(_Marker):
 
 
 class Value(_Marker):
-    """Inject the configuration value set with ``container.register_value``::
+    """Inject the configuration value ``name``, loaded with
+    ``container.load_config`` or set with ``container.register_value``, and
+    converted to the annotated type (once per container)::
 
-        container.register_value("db_url", "postgres://...")
+        container.load_config({"db": {"url": "postgres://...", "pool_size": "10"}})
 
         @component
         class Database:
-            def __init__(self, url: Annotated[str, Value("db_url")]) -> None: ...
+            def __init__(
+                self,
+                url: Annotated[str, Value("db.url")],
+                pool_size: Annotated[int, Value("db.pool_size")] = 5,
+            ) -> None: ...
+
+    A dotted name is a key inside a section; the section itself
+    (``Value("db")``) injects as a dict, a dataclass or a pydantic model.
     """
 
     __slots__ = ()

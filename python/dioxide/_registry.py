@@ -15,21 +15,33 @@ resolving it raises it, and nothing else does.
 from __future__ import annotations
 
 import copy
+import functools
 import sys
 import threading
 from types import FrameType
 from collections.abc import Iterator, Mapping
-from typing import Any, Callable, NamedTuple, Optional
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Optional
 
 from dioxide._dioxide_core import _RustContainer
-from dioxide._introspect import Dependency, UnresolvedReference, describe
+from dioxide._introspect import (
+    Dependency,
+    Fallback,
+    UnresolvedReference,
+    describe,
+    parametrised_generic,
+)
 from dioxide.exceptions import DioxideError, DioxideTypeError
+from typing_extensions import get_origin
+
+if TYPE_CHECKING:
+    from dioxide._generics import OpenProvider
 
 __all__ = [
     "DEFAULT",
     "Registry",
     "caller_frame",
     "caller_namespace",
+    "make_entry",
     "register_decorated",
 ]
 
@@ -59,6 +71,30 @@ class Entry(NamedTuple):
     exposes: list[Exposure] = []
     #: Profiles it is limited to (``None``: every profile).
     profiles: Optional[list[str]] = None
+
+def make_entry(
+    provides: Any,
+    target: Any,
+    lifetime: str,
+    kind: str,
+    dependencies: list[Dependency],
+    exposes: Optional[list[Exposure]] = None,
+    profiles: Optional[list[str]] = None,
+    pending: Optional[str] = None,
+) -> Entry:
+    """An :class:`Entry`, its constant arguments (dependencies of flavor
+    "const": ``type[T]`` of a generic class) bound to the target with
+    ``functools.partial`` (named like the target, for messages and graphs)."""
+    constants = {d.param: d.annotation for d in dependencies if d.flavor == "const"}
+    if constants:
+        bound = functools.partial(target, **constants)
+        bound.__qualname__ = describe(target)  # type: ignore[attr-defined]
+        target = bound
+        dependencies = [d for d in dependencies if d.flavor != "const"]
+    return Entry(
+        provides, target, lifetime, kind, dependencies, pending, exposes or [], profiles
+    )
+
 
 #: The dependency flavors whose annotation must be a class.
 _TYPED_FLAVORS = frozenset({"type", "named", "list"})
@@ -120,15 +156,15 @@ class _Registration:
         return self.pending_entry(None, self.analyze(localns))
 
     def pending_entry(self, unresolved: Optional[str], deps: list[Dependency]) -> Entry:
-        return Entry(
+        return make_entry(
             self.provides,
             self.target,
             self.lifetime,
             self.kind,
             deps,
-            unresolved,
             self.exposes,
             self.profiles,
+            unresolved,
         )
 
 
@@ -213,7 +249,15 @@ class Registry:
     is decorated later at its next resolve.
     """
 
-    __slots__ = ("__weakref__", "_broken", "_core", "_lock", "_pending")
+    __slots__ = (
+        "__weakref__",
+        "_broken",
+        "_core",
+        "_lock",
+        "_materialised",
+        "_open",
+        "_pending",
+    )
 
     def __init__(self) -> None:
         self._core = _RustContainer()
@@ -223,6 +267,10 @@ class Registry:
         #: Pending providers whose completion was refused, with the error
         #: resolving them raises.
         self._broken: dict[Any, DioxideError] = {}
+        #: Open generic providers, by each generic class they serve.
+        self._open: dict[type, list[OpenProvider]] = {}
+        #: The keys of parametrisations registered from open providers.
+        self._materialised: set[Any] = set()
         self._core._set_completer(self._complete)
 
     def __len__(self) -> int:
@@ -231,8 +279,49 @@ class Registry:
 
     def __contains__(self, type_: object) -> bool:
         """Whether ``type_`` has a provider here (or is an interface one
-        implements)."""
-        return type_ in self._core
+        implements); a generic class registered once, and each of its
+        parametrisations, count."""
+        if type_ in self._core or type_ in self._open:
+            return True
+        generic = parametrised_generic(type_)
+        return generic is not None and get_origin(generic) in self._open
+
+    def _register_open(self, provider: OpenProvider) -> None:
+        """Keep a generic class, decorated once, for every parametrisation
+        of the generic classes it serves."""
+        with self._lock:
+            for served in provider.serves:
+                providers = self._open.setdefault(served, [])
+                providers[:] = [
+                    p for p in providers if p.implementation is not provider.implementation
+                ]
+                providers.append(provider)
+
+    def _materialise(self, entries: list[Entry], key: Any) -> None:
+        """Register parametrisations of open providers (``key`` is the one
+        needed), unless something provides them by now: idempotent."""
+        with self._lock:
+            if key in self._core:
+                return
+            fresh = [e for e in entries if e.provides not in self._core]
+            if fresh:
+                self._core._register(fresh, explicit=False)
+                self._materialised.update(e.provides for e in fresh)
+
+    def _take_over(self, entries: list[Entry]) -> list[Entry]:
+        """A decorated class that provides a parametrisation already
+        materialised (``provides=Repository[User]`` after something needed
+        ``Repository[User]``) wins over it: the materialised registration
+        is replaced by one that hands out the decorated class."""
+        if not self._materialised:
+            return []
+        taken: list[Entry] = []
+        for entry in entries:
+            for interface, name in entry.exposes:
+                if name is None and interface in self._materialised:
+                    self._materialised.discard(interface)
+                    taken.append(_forwarding(interface, entry.provides))
+        return taken
 
     def __repr__(self) -> str:
         return f"<dioxide.Registry {len(self)} providers>"
@@ -249,14 +338,27 @@ class Registry:
                 registration.unresolved = unresolved.name
                 entries = [registration.pending_entry(unresolved.name, [])]
             completed, renamed = self._complete_pending(skip=registration.provides, extra=localns)
-            self._core._register(
-                entries + [entry for _, entry in completed + renamed], explicit=False
+            _register_with_conversions(
+                self._core,
+                entries
+                + [entry for _, entry in completed + renamed]
+                + self._take_over(entries),
             )
             self._settle(completed, renamed)
             if registration.unresolved is not None:
                 self._pending[registration.provides] = registration
             else:
                 registration.frame = None
+
+    def _register_plain(self, cls: type, lifetime: str, module_level: bool) -> bool:
+        """Register ``cls`` through the core's fast path for plain classes
+        (see ``src/bindings/container/plain.rs``); False, registering
+        nothing, when it is not plain or when pending providers wait (the
+        general path completes them)."""
+        if self._pending:
+            return False
+        with self._lock:
+            return not self._pending and self._core._register_plain(cls, lifetime, module_level)
 
     def _retry(self) -> None:
         """Register, each on its own, the pending providers whose
@@ -268,13 +370,13 @@ class Registry:
             completed, renamed = self._complete_pending(skip=None, extra={})
             for registration, entry in completed:
                 try:
-                    self._core._register([entry], explicit=False)
+                    _register_with_conversions(self._core, [entry])
                 except DioxideError as error:
                     self._refuse(registration, error)
                 else:
                     self._settle([(registration, entry)], [])
             if renamed:
-                self._core._register([entry for _, entry in renamed], explicit=False)
+                _register_with_conversions(self._core, [entry for _, entry in renamed])
                 self._settle([], renamed)
 
     def _complete(self, provides: Any) -> None:
@@ -327,7 +429,9 @@ class Registry:
                 (
                     dep
                     for dep in entry.dependencies
-                    if dep.flavor in _TYPED_FLAVORS and not isinstance(dep.annotation, type)
+                    if dep.flavor in _TYPED_FLAVORS
+                    and not isinstance(dep.annotation, type)
+                    and parametrised_generic(dep.annotation) is None
                 ),
                 None,
             )
@@ -351,6 +455,31 @@ class Registry:
             registration.unresolved = entry.pending
 
 
+def needs_conversions(entries: list[Entry]) -> bool:
+    """Whether a registration injects a value converted to a type."""
+    return any(dep.flavor == "converted" for entry in entries for dep in entry.dependencies)
+
+
+def _register_with_conversions(core: _RustContainer, entries: list[Entry]) -> None:
+    if needs_conversions(entries):
+        from dioxide._convert import with_conversions
+
+        entries = with_conversions(entries)
+    core._register(entries, explicit=False)
+
+
+def _hand_over(provided: Any) -> Any:
+    """What a parametrisation taken over by a decorated class builds: that
+    class's instance."""
+    return provided
+
+
+def _forwarding(key: Any, provider: Any) -> Entry:
+    """The registration of ``key`` that hands out what ``provider`` builds."""
+    dependency = Dependency("provided", provider, Fallback.REQUIRED, "type", None, True)
+    return make_entry(key, _hand_over, "transient", "call", [dependency])
+
+
 def _not_a_class(owner: Any, dep: Dependency) -> DioxideTypeError:
     param, annotation = dep.param, dep.annotation
     return DioxideTypeError(
@@ -367,6 +496,19 @@ def _not_a_class(owner: Any, dep: Dependency) -> DioxideTypeError:
 DEFAULT = Registry()
 
 
+def registry_of(registry: Optional[Registry]) -> Registry:
+    """The registry a decorator's ``registry=`` names (the default one for
+    ``None``), checked."""
+    target = DEFAULT if registry is None else registry
+    if not isinstance(target, Registry):
+        raise DioxideTypeError(
+            f"registry= takes a dioxide.Registry, got {registry!r}",
+            hint="make one with dioxide.Registry() and pass it to the decorators and "
+            "to Container(registry=...)",
+        )
+    return target
+
+
 def register_decorated(
     provides: Any,
     target: Any,
@@ -381,13 +523,7 @@ def register_decorated(
 ) -> None:
     """Register one decorated provider into ``registry`` (the default one
     when ``None``), with every pending one that only it completes."""
-    target_registry = DEFAULT if registry is None else registry
-    if not isinstance(target_registry, Registry):
-        raise DioxideTypeError(
-            f"registry= takes a dioxide.Registry, got {registry!r}",
-            hint="make one with dioxide.Registry() and pass it to the decorators and "
-            "to Container(registry=...)",
-        )
+    target_registry = registry_of(registry)
     target_registry._retry()
     target_registry._register(
         _Registration(provides, target, lifetime, kind, analyze, exposes or [], profiles, frame)

@@ -26,6 +26,7 @@ __all__ = [
     "AmbiguousProviderError",
     "CaptiveDependencyError",
     "CircularDependencyError",
+    "ConfigurationError",
     "DependencyNotRegisteredError",
     "DioxideError",
     "DioxideTypeError",
@@ -80,7 +81,17 @@ class DioxideError(Exception):
 
 
 def _describe(obj: object) -> str:
-    """A short name for messages: the qualified name without ``<locals>``."""
+    """A short name for messages: the qualified name without ``<locals>``;
+    a parametrised generic as ``Repository[User]``."""
+    args = getattr(obj, "__args__", None)
+    origin = getattr(obj, "__origin__", None)
+    if (
+        isinstance(args, tuple)
+        and isinstance(origin, type)
+        and not isinstance(obj, type)
+        and not hasattr(obj, "__metadata__")
+    ):
+        return f"{_describe(origin)}[{', '.join(_describe(a) for a in args)}]"
     name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
     if isinstance(name, str):
         return name.rsplit("<locals>.", 1)[-1]
@@ -166,6 +177,60 @@ class ScopeError(DioxideError, RuntimeError):
 
 class CaptiveDependencyError(ScopeError):
     """A singleton would hold on to a scoped instance (a captive dependency)."""
+
+
+class ConfigurationError(DioxideError, ValueError):
+    """A configuration value cannot be read or converted: a source that
+    cannot be loaded, or a value that does not convert to the type its
+    parameter is annotated with.
+
+    Attributes (beyond :class:`DioxideError`'s):
+        key: the dotted key, e.g. ``"db.pool_size"`` (``None`` for a source).
+        source: where the value came from (``"environment variable
+            APP_DB__POOL_SIZE"``, ``"config.toml"``), if known.
+        expected: the type it should convert to, if any.
+        consumers: who needs it: ``"Database (parameter 'pool_size')"``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        key: Optional[str] = None,
+        source: Optional[str] = None,
+        expected: Any = None,
+        consumers: Sequence[str] = (),
+        hint: Optional[str] = None,
+    ) -> None:
+        self.key = key
+        self.source = source
+        self.expected = expected
+        self.consumers = list(consumers)
+        super().__init__(message, hint=hint)
+        if self.consumers:
+            first, *rest = self.message.split("\n")
+            needed = "  needed by: " + ", ".join(self.consumers)
+            self.message = "\n".join([first, needed, *rest])
+            self.args = (self.message,)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            _rebuild_configuration,
+            (self.reason, self.key, self.source, self.expected, self.consumers, self.hint),
+        )
+
+
+def _rebuild_configuration(
+    message: str,
+    key: Optional[str],
+    source: Optional[str],
+    expected: Any,
+    consumers: list[str],
+    hint: Optional[str],
+) -> ConfigurationError:
+    return ConfigurationError(
+        message, key=key, source=source, expected=expected, consumers=consumers, hint=hint
+    )
 
 
 class ValidationError(DioxideError, ValueError):

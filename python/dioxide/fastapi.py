@@ -13,8 +13,10 @@ Install with ``pip install 'dioxide[fastapi]'``. Three names::
     async def show_user(user_id: int, users: Inject[UserService]) -> dict[str, str]:
         return {"name": users.name_of(user_id)}
 
-- :func:`attach` keeps the container on ``app.state`` and closes it (awaiting
-  async finalizers) after the app's own lifespan has ended.
+- :func:`attach` keeps the container on ``app.state`` and manages it with
+  the app's lifespan: each run gets fresh singletons and finalizes them at
+  its end (after the app's own lifespan), mounted apps' containers too;
+  :func:`container_of` gives it back.
 - ``Inject[T]`` is ``Annotated[T, Depends(...)]``: FastAPI fills the parameter,
   leaves it out of the OpenAPI schema, and lets your own dependencies take it
   too. ``T`` is resolved with its lifetime: scoped providers get one instance
@@ -24,93 +26,75 @@ Install with ``pip install 'dioxide[fastapi]'``. Three names::
   finalizers run) after the response has been sent. An exception raised by
   the endpoint is thrown into generator providers so they can roll back.
 
-The dependencies are ``async``, so providers run on the event loop, and
-``async def`` providers work for sync and async endpoints alike.
+The dependencies are ``async``: cheap providers run inline on the event
+loop, and ``async def`` providers work for sync and async endpoints alike.
+Blocking work does not stall the loop: a type whose providers include a sync
+generator (or one registered ``blocking=True``) is built in a worker thread,
+and a request scope with synchronous finalizers is closed in one.
 """
 
-from collections.abc import AsyncIterator, Coroutine, Mapping
-from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar, cast
+from collections.abc import AsyncIterator, Coroutine
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from typing_extensions import Annotated
 
 try:
     from fastapi import Depends, FastAPI
     from fastapi.requests import HTTPConnection
-    from starlette.types import Lifespan
 except ImportError as missing:  # pragma: no cover - exercised in a subprocess
     raise ImportError(
         "dioxide.fastapi needs FastAPI; install it with: pip install 'dioxide[fastapi]'"
     ) from missing
 
 from dioxide._container import Container
+from dioxide._asgi import run_sync
+from dioxide._integration import aclose_scope, aresolve_in
 from dioxide._introspect import describe
 from dioxide._scope import ContainerScope
 from dioxide.exceptions import DioxideTypeError, ResolutionError
+from dioxide import starlette as _starlette
+from dioxide.starlette import container_of
 
-__all__ = ["Inject", "attach", "request_scope"]
+__all__ = ["Inject", "attach", "container_of", "request_scope"]
 
 T = TypeVar("T")
 
-#: Where :func:`attach` keeps the container (``app.state.dioxide_container``).
-_STATE_ATTRIBUTE = "dioxide_container"
-
 
 def attach(app: FastAPI, container: Container) -> None:
-    """Serve ``app``'s ``Inject[...]`` parameters from ``container``, and close
-    the container when the app shuts down (after the app's own lifespan)::
+    """Serve ``app``'s ``Inject[...]`` parameters from ``container``, and
+    manage the container with the app's lifespan (an existing lifespan keeps
+    working, inside)::
 
         container = Container()
-        app = FastAPI(lifespan=my_lifespan)   # an existing lifespan keeps working
+        app = FastAPI(lifespan=my_lifespan)
         attach(app, container)
 
-    The container lives as long as the app: start the app once per container
-    (in tests, make a new app and container per test, or share both for the
-    whole session). Without a lifespan run (``TestClient(app)`` outside a
-    ``with`` block) nothing closes it; close it yourself then. A mounted
-    sub-application resolves from the container attached to it.
+    Each lifespan run gets fresh singletons and finalizes what it built when
+    it ends (after the app's own lifespan), so an app can start several
+    times: every ``with TestClient(app):`` of a test suite works. Containers
+    attached to mounted sub-applications are finalized with the app (a
+    mounted app's own lifespan never runs). Without a lifespan run
+    (``TestClient(app)`` outside a ``with`` block) nothing closes it; close
+    it yourself then. :func:`container_of` gives it back.
     """
-    if not isinstance(container, Container):
-        raise DioxideTypeError(
-            f"attach(app, container) expects a dioxide.Container, got {container!r}",
-            hint="pass the container the app should resolve from, e.g. attach(app, Container())",
-        )
-    if getattr(app.state, _STATE_ATTRIBUTE, None) is not None:
-        raise DioxideTypeError(
-            "attach(): this app already has a dioxide container",
-            hint="attach one container per app; use container.override(...) to swap providers",
-        )
-    setattr(app.state, _STATE_ATTRIBUTE, container)
-    app.router.lifespan_context = _closing(app.router.lifespan_context, container)
-
-
-def _closing(inner: "Lifespan[Any]", container: Container) -> "Lifespan[Any]":
-    """``inner`` wrapped so that ``container`` closes once it has ended (also
-    when startup or shutdown fails: the error is thrown into finalizers)."""
-
-    @asynccontextmanager
-    async def lifespan(app: Any) -> AsyncIterator[Optional[Mapping[str, Any]]]:
-        async with container:
-            async with inner(app) as state:
-                yield state
-
-    return cast("Lifespan[Any]", lifespan)
+    _starlette.attach(app, container)
 
 
 def _container_of(connection: HTTPConnection) -> Container:
-    container = getattr(connection.app.state, _STATE_ATTRIBUTE, None)
-    if not isinstance(container, Container):
+    try:
+        return container_of(connection.app)
+    except ResolutionError:
         raise ResolutionError(
             "this FastAPI app has no dioxide container",
             hint="call dioxide.fastapi.attach(app, container) where the app is created",
-        )
-    return container
+        ) from None
 
 
 async def request_scope(connection: HTTPConnection) -> AsyncIterator[ContainerScope]:
     """The current request's scope, as a FastAPI dependency: opened the first
     time a request needs it, shared by every ``Inject[...]`` of that request,
-    and closed after the response has been sent::
+    and closed after the response has been sent (its synchronous finalizers
+    in a worker thread)::
 
         from fastapi import Depends
 
@@ -122,21 +106,35 @@ async def request_scope(connection: HTTPConnection) -> AsyncIterator[ContainerSc
             return exporter.render()
 
     Use it to resolve a type chosen at run time; for a type known in the
-    signature, ``Inject[T]`` says the same more briefly.
+    signature, ``Inject[T]`` says the same more briefly. The request (or
+    websocket) is injectable in this scope: ``Inject[Request]``, or a
+    provider that takes a ``Request``.
     """
-    async with _container_of(connection).create_scope() as scope:
+    scope = _container_of(connection).create_scope()
+    token = _starlette.CURRENT.set(_starlette.connection_types(connection))
+    try:
         yield scope
+    except BaseException as error:
+        await aclose_scope(scope, error, run_sync)
+        raise
+    else:
+        await aclose_scope(scope, None, run_sync)
+    finally:
+        try:
+            _starlette.CURRENT.reset(token)
+        except ValueError:  # pragma: no cover - reset from another context
+            pass
 
 
 def _resolver(type_: Any) -> Callable[..., Coroutine[Any, Any, Any]]:
-    """The FastAPI dependency that resolves ``type_`` in the request's scope."""
+    """The FastAPI dependency that resolves ``type_`` in the request's scope
+    (in a worker thread when building it blocks)."""
 
     async def resolve(scope: Annotated[ContainerScope, Depends(request_scope)]) -> Any:
-        return await scope.aresolve(type_)
+        return await aresolve_in(scope, type_, _starlette.POLICY, run_sync)
 
     resolve.__name__ = resolve.__qualname__ = f"inject_{describe(type_)}"
     return resolve
-
 
 if TYPE_CHECKING:
     Inject = Annotated[T, "dioxide.fastapi.Inject"]

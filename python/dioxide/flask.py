@@ -17,12 +17,17 @@ Install with ``pip install 'dioxide[flask]'``::
 - :class:`Dioxide` is the extension (``Dioxide(app, container)`` or
   ``init_app(app)`` in an app factory); it keeps the container in
   ``app.extensions["dioxide"]``.
-- Each application context, so each request, gets a
-  :class:`~dioxide.ContainerScope`, opened on first use and closed when the
-  context is torn down, after the response has been built (an unhandled
-  exception is thrown into generator providers so they can roll back).
+- Each request gets a :class:`~dioxide.ContainerScope`, opened on first use
+  and closed when the request is torn down, after the response has been
+  built (an unhandled exception is thrown into generator providers so they
+  can roll back) -- also when an application context is already active
+  (``with app.app_context():`` around test requests, pytest-flask). Outside
+  a request (a CLI command, ``with app.app_context():``) the application
+  context gets a scope, closed with it.
+- ``flask.Request`` is injectable: the current request, one per scope.
 - ``@inject`` fills the view's ``Inject[T]`` parameters; :func:`resolve`
-  asks for one type anywhere inside a request or app context.
+  asks for one type anywhere inside a request or app context;
+  :func:`container_of` gives the container attached to an app.
 
 Flask has no shutdown event, so the extension does not close the container:
 close it where the process ends (``with container: app.run()``).
@@ -33,29 +38,35 @@ import inspect
 import typing
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, TypeVar
 
-from typing_extensions import Annotated, TypeForm, get_args, get_origin
+from typing_extensions import Annotated, ParamSpec, TypeForm, get_args, get_origin
 
 try:
-    from flask import Flask, current_app, g, has_app_context
+    from flask import Flask, Request, current_app, g, has_app_context, has_request_context
+    from flask import request as current_request
 except ImportError as missing:  # pragma: no cover - exercised in a subprocess
     raise ImportError(
         "dioxide.flask needs Flask; install it with: pip install 'dioxide[flask]'"
     ) from missing
 
 from dioxide._container import Container
-from dioxide._introspect import describe
+from dioxide._integration import CurrentObjects
+from dioxide._introspect import describe, value_request
 from dioxide._registry import caller_namespace
 from dioxide._scope import ContainerScope
 from dioxide.exceptions import DioxideTypeError, ScopeError
 
-__all__ = ["Dioxide", "Inject", "inject", "resolve"]
+__all__ = ["Dioxide", "Inject", "container_of", "inject", "resolve"]
 
 T = TypeVar("T")
 R = TypeVar("R")
+P = ParamSpec("P")
 
 #: The key of the extension in ``app.extensions`` and of the scope in ``g``.
 _EXTENSION = "dioxide"
 _SCOPE = "_dioxide_scope"
+
+#: Flask's request, injectable in the request's scope.
+_CURRENT = CurrentObjects("flask")
 
 
 class Dioxide:
@@ -100,37 +111,68 @@ class Dioxide:
                 "use container.override(...) to swap providers",
             )
         app.extensions[_EXTENSION] = self
+        _CURRENT.register(self.container, Request)
+        app.teardown_request(_close_request_scope)
         app.teardown_appcontext(_close_scope)
 
     def __repr__(self) -> str:
         return f"<dioxide.flask.Dioxide {self.container!r}>"
 
 
+def container_of(app: Flask) -> Container:
+    """The container attached to ``app`` (by :class:`Dioxide`)::
+
+        container_of(app).resolve(Config)
+    """
+    extension = app.extensions.get(_EXTENSION)
+    if not isinstance(extension, Dioxide):
+        raise ScopeError(
+            f"the Flask app {app.name!r} has no dioxide extension",
+            hint="call Dioxide(app, container) (or dioxide.init_app(app)) "
+            "where the app is created",
+        )
+    return extension.container
+
+
 def _current_scope() -> ContainerScope:
-    """The scope of the current application context, opened on first use."""
+    """The scope of the current request (else of the application context),
+    opened on first use."""
+    if has_request_context():
+        request = current_request._get_current_object()  # type: ignore[attr-defined]
+        scope: Optional[ContainerScope] = request.environ.get(_SCOPE)
+        if scope is None:
+            scope = container_of(current_app).create_scope()
+            token = _CURRENT.set({Request: request})
+            try:
+                # The request is read once, in this scope (a scoped provider).
+                scope.resolve(Request)
+            finally:
+                _CURRENT.reset(token)
+            request.environ[_SCOPE] = scope
+        return scope
     if not has_app_context():
         raise ScopeError(
             "dioxide.flask needs an application context (a request, a CLI command, "
             "or `with app.app_context():`)",
             hint="call resolve() inside a view or an app context",
         )
-    scope: Optional[ContainerScope] = g.get(_SCOPE)
-    if scope is None:
-        extension = current_app.extensions.get(_EXTENSION)
-        if not isinstance(extension, Dioxide):
-            raise ScopeError(
-                f"the Flask app {current_app.name!r} has no dioxide extension",
-                hint="call Dioxide(app, container) (or dioxide.init_app(app)) "
-                "where the app is created",
-            )
-        scope = extension.container.create_scope()
-        setattr(g, _SCOPE, scope)
-    return scope
+    context_scope: Optional[ContainerScope] = g.get(_SCOPE)
+    if context_scope is None:
+        context_scope = container_of(current_app).create_scope()
+        setattr(g, _SCOPE, context_scope)
+    return context_scope
+
+
+def _close_request_scope(error: Optional[BaseException]) -> None:
+    """Close the request's scope (when one was opened): finalizers run, and
+    an unhandled error is thrown into generator providers."""
+    scope: Optional[ContainerScope] = current_request.environ.pop(_SCOPE, None)
+    if scope is not None:
+        scope.close(error)
 
 
 def _close_scope(error: Optional[BaseException]) -> None:
-    """Close the context's scope (when one was opened): finalizers run, and an
-    unhandled error is thrown into generator providers."""
+    """Close the application context's scope (when one was opened)."""
     scope: Optional[ContainerScope] = g.pop(_SCOPE, None)
     if scope is not None:
         scope.close(error)
@@ -197,11 +239,13 @@ def _injected(view: Callable[..., Any], localns: Mapping[str, Any]) -> dict[str,
         if name != "return" and get_origin(hint) is Annotated:
             inner, *metadata = get_args(hint)
             if any(item is _MARKER for item in metadata):
-                found[name] = inner
+                # Inject[Annotated[int, Value("key")]] is one flattened Annotated:
+                # kept whole, it resolves to the value converted to int.
+                found[name] = hint if value_request(hint) is not None else inner
     return found
 
 
-def inject(view: Callable[..., R]) -> Callable[..., R]:
+def inject(view: Callable[P, R]) -> Callable[P, R]:
     """Fill the view's ``Inject[T]`` parameters from the request's scope;
     URL variables are passed as usual::
 
@@ -212,8 +256,10 @@ def inject(view: Callable[..., R]) -> Callable[..., R]:
 
     Put it below ``@app.route`` (closest to the function). Arguments passed
     explicitly win over injection, so a test can call
-    ``show_order(1, orders=FakeOrders())``. Flask runs ``async def`` views
-    outside the request's event loop, so ``@inject`` takes plain views only.
+    ``show_order(1, orders=FakeOrders())``. The decorated view keeps its
+    signature for type checkers (a ``ParamSpec``). Flask runs ``async def``
+    views outside the request's event loop, so ``@inject`` takes plain views
+    only.
     """
     if inspect.iscoroutinefunction(view):
         raise DioxideTypeError(
@@ -228,18 +274,22 @@ def inject(view: Callable[..., R]) -> Callable[..., R]:
     ]
     parameters: Optional[dict[str, Any]] = None
 
+    call: Callable[..., R] = view
+
     @functools.wraps(view)
-    def injecting(*args: Any, **kwargs: Any) -> R:
+    def injecting(*args: P.args, **kwargs: P.kwargs) -> R:
         nonlocal parameters
         if parameters is None:
             # Read on first call, so annotations may name classes defined after the view.
             parameters = _injected(view, localns)
         given = set(positional[: len(args)]).union(kwargs)
         wanted = {name: type_ for name, type_ in parameters.items() if name not in given}
-        if wanted:
-            scope = _current_scope()
-            for name, type_ in wanted.items():
-                kwargs[name] = scope.resolve(type_)
-        return view(*args, **kwargs)
+        if not wanted:
+            return call(*args, **kwargs)
+        scope = _current_scope()
+        filled: dict[str, Any] = dict(kwargs)
+        for name, type_ in wanted.items():
+            filled[name] = scope.resolve(type_)
+        return call(*args, **filled)
 
     return injecting

@@ -6,7 +6,10 @@ their join: ``register_instance(Config, "sqlite://")`` becomes ``T = object``
 and passes. The same happens to ``register_class(PaymentPort, NotAGateway)``.
 And a ``TypeForm`` parameter accepts any type expression, such as the string
 ``"Config"`` or ``Config | None``, while the container only resolves classes.
-This plugin reports those calls, as errors with the code ``arg-type``.
+The same join hides a factory that returns the wrong type
+(``register_factory(Config, make_database)``) and a wrong replacement in
+``override(Config, FakeDatabase())``. This plugin reports those calls, as
+errors with the code ``arg-type``.
 
 Enable it in the mypy configuration::
 
@@ -26,12 +29,33 @@ from mypy.messages import format_type
 from mypy.nodes import Expression, IndexExpr, NameExpr, OpExpr, StrExpr
 from mypy.plugin import MethodContext, Plugin
 from mypy.subtypes import is_subtype
-from mypy.types import FunctionLike, Type, TypeType, get_proper_type
+from mypy.types import (
+    CallableType,
+    FunctionLike,
+    Instance,
+    Type,
+    TypeType,
+    get_proper_type,
+)
 from mypy.typevars import fill_typevars_with_any
 
 __all__ = ["plugin"]
 
 _CONTAINER = "dioxide._container.Container"
+
+#: Return types that wrap what a generator or async provider provides.
+_WRAPPERS = {
+    f"{module}.{name}"
+    for module in ("typing", "collections.abc")
+    for name in (
+        "Iterator",
+        "Iterable",
+        "Generator",
+        "AsyncIterator",
+        "AsyncIterable",
+        "AsyncGenerator",
+    )
+}
 _SCOPE = "dioxide._scope.ContainerScope"
 
 #: Methods whose first parameter names the provided type, by full name.
@@ -54,6 +78,10 @@ class DioxidePlugin(Plugin):
             return _check_register_instance
         if fullname == f"{_CONTAINER}.register_class":
             return _check_register_class
+        if fullname == f"{_CONTAINER}.register_factory":
+            return _check_register_factory
+        if fullname == f"{_CONTAINER}.override":
+            return _check_override
         if fullname in _TAKES_A_CLASS:
             return _check_class_argument
         return None
@@ -81,15 +109,18 @@ def _not_a_class(expr: Expression, typ: Type, ctx: MethodContext) -> Optional[st
     """What the argument is, if it is a type expression that is not a class.
 
     Only the spellings a ``TypeForm`` parameter admits but the container
-    refuses at runtime: a string, ``X | Y``, a subscripted alias, ``None``.
-    A variable holding a ``TypeForm`` (a generic helper passing its own
-    argument on) is left alone.
+    refuses at runtime: a string, ``X | Y``, ``Optional[X]``, ``None``. A
+    subscripted class is a key (``Repository[User]``, ``list[Plugin]``,
+    ``Annotated[Cache, Named("local")]``). A variable holding a ``TypeForm``
+    (a generic helper passing its own argument on) is left alone.
     """
     proper = get_proper_type(typ)
     if not (isinstance(proper, TypeType) and proper.is_type_form):
         return None
     if isinstance(expr, StrExpr):
         return f'the string "{expr.value}"'
+    if isinstance(expr, IndexExpr) and isinstance(get_proper_type(proper.item), Instance):
+        return None
     if isinstance(expr, (OpExpr, IndexExpr)) or (
         isinstance(expr, NameExpr) and expr.fullname == "builtins.None"
     ):
@@ -147,6 +178,76 @@ def _check_register_class(ctx: MethodContext) -> Type:
                 f'Argument "cls" to "register_class" of "Container" has incompatible '
                 f"type {format_type(TypeType.make_normalized(built), ctx.api.options)}; "
                 f"expected {format_type(TypeType.make_normalized(expected), ctx.api.options)}",
+                expr,
+                code=ARG_TYPE,
+            )
+    return ctx.default_return_type
+
+
+def _provided_by(typ: Type) -> Optional[Type]:
+    """What a factory provides: its return type, unwrapped from the
+    ``Iterator``/``AsyncIterator`` of a generator and the coroutine of an
+    ``async def``; None when ``typ`` is not known to be a plain callable."""
+    proper = get_proper_type(typ)
+    if isinstance(proper, Instance) and proper.type.fullname == "functools.partial":
+        returned: Type = proper.args[0] if proper.args else proper
+    elif isinstance(proper, CallableType) and not proper.is_type_obj():
+        returned = proper.ret_type
+        if proper.type_guard is not None or proper.type_is is not None:
+            return None
+    else:
+        return None
+    result = get_proper_type(returned)
+    if isinstance(result, Instance):
+        if result.type.fullname in ("typing.Coroutine", "typing.Awaitable") and result.args:
+            result = get_proper_type(result.args[-1])
+        if isinstance(result, Instance) and result.type.fullname in _WRAPPERS and result.args:
+            result = get_proper_type(result.args[0])
+    return result
+
+
+def _check_register_factory(ctx: MethodContext) -> Type:
+    """``register_factory(type_, factory)``: ``factory`` returns a ``type_``."""
+    _check_class_argument(ctx)
+    if len(ctx.arg_types) < 2 or not ctx.arg_types[0]:
+        return ctx.default_return_type
+    expected = _instance_type(ctx.arg_types[0][0])
+    if expected is None:
+        return ctx.default_return_type
+    for actual, expr in zip(ctx.arg_types[1], ctx.args[1]):
+        provided = _provided_by(actual)
+        if provided is not None and not is_subtype(provided, expected, options=ctx.api.options):
+            ctx.api.fail(
+                f'Argument "factory" to "register_factory" of "Container" returns '
+                f"{format_type(provided, ctx.api.options)}; expected a factory of "
+                f"{format_type(expected, ctx.api.options)}",
+                expr,
+                code=ARG_TYPE,
+            )
+    return ctx.default_return_type
+
+
+def _check_override(ctx: MethodContext) -> Type:
+    """``override(type_, replacement)``: a class that builds ``type_``
+    instances, a factory that returns one, or an instance (a ``Mock`` passes:
+    it is typed as anything)."""
+    _check_class_argument(ctx)
+    if len(ctx.arg_types) < 2 or not ctx.arg_types[0]:
+        return ctx.default_return_type
+    expected = _instance_type(ctx.arg_types[0][0])
+    if expected is None:
+        return ctx.default_return_type
+    for actual, expr in zip(ctx.arg_types[1], ctx.args[1]):
+        built = _instance_type(actual)
+        provided = built if built is not None else _provided_by(actual)
+        what = "builds" if built is not None else "returns"
+        if provided is None:
+            provided, what = actual, "is"
+        if not is_subtype(provided, expected, options=ctx.api.options):
+            ctx.api.fail(
+                f'Argument "replacement" to "override" of "Container" {what} '
+                f"{format_type(provided, ctx.api.options)}; expected "
+                f"{format_type(expected, ctx.api.options)} (an instance, a class or a factory)",
                 expr,
                 code=ARG_TYPE,
             )

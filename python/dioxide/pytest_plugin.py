@@ -14,6 +14,8 @@ in every test suite of a project that has dioxide installed::
   the ``dioxide_profile`` ini option.
 - ``dioxide_override(T, replacement)``: replace ``T``'s provider in
   ``dioxide_container`` until the test ends; returns ``replacement``.
+- ``dioxide_override_value(key, value)``: set the configuration value
+  ``key`` in ``dioxide_container`` until the test ends; returns ``value``.
 
 To test with your application's own container (its registered values and
 factories), override the fixture in ``conftest.py``; ``dioxide_override``
@@ -41,7 +43,13 @@ from dioxide._container import Container
 from dioxide._scope import Scope
 from dioxide.exceptions import DioxideTypeError
 
-__all__ = ["DioxideOverride", "dioxide_container", "dioxide_override"]
+__all__ = [
+    "DioxideOverride",
+    "DioxideValueOverride",
+    "dioxide_container",
+    "dioxide_override",
+    "dioxide_override_value",
+]
 
 R = TypeVar("R")
 
@@ -132,3 +140,37 @@ def dioxide_override(dioxide_container: Container) -> Iterator[DioxideOverride]:
     """
     with ExitStack() as stack:
         yield DioxideOverride(dioxide_container, stack)
+
+
+class DioxideValueOverride:
+    """What the ``dioxide_override_value`` fixture is: call it to set a
+    configuration value until the test ends::
+
+        def test_small_pool(dioxide_container, dioxide_override_value) -> None:
+            dioxide_override_value("db.pool_size", 1)
+            assert dioxide_container.resolve(Database).pool_size == 1
+    """
+
+    def __init__(self, container: Container, stack: ExitStack) -> None:
+        self.container = container
+        self._stack = stack
+
+    def __call__(self, key: str, value: R) -> R:
+        """Set ``key`` to ``value`` (as :meth:`Container.override_value`)
+        for the rest of the test, and return ``value``."""
+        self._stack.enter_context(self.container.override_value(key, value))
+        return value
+
+
+@pytest.fixture
+def dioxide_override_value(dioxide_container: Container) -> Iterator[DioxideValueOverride]:
+    """Set configuration values of ``dioxide_container`` for one test;
+    singletons built with the old values are rebuilt, and everything is
+    restored when the test ends::
+
+        def test_sqlite(dioxide_container, dioxide_override_value) -> None:
+            dioxide_override_value("db.url", "sqlite://")
+            assert dioxide_container.resolve(Database).url == "sqlite://"
+    """
+    with ExitStack() as stack:
+        yield DioxideValueOverride(dioxide_container, stack)

@@ -3,8 +3,9 @@
 
 use pyo3::exceptions::PyStopIteration;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyTuple};
+use pyo3::types::PyList;
 
+use super::construct::{ArgVector, FIRST_ARG};
 use super::errors::{DioxideError, ErrorKind};
 use super::keys::subject_name;
 use super::lifecycle::{Finalizer, FinalizerKind, Finalizers};
@@ -31,7 +32,7 @@ pub(crate) fn build<'f>(
             let value = match produced.call_method0(pyo3::intern!(py, "__next__")) {
                 Ok(value) => value,
                 Err(err) if err.is_instance_of::<PyStopIteration>(py) => {
-                    let what = if super::keys::is_type(node.provides.bind(py)) {
+                    let what = if super::keys::is_key(node.provides.bind(py)) {
                         format!(
                             "the generator provider of {}",
                             subject_name(node.provides.bind(py))
@@ -95,7 +96,8 @@ fn keep(py: Python<'_>, owner: &Finalizers, finalizer: Finalizer) -> PyResult<()
 }
 
 /// Call the provider with `values[base..]` (consumed): by position while
-/// allowed, then by keyword.
+/// allowed, then by keyword, as one vectorcall on the values where they are
+/// (no argument tuple or keyword dict); a plain class is built directly.
 pub(crate) fn call<'py>(
     py: Python<'py>,
     node: &ExecNode,
@@ -103,17 +105,48 @@ pub(crate) fn call<'py>(
     base: usize,
 ) -> PyResult<Bound<'py, PyAny>> {
     let target = node.target.bind(py);
-    let count = values.len().saturating_sub(base);
-    if count == 0 {
-        return target.call0();
-    }
-    if node.positional >= count {
-        return target.call1(PyTuple::new(py, values.drain(base..))?);
-    }
-    let kwargs = PyDict::new(py);
-    let keywords = values.drain(base + node.positional..);
-    for ((name, _), value) in node.args.iter().skip(node.positional).zip(keywords) {
-        kwargs.set_item(name.bind(py), value)?;
-    }
-    target.call(PyTuple::new(py, values.drain(base..))?, Some(&kwargs))
+    let mut argv: ArgVector = smallvec::smallvec![std::ptr::null_mut(); FIRST_ARG];
+    argv.extend(
+        values
+            .get(base..)
+            .unwrap_or_default()
+            .iter()
+            .map(Py::as_ptr),
+    );
+    let count = argv.len() - FIRST_ARG;
+    let keywords = match &node.kwnames {
+        Some(names) if node.positional < count => names.bind(py).len(),
+        _ => 0,
+    };
+    let kwnames = if keywords > 0 {
+        node.kwnames
+            .as_ref()
+            .map_or(std::ptr::null_mut(), Py::as_ptr)
+    } else {
+        std::ptr::null_mut()
+    };
+    let nargs = count - keywords.min(count);
+    let direct = node
+        .direct
+        .as_ref()
+        .and_then(|d| d.construct(target, &mut argv, nargs, kwnames));
+    let result = match direct {
+        Some(result) => result,
+        // SAFETY: `argv` holds live references from `FIRST_ARG` on, with a
+        // writable slot before them; `kwnames` is null or a tuple of the
+        // last `keywords` arguments' names.
+        None => unsafe {
+            Bound::from_owned_ptr_or_err(
+                py,
+                pyo3::ffi::PyObject_Vectorcall(
+                    target.as_ptr(),
+                    argv.as_ptr().add(FIRST_ARG),
+                    nargs | pyo3::ffi::PY_VECTORCALL_ARGUMENTS_OFFSET,
+                    kwnames,
+                ),
+            )
+        },
+    };
+    values.truncate(base);
+    result
 }

@@ -166,6 +166,11 @@ pub(crate) struct ExecPlan {
 }
 
 impl ExecPlan {
+    /// The requested instance, when it is a singleton already built.
+    pub(crate) fn built(&self) -> Option<&Py<PyAny>> {
+        self.nodes.last()?.cell.as_ref()?.get()
+    }
+
     /// `nodes` are the binding's form of `plan`'s nodes, index for index.
     pub(crate) fn new(plan: Plan, nodes: Vec<ExecNode>) -> Self {
         let program = Program::compile(&nodes);
@@ -188,6 +193,9 @@ impl ExecPlan {
         for node in &self.nodes {
             visit.call(&node.provides)?;
             visit.call(&node.target)?;
+            if let Some(direct) = &node.direct {
+                direct.visit(visit)?;
+            }
         }
         Ok(())
     }

@@ -157,7 +157,13 @@ impl DioxideError {
 pub(crate) fn render_chain(py: Python<'_>, chain: &[Py<PyAny>]) -> String {
     chain
         .iter()
-        .map(|t| display_name(t.bind(py)))
+        .map(|t| {
+            // A configuration value stands in a chain as its name.
+            match t.bind(py).cast::<pyo3::types::PyString>() {
+                Ok(name) => format!("value {:?}", name.to_string()),
+                Err(_) => display_name(t.bind(py)),
+            }
+        })
         .collect::<Vec<_>>()
         .join(" -> ")
 }

@@ -263,21 +263,21 @@ fn start(
     let cell = match node.lifetime {
         Lifetime::Transient => None,
         Lifetime::Singleton => node.cell.clone(),
-        Lifetime::Scoped => {
-            let Some(scope) = ctx.scope else {
-                let name = super::keys::display_name(node.provides.bind(py));
-                return Err(DioxideError::new(
-                    ErrorKind::Scope,
-                    format!(
-                        "{} is scoped, so it can only be resolved inside a scope",
-                        subject(py, node)
-                    ),
-                )
-                .with_hint(format!(
-                    "use `with container.create_scope() as scope: scope.resolve(...)`, \
-                     or register {name} as a singleton or transient"
-                )));
+        Lifetime::Scoped(level) => {
+            let Some(scope) = ctx.scope.and_then(|s| s.owner(node.depth)) else {
+                let open = ctx.scope.map(|s| s.level);
+                return Err(super::render::outside_level(
+                    node.provides.bind(py),
+                    level,
+                    open,
+                ));
             };
+            if node.kind == Kind::Context {
+                return match scope.context_value(py, node.key) {
+                    Some(value) => Ok(Start::Done(value)),
+                    None => Err(missing_context(py, node, level)),
+                };
+            }
             Some(scope.cell(node.scope_key))
         }
     };
@@ -322,7 +322,7 @@ fn start(
         if let Some(cell) = &cell {
             cell.release(py);
         }
-        let what = if super::keys::is_type(node.provides.bind(py)) {
+        let what = if super::keys::is_key(node.provides.bind(py)) {
             format!("{} has an async provider", subject(py, node))
         } else {
             format!("{} is an async provider", subject(py, node))
@@ -334,6 +334,22 @@ fn start(
         .with_hint("use `await container.aresolve(...)` (or `await scope.aresolve(...)`)"));
     }
     Ok(Start::Build(cell))
+}
+
+/// A context value the scope of its level was opened without.
+fn missing_context(py: Python<'_>, node: &ExecNode, level: dioxide_core::Level) -> DioxideError {
+    let name = super::keys::display_name(node.provides.bind(py));
+    let level = super::keys::level_name(level);
+    DioxideError::new(
+        ErrorKind::Scope,
+        format!(
+            "{name} is a context value of the {level:?} scope level, and this {level:?} scope \
+             was opened without it"
+        ),
+    )
+    .with_hint(format!(
+        "supply it when opening the scope: `create_scope(context={{{name}: ...}})`"
+    ))
 }
 
 /// How messages name a node: its class, or `name()` for a provider function

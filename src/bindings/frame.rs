@@ -64,18 +64,22 @@ pub(crate) fn refuse_early(
     awaiting: bool,
 ) -> PyResult<()> {
     let facts = &plan.plan;
-    if !(facts.awaits && !awaiting || facts.scoped && ctx.scope.is_none()) {
+    let open = ctx.scope.map(|s| (s.depth, s.level));
+    if !(facts.awaits && !awaiting || facts.may_need_scope(open.map(|(d, _)| d))) {
         return Ok(());
     }
     let available = |index: usize| {
         plan.nodes.get(index).is_some_and(|node| {
             node.kind == Kind::Instance
                 || node.cell.as_ref().is_some_and(|c| c.get().is_some())
-                || node.lifetime == Lifetime::Scoped
-                    && ctx.scope.is_some_and(|s| s.has_built(node.scope_key))
+                || node.lifetime.is_scoped()
+                    && ctx
+                        .scope
+                        .and_then(|s| s.owner(node.depth))
+                        .is_some_and(|s| s.has_built(node.scope_key))
         })
     };
-    let Some(refusal) = facts.refusal(root, ctx.scope.is_some(), awaiting, available) else {
+    let Some(refusal) = facts.refusal(root, open, awaiting, available) else {
         return Ok(());
     };
     let types: KeyMap<Py<PyAny>> = plan
@@ -84,7 +88,12 @@ pub(crate) fn refuse_early(
         .map(|n| (n.key, n.provides.clone_ref(py)))
         .collect();
     let mut error = super::render::render(py, &refusal, &types);
-    if awaiting && matches!(refusal, dioxide_core::DomainError::NeedsScope { .. }) {
+    if awaiting
+        && matches!(
+            refusal,
+            dioxide_core::DomainError::NeedsScope { open: None, .. }
+        )
+    {
         let scoped = error.names.last().cloned().unwrap_or_default();
         error = error.with_hint(format!(
             "use `async with container.create_scope() as scope: await scope.aresolve(...)`, \
@@ -118,7 +127,10 @@ pub(crate) type Frames = SmallVec<[Frame; 16]>;
 /// Who finalizes what `node` builds: the owner of the instance that will
 /// hold on to it. A transient is held by its nearest non-transient
 /// dependant, so a transient built for a singleton lives (and is finalized)
-/// with the container even when the singleton is first resolved in a scope.
+/// with the container even when the singleton is first resolved in a scope,
+/// and one built for a request-level instance inside an action scope with
+/// the request scope. A transient nothing holds belongs to the scope it is
+/// resolved in.
 pub(crate) fn finalizer_owner<'a>(
     plan: &ExecPlan,
     frames: &[Frame],
@@ -131,13 +143,13 @@ pub(crate) fn finalizer_owner<'a>(
             .rev()
             .skip(1)
             .filter_map(|f| plan.nodes.get(f.node))
-            .map(|n| n.lifetime)
-            .find(|l| *l != Lifetime::Transient)
-            .unwrap_or(Lifetime::Transient),
-        lifetime => lifetime,
+            .find(|n| n.lifetime != Lifetime::Transient),
+        _ => Some(node),
     };
-    match (holder, ctx.scope) {
-        (Lifetime::Singleton, _) | (_, None) => ctx.container_finalizers,
-        (_, Some(scope)) => &scope.finalizers,
-    }
+    let owner = match holder {
+        Some(n) if n.lifetime == Lifetime::Singleton => None,
+        Some(n) => ctx.scope.and_then(|s| s.owner(n.depth)),
+        None => ctx.scope,
+    };
+    owner.map_or(ctx.container_finalizers, |s| &s.finalizers)
 }

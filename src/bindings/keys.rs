@@ -1,6 +1,6 @@
 //! Python types as domain keys, and their display names.
 
-use dioxide_core::{Key, Lifetime};
+use dioxide_core::{Key, Level, Lifetime};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyType;
@@ -16,9 +16,51 @@ pub(crate) fn is_type(obj: &Bound<'_, PyAny>) -> bool {
     obj.is_instance_of::<PyType>()
 }
 
+/// `True` for a parametrised generic class (`Repository[User]`), which the
+/// Python layer hands over only in its interned, canonical form (see
+/// `dioxide._generics`): its address is then a key like a class's.
+pub(crate) fn is_generic_key(obj: &Bound<'_, PyAny>) -> bool {
+    let py = obj.py();
+    !is_type(obj)
+        && matches!(obj.getattr_opt(pyo3::intern!(py, "__origin__")), Ok(Some(o)) if is_type(&o))
+        && matches!(obj.hasattr(pyo3::intern!(py, "__args__")), Ok(true))
+}
+
+/// The keys of the parametrised generics registrations have mentioned.
+/// Their objects are canonical aliases, kept alive by the Python layer for
+/// the life of the process, so their addresses are never reused.
+static GENERIC_KEYS: std::sync::Mutex<Option<dioxide_core::KeySet>> = std::sync::Mutex::new(None);
+
+/// Remember that `obj` (a key object) is a parametrised generic, if it is.
+/// Reads Python attributes: call it with no lock of a container held.
+pub(crate) fn note_generic(obj: &Bound<'_, PyAny>) {
+    if is_generic_key(obj) {
+        let mut guard = GENERIC_KEYS.lock().unwrap_or_else(|p| p.into_inner());
+        guard
+            .get_or_insert_with(Default::default)
+            .insert(key_of(obj));
+    }
+}
+
+/// Whether `key` is a parametrised generic's (see `note_generic`): no
+/// Python involved, so it may be asked under a container's lock.
+pub(crate) fn is_generic(key: Key) -> bool {
+    let guard = GENERIC_KEYS.lock().unwrap_or_else(|p| p.into_inner());
+    guard.as_ref().is_some_and(|keys| keys.contains(&key))
+}
+
+/// `True` for objects that can be a key: a class, or a parametrised generic.
+pub(crate) fn is_key(obj: &Bound<'_, PyAny>) -> bool {
+    is_type(obj) || is_generic_key(obj)
+}
+
 /// The name users see in messages: the class's `__qualname__` without the
-/// `<locals>` noise of classes defined inside functions.
+/// `<locals>` noise of classes defined inside functions; a parametrised
+/// generic as `Repository[User]`.
 pub(crate) fn display_name(obj: &Bound<'_, PyAny>) -> String {
+    if is_generic_key(obj) {
+        return generic_name(obj);
+    }
     let name = obj
         .getattr(pyo3::intern!(obj.py(), "__qualname__"))
         .or_else(|_| obj.getattr(pyo3::intern!(obj.py(), "__name__")))
@@ -32,22 +74,80 @@ pub(crate) fn display_name(obj: &Bound<'_, PyAny>) -> String {
     }
 }
 
+fn generic_name(obj: &Bound<'_, PyAny>) -> String {
+    let py = obj.py();
+    let origin = obj
+        .getattr(pyo3::intern!(py, "__origin__"))
+        .map(|o| display_name(&o))
+        .unwrap_or_else(|_| "<generic>".into());
+    let args: Vec<String> = obj
+        .getattr(pyo3::intern!(py, "__args__"))
+        .and_then(|a| a.try_iter().map(|it| it.flatten().collect::<Vec<_>>()))
+        .map(|args| {
+            args.iter()
+                .map(|a| {
+                    if is_key(a) {
+                        display_name(a)
+                    } else {
+                        a.repr()
+                            .map(|r| r.to_string().replace("typing.", ""))
+                            .unwrap_or_else(|_| "?".into())
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    format!("{origin}[{}]", args.join(", "))
+}
+
+/// Scope level names, interned process-wide so that a registry and every
+/// container made from it agree on them; `Level(0)` is `"scoped"`
+/// (`Scope.SCOPED`: the first level of whichever container resolves it).
+static LEVEL_NAMES: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// The level called `name`.
+pub(crate) fn level_of(name: &str) -> Level {
+    let mut names = LEVEL_NAMES.lock().unwrap_or_else(|p| p.into_inner());
+    if names.is_empty() {
+        names.push("scoped".to_owned());
+    }
+    let index = match names.iter().position(|n| n == name) {
+        Some(index) => index,
+        None => {
+            names.push(name.to_owned());
+            names.len() - 1
+        }
+    };
+    Level(u32::try_from(index).unwrap_or(u32::MAX))
+}
+
+/// The name of `level`, as the user spelled it.
+pub(crate) fn level_name(level: Level) -> String {
+    let names = LEVEL_NAMES.lock().unwrap_or_else(|p| p.into_inner());
+    usize::try_from(level.0)
+        .ok()
+        .and_then(|i| names.get(i).cloned())
+        .unwrap_or_else(|| "scoped".to_owned())
+}
+
+/// A lifetime as the Python layer names it: `"singleton"`, `"transient"`,
+/// `"scoped"` (the first level) or a scope level's name.
 pub(crate) fn parse_lifetime(name: &str) -> PyResult<Lifetime> {
     match name {
         "singleton" => Ok(Lifetime::Singleton),
-        "scoped" => Ok(Lifetime::Scoped),
         "transient" => Ok(Lifetime::Transient),
-        other => Err(PyValueError::new_err(format!(
-            "unknown lifetime {other:?}; expected 'singleton', 'scoped' or 'transient'"
-        ))),
+        "" => Err(PyValueError::new_err(
+            "an empty lifetime; expected 'singleton', 'transient', 'scoped' or a scope level's name",
+        )),
+        level => Ok(Lifetime::Scoped(level_of(level))),
     }
 }
 
-pub(crate) fn lifetime_name(lifetime: Lifetime) -> &'static str {
+pub(crate) fn lifetime_name(lifetime: Lifetime) -> String {
     match lifetime {
-        Lifetime::Singleton => "singleton",
-        Lifetime::Scoped => "scoped",
-        Lifetime::Transient => "transient",
+        Lifetime::Singleton => "singleton".to_owned(),
+        Lifetime::Scoped(level) => level_name(level),
+        Lifetime::Transient => "transient".to_owned(),
     }
 }
 
@@ -95,6 +195,15 @@ pub(crate) fn named_key(type_: &Bound<'_, PyAny>, name: &str) -> Key {
 /// The key of the configuration value `name`.
 pub(crate) fn value_key(name: &str) -> Key {
     synthetic((0, 1, name.to_owned()), || Label::Value(name.to_owned()))
+}
+
+/// The key of the configuration value `name` converted by `conversion` (a
+/// `dioxide._convert.Conversion`, interned for the process, so its address
+/// is never reused): shown as the value itself.
+pub(crate) fn converted_key(conversion: &Bound<'_, PyAny>, name: &str) -> Key {
+    synthetic((key_of(conversion).0, 4, name.to_owned()), || {
+        Label::Value(name.to_owned())
+    })
 }
 
 /// The key of the list of every implementation of `type_`.
@@ -177,7 +286,7 @@ pub(crate) fn graph_node(
         Some(LabelCopy::Value(name)) => (key.0, "value", name, None),
         Some(LabelCopy::List(t)) => (key.0, "list", display_name(t.bind(py)), None),
         None => match types.get(&key) {
-            Some(t) if is_type(t.bind(py)) => (key.0, "type", display_name(t.bind(py)), None),
+            Some(t) if is_key(t.bind(py)) => (key.0, "type", display_name(t.bind(py)), None),
             Some(t) => (key.0, "function", display_name(t.bind(py)), None),
             None => (key.0, "type", format!("<type {:#x}>", key.0), None),
         },
@@ -210,7 +319,7 @@ pub(crate) use dioxide_core::KeyMap;
 /// `subject` for any provided type or provider function.
 pub(crate) fn subject_name(provides: &Bound<'_, PyAny>) -> String {
     let name = super::keys::display_name(provides);
-    if super::keys::is_type(provides) {
+    if super::keys::is_key(provides) {
         name
     } else {
         format!("{name}()")

@@ -93,6 +93,16 @@ impl Finalizers {
         self.items().sealed = true;
     }
 
+    /// Accept pushes again: the owner, closed and finalized, is reopened.
+    pub(crate) fn unseal(&self) {
+        self.items().sealed = false;
+    }
+
+    /// How many finalizers wait for the owner's close.
+    pub(crate) fn len(&self) -> usize {
+        self.items().list.len()
+    }
+
     /// Take the newest finalizer out.
     pub(crate) fn pop(&self) -> Option<Finalizer> {
         self.items().list.pop()

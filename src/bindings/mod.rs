@@ -9,6 +9,7 @@
 pub(crate) mod build;
 pub(crate) mod cell;
 pub(crate) mod compiled;
+pub(crate) mod construct;
 pub(crate) mod container;
 pub(crate) mod errors;
 pub(crate) mod exec;

@@ -6,10 +6,11 @@ use std::sync::Arc;
 
 use dioxide_core::{Key, Lifetime};
 use pyo3::prelude::*;
-use pyo3::types::PyString;
+use pyo3::types::{PyString, PyTuple};
 use smallvec::SmallVec;
 
 use super::cell::InstanceCell;
+use super::construct::Direct;
 
 /// Values built by a run, on one stack; inline capacity chosen so typical
 /// graphs never touch the heap.
@@ -34,6 +35,9 @@ pub(crate) enum Kind {
     Alias,
     /// Every implementation of an interface, as a list.
     Collection,
+    /// A value supplied when a scope of its level opens
+    /// (`register_context`): taken from that scope, never built.
+    Context,
 }
 
 impl Kind {
@@ -45,6 +49,7 @@ impl Kind {
             "context_manager" => Self::ContextManager,
             "async_call" => Self::AsyncCall,
             "async_generator" => Self::AsyncGenerator,
+            "context" => Self::Context,
             _ => return None,
         })
     }
@@ -59,6 +64,7 @@ impl Kind {
             Self::AsyncGenerator => "async_generator",
             Self::Alias => "alias",
             Self::Collection => "collection",
+            Self::Context => "context",
         }
     }
 
@@ -82,10 +88,18 @@ pub(crate) struct ExecNode {
     pub(crate) target: Py<PyAny>,
     pub(crate) kind: Kind,
     pub(crate) lifetime: Lifetime,
+    /// A scoped node's level depth (see `PlanNode::depth`).
+    pub(crate) depth: usize,
     /// The container's slot for a singleton.
     pub(crate) cell: Option<Arc<InstanceCell>>,
     /// Arguments to pass; parameters left to their defaults are not listed.
     pub(crate) args: Vec<(Py<PyString>, ExecArg)>,
     /// How many leading `args` are passed by position; the rest go by keyword.
     pub(crate) positional: usize,
+    /// The names of the keyword arguments (`args` after `positional`), as
+    /// the tuple a vectorcall takes; `None` when there are none.
+    pub(crate) kwnames: Option<Py<PyTuple>>,
+    /// How to build the instance without calling the class, for a plain
+    /// class (see `construct.rs`).
+    pub(crate) direct: Option<Direct>,
 }

@@ -2,12 +2,14 @@
 //! message, the chain of types and a hint that fits the case.
 
 use dioxide_core::KeyMap;
-use dioxide_core::{DomainError, Key};
+use dioxide_core::{DomainError, Key, Level, Lifetime};
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 
 use super::errors::{DioxideError, ErrorKind};
-use super::keys::{chain_object, display_name, is_interface, key_name, named_parts, value_name};
+use super::keys::{
+    chain_object, display_name, is_interface, key_name, level_name, named_parts, value_name,
+};
 
 /// The keys an error mentions, so the caller can look up their types while
 /// it holds the registry and render after letting go of it.
@@ -15,14 +17,51 @@ pub(crate) fn keys_of(err: &DomainError) -> Vec<Key> {
     match err {
         DomainError::NotRegistered { chain, .. }
         | DomainError::Pending { chain, .. }
-        | DomainError::Captive { chain }
+        | DomainError::Captive { chain, .. }
         | DomainError::AsyncInSync { chain }
-        | DomainError::NeedsScope { chain } => chain.clone(),
+        | DomainError::UnknownLevel { chain, .. }
+        | DomainError::NeedsScope { chain, .. } => chain.clone(),
         DomainError::Cycle { cycle } => cycle.clone(),
         DomainError::Ambiguous { chain, candidates } => {
             chain.iter().chain(candidates).copied().collect()
         }
         DomainError::Duplicate { key } => vec![*key],
+    }
+}
+
+/// The error for a scoped provider of level `needed` resolved outside a
+/// scope (`open` is `None`) or in a scope of the outer level `open`.
+pub(crate) fn outside_level(
+    provides: &Bound<'_, PyAny>,
+    needed: Level,
+    open: Option<Level>,
+) -> DioxideError {
+    let subject = super::keys::subject_name(provides);
+    let name = display_name(provides);
+    let needed = level_name(needed);
+    match open {
+        None => DioxideError::new(
+            ErrorKind::Scope,
+            format!("{subject} is scoped, so it can only be resolved inside a scope"),
+        )
+        .with_hint(format!(
+            "use `with container.create_scope() as scope: scope.resolve(...)`, \
+             or register {name} as a singleton or transient"
+        )),
+        Some(open) => {
+            let open = level_name(open);
+            DioxideError::new(
+                ErrorKind::Scope,
+                format!(
+                    "{subject} lives in the scope level {needed:?}, deeper than this {open:?} \
+                     scope"
+                ),
+            )
+            .with_hint(format!(
+                "open the {needed:?} scope inside this one with `scope.create_scope()` \
+                 and resolve {name} there"
+            ))
+        }
     }
 }
 
@@ -79,7 +118,7 @@ pub(crate) fn render(py: Python<'_>, err: &DomainError, types: &KeyMap<Py<PyAny>
             let requested = chain.first().map(name).unwrap_or_default();
             let function = chain
                 .last()
-                .is_some_and(|k| !super::keys::is_type(chain_object(py, *k, types).bind(py)));
+                .is_some_and(|k| !super::keys::is_key(chain_object(py, *k, types).bind(py)));
             let annotated = if function {
                 format!("the provider function {waiting}() refers")
             } else {
@@ -116,7 +155,31 @@ pub(crate) fn render(py: Python<'_>, err: &DomainError, types: &KeyMap<Py<PyAny>
                  construction instead, e.g. set it as an attribute once both exist",
             )
         }
-        DomainError::Captive { chain } => {
+        DomainError::Captive {
+            chain,
+            holder: Lifetime::Scoped(outer),
+            held: Lifetime::Scoped(inner),
+        } => {
+            let holder = chain.first().map(name).unwrap_or_default();
+            let held = chain.last().map(name).unwrap_or_default();
+            let (outer, inner) = (level_name(*outer), level_name(*inner));
+            with_chain(
+                DioxideError::new(
+                    ErrorKind::Captive,
+                    format!(
+                        "{holder} (scope level {outer:?}) depends on {held} of the deeper level \
+                         {inner:?}: one {outer:?} instance would keep the first {inner:?} \
+                         scope's {held} alive in every later {inner:?} scope"
+                    ),
+                ),
+                chain,
+            )
+            .with_hint(format!(
+                "a provider may depend only on its own level or outer ones: move {holder} to \
+                 level {inner:?} (or make it transient), or {held} to level {outer:?}"
+            ))
+        }
+        DomainError::Captive { chain, .. } => {
             let holder = chain.first().map(name).unwrap_or_default();
             let scoped = chain.last().map(name).unwrap_or_default();
             with_chain(
@@ -152,27 +215,39 @@ pub(crate) fn render(py: Python<'_>, err: &DomainError, types: &KeyMap<Py<PyAny>
             .with_chain(vec![chain_object(py, *key, types)])
             .with_hint(hint)
         }
-        DomainError::NeedsScope { chain } => {
-            let scoped = chain.last().map(name).unwrap_or_default();
-            let subject = match chain.last().map(|k| chain_object(py, *k, types)) {
-                Some(object) => super::keys::subject_name(object.bind(py)),
-                None => scoped.clone(),
+        DomainError::NeedsScope {
+            chain,
+            needed,
+            open,
+        } => {
+            let object = chain.last().map(|k| chain_object(py, *k, types));
+            let error = match object {
+                Some(object) => outside_level(object.bind(py), *needed, *open),
+                None => DioxideError::new(ErrorKind::Scope, "a scoped provider needs its scope"),
             };
+            with_chain(error, chain)
+        }
+        DomainError::UnknownLevel { chain, level } => {
+            let shown = chain.last().map(name).unwrap_or_default();
+            let level = level_name(*level);
             with_chain(
                 DioxideError::new(
                     ErrorKind::Scope,
-                    format!("{subject} is scoped, so it can only be resolved inside a scope"),
+                    format!(
+                        "{shown} lives in the scope level {level:?}, which this container \
+                         does not declare"
+                    ),
                 ),
                 chain,
             )
             .with_hint(format!(
-                "use `with container.create_scope() as scope: scope.resolve(...)`, \
-                 or register {scoped} as a singleton or transient"
+                "declare the level, e.g. `Container(scopes=(\"request\", {level:?}))`, \
+                 or register {shown} with one of the container's levels"
             ))
         }
         DomainError::AsyncInSync { chain } => {
             let what = match chain.last().map(|k| chain_object(py, *k, types)) {
-                Some(object) if super::keys::is_type(object.bind(py)) => {
+                Some(object) if super::keys::is_key(object.bind(py)) => {
                     format!("{} has an async provider", display_name(object.bind(py)))
                 }
                 Some(object) => format!(
@@ -242,6 +317,19 @@ fn missing_hint(
         );
     }
     match types.get(&missing) {
+        Some(type_) if super::keys::is_generic_key(type_.bind(py)) => {
+            let origin = type_
+                .bind(py)
+                .getattr(pyo3::intern!(py, "__origin__"))
+                .map(|o| display_name(&o))
+                .unwrap_or_default();
+            format!(
+                "nothing provides {origin}, generic or parametrised: decorate the generic class \
+                 {origin} with @component once (it then serves every parametrisation), give a \
+                 class provides={missing_name}, or register {missing_name} itself with \
+                 container.register_class({missing_name}, ...)"
+            )
+        }
         Some(type_) if is_interface(type_.bind(py)) => format!(
             "{missing_name} is an interface: decorate an implementation with \
              @component(provides={missing_name}) or @singleton(provides={missing_name}), \

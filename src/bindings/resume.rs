@@ -228,7 +228,7 @@ impl Resolution {
                     .map(|n| {
                         let provides = n.provides.bind(py);
                         let subject = super::keys::subject_name(provides);
-                        if super::keys::is_type(provides) {
+                        if super::keys::is_key(provides) {
                             format!("the async generator provider of {subject}")
                         } else {
                             format!("the async generator provider {subject}")

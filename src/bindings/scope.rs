@@ -1,15 +1,18 @@
-//! `_RustScope`: the instances of one scope (a request, a job) and their
-//! finalizers. Singletons and plans stay with the container.
+//! `_RustScope`: the instances of one scope (a request, an action inside
+//! it) and their finalizers. Scopes nest: a scope opened in another is of
+//! the next level, finds instances of outer levels in its ancestors, and
+//! closes before its parent. Singletons and plans stay with the container.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use pyo3::prelude::*;
-use pyo3::types::PyTuple;
+use pyo3::types::{PyDict, PyTuple};
 
 use super::container::RustContainer;
 use super::errors::{DioxideError, ErrorKind};
-use super::lifecycle::{close_sync, finalize_until_async};
+use super::keys::{is_type, key_of, level_name, KeyMap};
+use super::lifecycle::{close_sync, finalize_until_async, raise_together};
 use super::owner::ScopeState;
 
 #[pyclass(
@@ -20,17 +23,37 @@ use super::owner::ScopeState;
 )]
 pub(crate) struct RustScope {
     container: Py<RustContainer>,
+    /// The scope this one was opened in.
+    parent: Option<Py<RustScope>>,
     state: Arc<ScopeState>,
     closed: AtomicBool,
+    /// The scopes opened in this one, oldest first: closing this scope
+    /// closes those still open first, newest first.
+    children: Mutex<Vec<Py<PyAny>>>,
+}
+
+/// Whether `scope` (a `_RustScope`) is closed; read without calling Python.
+fn is_closed(scope: &Bound<'_, PyAny>) -> bool {
+    scope
+        .cast::<RustScope>()
+        .map_or(true, |s| s.get().closed.load(Ordering::Acquire))
 }
 
 impl RustScope {
-    pub(crate) fn new(container: Py<RustContainer>) -> Self {
-        Self {
-            container,
-            state: Arc::default(),
-            closed: AtomicBool::new(false),
-        }
+    fn children(&self) -> std::sync::MutexGuard<'_, Vec<Py<PyAny>>> {
+        self.children.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn closed_parent_error(py: Python<'_>) -> PyErr {
+        DioxideError::new(
+            ErrorKind::Scope,
+            "cannot open a nested scope: this scope is closed",
+        )
+        .with_hint(
+            "open nested scopes inside the parent's `with` block, \
+             or open a new scope with `container.create_scope()`",
+        )
+        .into_pyerr(py)
     }
 
     pub(crate) fn resolve_in_scope(
@@ -42,6 +65,15 @@ impl RustScope {
         self.container
             .get()
             .resolve_with(py, type_, Some(&self.state))
+    }
+
+    /// A singleton built in the container, while the scope is open (see
+    /// `RustContainer::cached`).
+    pub(crate) fn cached(&self, py: Python<'_>, key: dioxide_core::Key) -> Option<Py<PyAny>> {
+        if self.closed.load(Ordering::Acquire) {
+            return None;
+        }
+        self.container.get().cached(py, key)
     }
 
     fn check_open(&self, py: Python<'_>) -> PyResult<()> {
@@ -58,12 +90,126 @@ impl RustScope {
 
 #[pymethods]
 impl RustScope {
+    /// A scope of the container's first level (`parent` is `None`) or one
+    /// opened in `parent`: of the level after its parent's, or of the
+    /// innermost level again when the parent is of that one. `context`
+    /// supplies the context values of the new scope's level, by type.
     #[new]
-    fn py_new(py: Python<'_>, container: Py<RustContainer>) -> PyResult<Self> {
+    #[pyo3(signature = (container, parent=None, context=None))]
+    fn py_new(
+        py: Python<'_>,
+        container: Py<RustContainer>,
+        parent: Option<Py<RustScope>>,
+        context: Option<Bound<'_, PyDict>>,
+    ) -> PyResult<Self> {
+        if parent
+            .as_ref()
+            .is_some_and(|p| p.get().closed.load(Ordering::Acquire))
+        {
+            return Err(Self::closed_parent_error(py));
+        }
         if container.get().is_closed() {
             return Err(RustContainer::closed_error(py));
         }
-        Ok(Self::new(container))
+        let levels = container.get().levels();
+        let (parent_state, depth) = match &parent {
+            None => (None, 0),
+            Some(parent) => {
+                let parent = parent.get();
+                if !parent.container.is(&container) {
+                    return Err(DioxideError::new(
+                        ErrorKind::Scope,
+                        "a nested scope must belong to its parent's container",
+                    )
+                    .into_pyerr(py));
+                }
+                let depth = (parent.state.depth + 1).min(levels.order().len().saturating_sub(1));
+                (Some(Arc::clone(&parent.state)), depth)
+            }
+        };
+        let level = levels.at(depth).unwrap_or(dioxide_core::Level::FIRST);
+        let mut values: KeyMap<Py<PyAny>> = KeyMap::default();
+        if let Some(context) = context {
+            for (type_, value) in context.iter() {
+                if !is_type(&type_) {
+                    return Err(super::container::registration_not_a_type(
+                        py,
+                        "create_scope(context=...)",
+                        &type_,
+                    ));
+                }
+                container.get().check_context(py, &type_, &value, level)?;
+                values.insert(key_of(&type_), value.unbind());
+            }
+        }
+        Ok(Self {
+            container,
+            parent,
+            state: Arc::new(ScopeState::new(parent_state, depth, level, values)),
+            closed: AtomicBool::new(false),
+            children: Mutex::default(),
+        })
+    }
+
+    /// The name of this scope's level.
+    #[getter]
+    fn level(&self) -> String {
+        level_name(self.state.level)
+    }
+
+    /// The scope this one was opened in (`None`: opened on the container).
+    #[getter]
+    fn parent(&self, py: Python<'_>) -> Option<Py<RustScope>> {
+        self.parent.as_ref().map(|p| p.clone_ref(py))
+    }
+
+    /// Remember a scope opened in this one, so closing this one closes
+    /// it first (if it is still open then). Held strongly: a nested scope
+    /// nobody holds any more is still closed, finalizers and all, with its
+    /// parent. Refused once this scope is closed.
+    fn _track_scope(&self, py: Python<'_>, scope: &Bound<'_, PyAny>) -> PyResult<()> {
+        let closed_ones = {
+            let mut children = self.children();
+            // Checked under the lock that closing takes the children with:
+            // a child tracked after that would never be closed.
+            if self.closed.load(Ordering::Acquire) {
+                None
+            } else {
+                children.push(scope.clone().unbind());
+                // Forget closed children now and then, so a long-lived
+                // scope does not accumulate them; they are dropped below,
+                // with the lock released.
+                let count = children.len();
+                let mut closed_ones = Vec::new();
+                if count >= 64 && count.is_power_of_two() {
+                    let (open, closed): (Vec<_>, Vec<_>) = std::mem::take(&mut *children)
+                        .into_iter()
+                        .partition(|c| !is_closed(c.bind(py)));
+                    *children = open;
+                    closed_ones = closed;
+                }
+                Some(closed_ones)
+            }
+        };
+        match closed_ones {
+            Some(closed_ones) => {
+                drop(closed_ones);
+                Ok(())
+            }
+            None => Err(Self::closed_parent_error(py)),
+        }
+    }
+
+    /// The scopes opened in this one that are still open, newest first;
+    /// this scope forgets them (it is closing).
+    fn _open_scopes<'py>(&self, py: Python<'py>) -> Vec<Bound<'py, PyAny>> {
+        let children = std::mem::take(&mut *self.children());
+        children
+            .into_iter()
+            .rev()
+            .map(|c| c.into_bound(py))
+            .filter(|c| !is_closed(c))
+            .collect()
     }
 
     /// The awaitable behind `ContainerScope.aresolve` (see the container's).
@@ -86,6 +232,11 @@ impl RustScope {
     /// Resolve `type_` in this scope: scoped instances are cached here,
     /// singletons come from the container.
     fn resolve(&self, py: Python<'_>, type_: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        self.resolve_in_scope(py, type_)
+    }
+
+    /// `scope[T]`: `scope.resolve(T)` (the slot runs fast.rs's function).
+    fn __getitem__(&self, py: Python<'_>, type_: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         self.resolve_in_scope(py, type_)
     }
 
@@ -121,17 +272,30 @@ impl RustScope {
         self.closed.load(Ordering::Acquire)
     }
 
-    /// Close the scope: run its finalizers newest first (`error` is thrown
-    /// into generator providers so they can roll back), then drop its
-    /// instances. Every finalizer runs; failures are raised together.
+    /// Close the scope: the scopes still open in it first (newest first),
+    /// then its finalizers newest first (`error` is thrown into generator
+    /// providers so they can roll back), then drop its instances. Every
+    /// finalizer runs; failures are raised together.
     #[pyo3(signature = (error=None))]
     fn close(&self, py: Python<'_>, error: Option<Bound<'_, PyAny>>) -> PyResult<()> {
         if !self._begin_close() {
             return Ok(());
         }
+        let mut failures: Vec<Bound<'_, PyAny>> = Vec::new();
+        for child in self._open_scopes(py) {
+            if let Err(err) = child.call_method1(pyo3::intern!(py, "close"), (error.as_ref(),)) {
+                failures.push(err.into_value(py).into_bound(py).into_any());
+            }
+        }
         let outcome = close_sync(py, &self.state.finalizers, error.as_ref(), "scope");
-        drop(self.state.take_cells());
-        outcome
+        self._release();
+        if failures.is_empty() {
+            return outcome;
+        }
+        if let Err(err) = outcome {
+            failures.push(err.into_value(py).into_bound(py).into_any());
+        }
+        raise_together(py, failures, "a scope", py.version_info() >= (3, 11))
     }
 
     fn __enter__(slf: Py<Self>) -> Py<Self> {
@@ -169,9 +333,16 @@ impl RustScope {
         finalize_until_async(py, &self.state.finalizers, error.as_ref())
     }
 
-    /// Drop the scope's instances.
+    /// How many finalizers wait for the scope's close (an integration
+    /// closes a scope with none inline, else in a worker thread).
+    fn _finalizer_count(&self) -> usize {
+        self.state.finalizers.len()
+    }
+
+    /// Drop the scope's instances and context values.
     fn _release(&self) {
         drop(self.state.take_cells());
+        drop(self.state.take_context());
     }
 
     /// `T in scope`: whether `T` has a provider in the scope's container.
@@ -181,16 +352,22 @@ impl RustScope {
 
     fn __traverse__(&self, visit: pyo3::gc::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
         visit.call(&self.container)?;
-        if let Ok(cells) = self.state.cells.try_lock() {
-            for value in cells.values().filter_map(|c| c.get()) {
-                visit.call(value)?;
+        if let Some(parent) = &self.parent {
+            visit.call(parent)?;
+        }
+        if let Ok(children) = self.children.try_lock() {
+            for child in children.iter() {
+                visit.call(child)?;
             }
         }
-        self.state.finalizers.visit(&visit)
+        self.state.visit(&visit)
     }
 
     fn __clear__(&self) {
         drop(self.state.take_cells());
+        drop(self.state.take_context());
         drop(self.state.finalizers.clear());
+        let children = std::mem::take(&mut *self.children());
+        drop(children);
     }
 }

@@ -10,6 +10,10 @@ Files in this folder follow a naming rule that says how each is checked:
 - ``fail_plugin_*.py``: errors only ``dioxide.mypy_plugin`` reports; checked
   with the plugin only.
 
+pyright (``basedpyright``, in strict mode) checks the same files: every
+``pass_*.py`` with no error, and in every ``fail_*.py`` (not the plugin's)
+exactly the lines that pin a mypy error, no other.
+
 mypy --strict also covers ``python/dioxide`` (for the running Python and for
 the oldest version mypy supports) and ``examples/``. The mypy flags are set
 here rather than read from pyproject.toml so the check means the same thing
@@ -20,6 +24,7 @@ Run as ``.venv/bin/python tests/typing/check.py``; exits non-zero on failure.
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -39,6 +44,18 @@ PLUGIN = "dioxide.mypy_plugin"
 #: The oldest Python dioxide supports: this catches annotations that only
 #: newer versions' stubs accept.
 OLDEST_PYTHON = "3.11"
+
+#: Frameworks that ship no type information (the integrations type their own
+#: side), and the examples built on them: subclassing their classes and
+#: their decorators are Any to mypy.
+UNTYPED_FRAMEWORKS = """
+[mypy-celery.*,django.*,kombu.*]
+ignore_missing_imports = True
+[mypy-django_app]
+disallow_subclassing_any = False
+[mypy-celery_app]
+disallow_untyped_decorators = False
+"""
 
 IGNORE = re.compile(r"#\s*type:\s*ignore\[([^\]]+)\]")
 
@@ -120,6 +137,64 @@ def mypy(name: str, config: Path, files: list[Path], *extra: str) -> Outcome:
     return Outcome(name, result.returncode == 0, last, f"$ {shown}\n{output}")
 
 
+#: pyright's settings: strict, with the Python that runs this script.
+PYRIGHT_CONFIG = {
+    "typeCheckingMode": "strict",
+    "pythonVersion": f"{sys.version_info.major}.{sys.version_info.minor}",
+    # The fail files pin mypy's errors with ``# type: ignore[code]``; pyright
+    # must report those lines by itself, not be silenced by the comments.
+    "enableTypeIgnoreComments": False,
+}
+
+
+def pinned_lines(path: Path) -> set[int]:
+    """The lines that pin an expected error (a ``# type: ignore[...]`` comment)."""
+    with path.open("rb") as source:
+        return {
+            token.start[0]
+            for token in tokenize.tokenize(source.readline)
+            if token.type == tokenize.COMMENT and IGNORE.search(token.string)
+        }
+
+
+def pyright(name: str, config_dir: Path, passing: list[Path], failing: list[Path]) -> Outcome:
+    """basedpyright (pyright) in strict mode: no error in a pass_ file; in a
+    fail_ file, an error on each pinned line and nowhere else."""
+    config = config_dir / "pyrightconfig.json"
+    config.write_text(json.dumps(PYRIGHT_CONFIG))
+    executable = Path(sys.executable).with_name("basedpyright")
+    command = [
+        str(executable), "--outputjson", "-p", str(config), "--pythonpath", sys.executable,
+        *(str(f) for f in passing + failing),
+    ]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    try:
+        report = json.loads(result.stdout)
+    except json.JSONDecodeError:
+        return Outcome(name, False, "pyright gave no report", result.stdout + result.stderr)
+    errors: dict[str, dict[int, str]] = {}
+    for diagnostic in report.get("generalDiagnostics", []):
+        if diagnostic.get("severity") != "error":
+            continue
+        line = diagnostic["range"]["start"]["line"] + 1
+        errors.setdefault(diagnostic["file"], {})[line] = diagnostic.get("message", "")
+    problems: list[str] = []
+    for path in passing + failing:
+        found = errors.get(str(path), {})
+        expected = pinned_lines(path) if path in failing else set()
+        for line in sorted(set(found) - expected):
+            problems.append(f"{path.name}:{line}: unexpected error: {found[line]}")
+        for line in sorted(expected - set(found)):
+            problems.append(f"{path.name}:{line}: pinned error not reported by pyright")
+    pinned = sum(len(pinned_lines(p)) for p in failing)
+    summary = (
+        f"{len(passing)} pass files clean, {pinned} pinned errors reported"
+        if not problems
+        else f"{len(problems)} problem(s)"
+    )
+    return Outcome(name, not problems, summary, "\n".join(problems))
+
+
 def run_file(path: Path) -> Outcome:
     """A pass_ file runs: its ``assert_type`` calls describe working code."""
     result = subprocess.run(
@@ -136,9 +211,9 @@ def main() -> int:
     this = Path(__file__).resolve()
     with tempfile.TemporaryDirectory() as tmp:
         plain = Path(tmp) / "plain.ini"
-        plain.write_text("[mypy]\n")
+        plain.write_text("[mypy]\n" + UNTYPED_FRAMEWORKS)
         with_plugin = Path(tmp) / "plugin.ini"
-        with_plugin.write_text(f"[mypy]\nplugins = {PLUGIN}\n")
+        with_plugin.write_text(f"[mypy]\nplugins = {PLUGIN}\n" + UNTYPED_FRAMEWORKS)
         with ThreadPoolExecutor() as pool:
             jobs = [
                 pool.submit(mypy, "package", with_plugin, [PACKAGE]),
@@ -151,6 +226,7 @@ def main() -> int:
                     [this, *passing, *failing, *plugin_only],
                 ),
                 pool.submit(mypy, "typing tests, plain mypy", plain, [*passing, *failing]),
+                pool.submit(pyright, "typing tests, pyright strict", Path(tmp), passing, failing),
             ]
             if examples:
                 jobs.append(pool.submit(mypy, "examples", with_plugin, examples))

@@ -1,7 +1,8 @@
 """What only ``dioxide.mypy_plugin`` rejects. Plain generics cannot: mypy
 solves ``T`` in ``register_instance(type_: TypeForm[T], instance: T)`` from
 both arguments and widens it to ``object``, and a ``TypeForm`` admits a
-string or ``X | None`` where the container needs a class. Checked with the
+string or ``X | None`` where the container needs a class; a factory's
+return type and an override's replacement widen the same way. Checked with the
 plugin only; every ``# type: ignore[code]`` pins one expected error under
 ``warn_unused_ignores``.
 
@@ -9,8 +10,11 @@ Not meant to run."""
 
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from typing import Optional, Protocol
+from unittest.mock import Mock
 
 from typing_extensions import TypeForm
 
@@ -54,7 +58,6 @@ container.register_class(UserRepository, StripeGateway)  # type: ignore[arg-type
 container.resolve("Config")  # type: ignore[arg-type]
 container.resolve(Optional[Config])  # type: ignore[arg-type]
 container.resolve(Config | None)  # type: ignore[arg-type]
-container.resolve(list[Config])  # type: ignore[arg-type]
 container.resolve(None)  # type: ignore[arg-type]
 container.register_factory("Config", lambda: Config())  # type: ignore[arg-type]
 with container.create_scope() as scope:
@@ -75,3 +78,39 @@ container.register_class(PaymentPort, StripeGateway)
 
 def resolve_through(form: TypeForm[Config]) -> Config:
     return container.resolve(form)
+
+
+# A factory must return the registered type (generators and async
+# factories provide what they yield or return).
+def make_gateway() -> StripeGateway:
+    return StripeGateway()
+
+
+def iterate_gateways() -> Iterator[StripeGateway]:
+    yield StripeGateway()
+
+
+async def connect_gateway() -> StripeGateway:
+    return StripeGateway()
+
+
+container.register_factory(Config, make_gateway)  # type: ignore[arg-type]
+container.register_factory(Config, iterate_gateways)  # type: ignore[arg-type]
+container.register_factory(Config, connect_gateway)  # type: ignore[arg-type]
+container.register_factory(Config, lambda: "sqlite://")  # type: ignore[arg-type]
+container.register_factory(PaymentPort, make_gateway)
+container.register_factory(PaymentPort, iterate_gateways)
+container.register_factory(PaymentPort, connect_gateway)
+container.register_factory(Config, functools.partial(Config, dsn="x"))
+
+
+# An override's replacement: an instance, a class or a factory of the type.
+container.override(Config, StripeGateway())  # type: ignore[arg-type]
+container.override(Config, StripeGateway)  # type: ignore[arg-type]
+container.override(Config, make_gateway)  # type: ignore[arg-type]
+container.override(Config, "sqlite://")  # type: ignore[arg-type]
+container.override(PaymentPort, StripeGateway())
+container.override(PaymentPort, StripeGateway)
+container.override(PaymentPort, make_gateway)
+container.override(Config, Mock())
+container.override(Config, lambda: Config("test"))

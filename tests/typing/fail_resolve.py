@@ -1,4 +1,4 @@
-"""What mypy must reject about ``resolve`` and ``aresolve``, with plain mypy
+"""What mypy must reject about ``resolve``, ``container[T]`` and ``aresolve``, with plain mypy
 (no plugin). Every ``# type: ignore[code]`` pins one expected error: under
 ``warn_unused_ignores`` the check fails if the error goes away.
 
@@ -43,8 +43,16 @@ container.resolve(needs_config)  # type: ignore[arg-type]
 container.resolve()  # type: ignore[call-arg]
 container.resolve(Config, UserService)  # type: ignore[call-arg]
 
+# container[T] is typed like resolve.
+other: int = container[UserService]  # type: ignore[assignment]
+container[UserService].send_mail()  # type: ignore[attr-defined]
+container[Config()]  # type: ignore[index]
+container[42]  # type: ignore[index]
+
 with container.create_scope() as scope:
     # The same holds in a scope.
+    also_wrong: Config = scope[UserService]  # type: ignore[assignment]
+    scope[Config()]  # type: ignore[index]
     wrong: Config = scope.resolve(UserService)  # type: ignore[assignment]
     scope.resolve(Config())  # type: ignore[arg-type]
     scope.resolve(UserService).send_mail()  # type: ignore[attr-defined]

@@ -1,5 +1,5 @@
 """What mypy must reject about scope options: a misspelt keyword, a misspelt
-``Scope`` member, a plain string where a ``Scope`` is expected, and an option
+``Scope`` member, a number where a ``Scope`` or a level name is expected, and an option
 a decorator does not take. Plain mypy (no plugin); every
 ``# type: ignore[code]`` pins one expected error under
 ``warn_unused_ignores``.
@@ -31,8 +31,8 @@ class MisspeltMember:
     pass
 
 
-# A string is not a Scope, even one that names a lifetime.
-@component(scope="singleton")  # type: ignore[call-overload]
+# A number is neither a Scope nor a level's name (strings name levels).
+@component(scope=1)  # type: ignore[call-overload]
 class StringScope:
     pass
 
@@ -55,7 +55,7 @@ def misspelt_provider_keyword() -> Config:
     return Config()
 
 
-@provider(scope="scoped")  # type: ignore[call-overload, untyped-decorator]
+@provider(scope=1)  # type: ignore[call-overload, untyped-decorator]
 def string_provider_scope() -> Config:
     return Config()
 
@@ -69,8 +69,8 @@ container = Container()
 
 # And on the register_* methods.
 container.register_class(Config, scop=Scope.SINGLETON)  # type: ignore[call-arg]
-container.register_class(Config, scope="singleton")  # type: ignore[arg-type]
+container.register_class(Config, scope=1)  # type: ignore[arg-type]
 container.register_class(Config, scope=Scope.SINGELTON)  # type: ignore[attr-defined]
 container.register_factory(Config, make_config, lifetime=Scope.SCOPED)  # type: ignore[call-arg]
-container.register_factory(Config, make_config, scope="scoped")  # type: ignore[arg-type]
+container.register_factory(Config, make_config, scope=1)  # type: ignore[arg-type]
 lifetime: Scope = "transient"  # type: ignore[assignment]

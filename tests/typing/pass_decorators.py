@@ -105,7 +105,7 @@ def decorated_classes_keep_their_constructors() -> None:
 def decorators_return_the_class() -> None:
     # mypy does not apply a class decorator's return type to the class
     # statement, so call the decorators as functions to check what they return.
-    class Named:
+    class Greeter:
         def __init__(self, name: str = "ada") -> None:
             self.name = name
 
@@ -118,8 +118,8 @@ def decorators_return_the_class() -> None:
     class AlsoShared:
         pass
 
-    named = component(Named)
-    assert_type(named, type[Named])
+    named = component(Greeter)
+    assert_type(named, type[Greeter])
     assert_type(named("grace").name, str)
     assert_type(component(scope=Scope.TRANSIENT)(Transient), type[Transient])
     assert_type(singleton(Shared), type[Shared])

@@ -4,14 +4,25 @@ mypy --strict accepts this file with no ignore comment, and it runs."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from flask import Flask
 from typing_extensions import assert_type
 
+import click
+from aiohttp import web
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+
 from dioxide import Container
+from dioxide import aiohttp as dioxide_aiohttp
+from dioxide import click as dioxide_click
 from dioxide import fastapi as dioxide_fastapi
 from dioxide import flask as dioxide_flask
+from dioxide import starlette as dioxide_starlette
+from dioxide import typer as dioxide_typer
 
 
 class Greeter:
@@ -43,7 +54,43 @@ def flask_app(container: Container) -> Flask:
         assert_type(dioxide_flask.resolve(Greeter), Greeter)
         return greeter.greet(name)
 
+    def direct_call() -> None:
+        # @inject keeps the view's signature: a direct call (a test's) is checked.
+        assert_type(greet("ada", greeter=Greeter()), str)
+
+    assert_type(direct_call, Callable[[], None])
     return app
+
+
+def container_getters(app: FastAPI, flask: Flask, aio: web.Application) -> None:
+    assert_type(dioxide_fastapi.container_of(app), Container)
+    assert_type(dioxide_flask.container_of(flask), Container)
+    assert_type(dioxide_aiohttp.container_of(aio), Container)
+
+
+@dioxide_starlette.inject
+async def starlette_endpoint(
+    request: Request, greeter: dioxide_starlette.Inject[Greeter]
+) -> PlainTextResponse:
+    assert_type(greeter, Greeter)
+    return PlainTextResponse(greeter.greet("ada"))
+
+
+@dioxide_aiohttp.inject
+async def aiohttp_handler(
+    request: web.Request, greeter: dioxide_aiohttp.Inject[Greeter]
+) -> web.Response:
+    assert_type(greeter, Greeter)
+    return web.Response(text=greeter.greet("ada"))
+
+
+@click.command()
+def click_command(greeter: dioxide_click.Inject[Greeter]) -> None:
+    assert_type(greeter, Greeter)
+
+
+def typer_command(name: str, greeter: dioxide_typer.Inject[Greeter]) -> None:
+    assert_type(greeter, Greeter)
 
 
 def container() -> Container:

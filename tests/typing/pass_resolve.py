@@ -1,5 +1,6 @@
-"""``resolve`` and ``aresolve`` return the type they are asked for, on the
-container and on scopes, sync and async; the container's own methods keep
+"""``resolve``, ``aresolve`` and the subscript spelling ``container[T]``
+return the type they are asked for, on the container and on scopes, sync
+and async; the container's own methods keep
 their types too. mypy --strict accepts this file with no ignore comment,
 and it runs."""
 
@@ -34,6 +35,18 @@ def resolve_on_the_container(container: Container) -> None:
     assert_type(container.resolve(UserService), UserService)
     assert_type(container.resolve(Config).dsn, str)
     assert_type(container.resolve(UserService).config, Config)
+
+
+def subscript_on_the_container(container: Container) -> None:
+    assert_type(container[UserService], UserService)
+    assert_type(container[Config].dsn, str)
+    assert_type(container[UserService].config, Config)
+
+
+def subscript_in_scopes(container: Container) -> None:
+    with container.create_scope() as scope:
+        assert_type(scope[RequestContext], RequestContext)
+        assert_type(scope[Config], Config)
 
 
 def resolve_in_scopes(container: Container) -> None:
@@ -77,6 +90,8 @@ async def async_container() -> None:
 if __name__ == "__main__":
     resolve_on_the_container(Container())
     resolve_in_scopes(Container())
+    subscript_on_the_container(Container())
+    subscript_in_scopes(Container())
     asyncio.run(aresolve_everywhere(Container()))
     container_protocols()
     asyncio.run(async_container())

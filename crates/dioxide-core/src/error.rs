@@ -1,6 +1,6 @@
 use std::fmt;
 
-use crate::Key;
+use crate::{Key, Level, Lifetime};
 
 /// Everything that can go wrong in the domain, as data.
 ///
@@ -21,8 +21,14 @@ pub enum DomainError {
     Pending { chain: Vec<Key>, unresolved: String },
     /// Registering would close the dependency cycle `cycle` (first == last).
     Cycle { cycle: Vec<Key> },
-    /// A singleton would capture a shorter-lived (scoped) instance along `chain`.
-    Captive { chain: Vec<Key> },
+    /// The first key of `chain` (a `holder`: a singleton, or a scoped
+    /// provider of an outer level) would capture the shorter-lived instance
+    /// of the last (`held`: a scoped provider of a deeper level).
+    Captive {
+        chain: Vec<Key>,
+        holder: Lifetime,
+        held: Lifetime,
+    },
     /// The last key of `chain` is an interface with several unnamed
     /// implementations, `candidates`, and nothing says which one to use.
     Ambiguous {
@@ -32,9 +38,17 @@ pub enum DomainError {
     /// The plan needs an async provider (the last key of `chain`) but was
     /// asked to run synchronously.
     AsyncInSync { chain: Vec<Key> },
-    /// The plan needs a scoped provider (the last key of `chain`) but runs
-    /// outside a scope.
-    NeedsScope { chain: Vec<Key> },
+    /// The plan needs a scoped provider (the last key of `chain`) of level
+    /// `needed`, but runs outside a scope (`open` is `None`) or in a scope
+    /// of the outer level `open`.
+    NeedsScope {
+        chain: Vec<Key>,
+        needed: Level,
+        open: Option<Level>,
+    },
+    /// The provider of the last key of `chain` lives in `level`, which the
+    /// container does not declare.
+    UnknownLevel { chain: Vec<Key>, level: Level },
     /// `key` is registered explicitly already (or twice in one batch).
     Duplicate { key: Key },
 }
@@ -59,10 +73,13 @@ impl fmt::Display for DomainError {
                 )
             }
             Self::Cycle { cycle } => write!(f, "dependency cycle {}", join(cycle)),
-            Self::Captive { chain } => write!(f, "captive dependency {}", join(chain)),
+            Self::Captive { chain, .. } => write!(f, "captive dependency {}", join(chain)),
             Self::AsyncInSync { chain } => write!(f, "async provider in sync plan {}", join(chain)),
-            Self::NeedsScope { chain } => {
-                write!(f, "scoped provider outside a scope {}", join(chain))
+            Self::NeedsScope { chain, .. } => {
+                write!(f, "scoped provider outside its scope {}", join(chain))
+            }
+            Self::UnknownLevel { chain, level } => {
+                write!(f, "unknown scope level {} ({})", level.0, join(chain))
             }
             Self::Duplicate { key } => write!(f, "{} is registered explicitly already", key.0),
             Self::Ambiguous { chain, candidates } => {

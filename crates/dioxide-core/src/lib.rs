@@ -10,12 +10,14 @@
 mod error;
 mod graph;
 mod key;
+mod level;
 mod plan;
 mod provider;
 mod registry;
 
 pub use error::DomainError;
 pub use key::{Key, KeyBuildHasher, KeyHasher, KeyMap, KeySet};
+pub use level::{Level, Levels};
 pub use plan::{ArgSource, Plan, PlanArg, PlanNode};
 pub use provider::{Dependency, Exposure, Fallback, Lifetime, Provider, Role};
 pub use registry::Registry;

@@ -1,7 +1,7 @@
 //! Resolution plans: the constructor chain for one requested type, compiled
 //! once from the registry and executed many times by the binding layer.
 
-use crate::{DomainError, Key, Lifetime, Role};
+use crate::{DomainError, Key, Level, Lifetime, Role};
 
 /// Where one constructor argument comes from.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -26,7 +26,10 @@ pub struct PlanArg {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PlanNode {
     pub key: Key,
+    /// A scoped node's level under its container's own name for it.
     pub lifetime: Lifetime,
+    /// A scoped node's level depth (0: outermost); 0 for the others.
+    pub depth: usize,
     pub role: Role,
     pub asynchronous: bool,
     /// Arguments in the provider's parameter order; `Node` sources always
@@ -40,36 +43,49 @@ pub struct PlanNode {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Plan {
     pub nodes: Vec<PlanNode>,
-    /// Some node is scoped: outside a scope the plan may be refused.
-    pub scoped: bool,
+    /// The deepest level of a scoped node, if any: outside a scope, or in
+    /// a scope of an outer level, the plan may be refused.
+    pub deepest: Option<usize>,
     /// Some node must be awaited: a synchronous run may be refused.
     pub awaits: bool,
 }
 
 impl Plan {
     pub fn new(nodes: Vec<PlanNode>) -> Self {
-        let scoped = nodes.iter().any(|n| n.lifetime == Lifetime::Scoped);
+        let deepest = nodes
+            .iter()
+            .filter(|n| n.lifetime.is_scoped())
+            .map(|n| n.depth)
+            .max();
         let awaits = nodes.iter().any(|n| n.asynchronous);
         Self {
             nodes,
-            scoped,
+            deepest,
             awaits,
         }
     }
 
+    /// Whether a run in a scope of depth `open` (`None`: no scope) may meet
+    /// a scoped node it cannot place.
+    pub fn may_need_scope(&self, open: Option<usize>) -> bool {
+        self.deepest.is_some_and(|d| open.is_none_or(|o| d > o))
+    }
+
     /// Why building node `root` (the requested type is the last node) would
-    /// be refused, found before anything is built: a scoped node it needs while `in_scope` is false, or a node
-    /// to await while `awaiting` is false. `available(index)` says a node's
+    /// be refused, found before anything is built: a scoped node deeper
+    /// than the scope it runs in (`open`: its depth and level; `None`
+    /// outside a scope), or a node to await while `awaiting` is false. `available(index)` says a node's
     /// value exists already (a built singleton): what only it needs is not
     /// needed, so a built async singleton serves a synchronous resolve.
     pub fn refusal(
         &self,
         root: usize,
-        in_scope: bool,
+        open: Option<(usize, Level)>,
         awaiting: bool,
         available: impl Fn(usize) -> bool,
     ) -> Option<DomainError> {
-        if (in_scope || !self.scoped) && (awaiting || !self.awaits) {
+        let open_depth = open.map(|(d, _)| d);
+        if !self.may_need_scope(open_depth) && (awaiting || !self.awaits) {
             return None;
         }
         let mut seen = vec![false; self.nodes.len()];
@@ -85,10 +101,14 @@ impl Plan {
             if available(index) {
                 continue;
             }
-            if node.lifetime == Lifetime::Scoped && !in_scope {
-                return Some(DomainError::NeedsScope {
-                    chain: self.chain_to(index),
-                });
+            if let Lifetime::Scoped(needed) = node.lifetime {
+                if open_depth.is_none_or(|d| node.depth > d) {
+                    return Some(DomainError::NeedsScope {
+                        chain: self.chain_to(index),
+                        needed,
+                        open: open.map(|(_, level)| level),
+                    });
+                }
             }
             if node.asynchronous && !awaiting {
                 return Some(DomainError::AsyncInSync {

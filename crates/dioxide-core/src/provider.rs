@@ -1,14 +1,23 @@
-use crate::Key;
+use crate::{Key, Level};
 
 /// How long an instance built by a provider lives.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Lifetime {
     /// One instance per container, built on first use.
     Singleton,
-    /// One instance per scope.
-    Scoped,
+    /// One instance per scope of this level (see `Levels`).
+    Scoped(Level),
     /// A new instance for every injection.
     Transient,
+}
+
+impl Lifetime {
+    /// `Scope.SCOPED`: the first level of the container.
+    pub const SCOPED: Lifetime = Lifetime::Scoped(Level::FIRST);
+
+    pub fn is_scoped(self) -> bool {
+        matches!(self, Lifetime::Scoped(_))
+    }
 }
 
 /// What to do with a parameter whose type has no provider.
@@ -102,6 +111,10 @@ pub struct Provider<P> {
     /// The profiles this provider is limited to; `None` serves every
     /// profile (see `Registry::for_profile`).
     pub profiles: Option<Vec<String>>,
+    /// A derived provider (a configuration value converted to a type)
+    /// exists only while this key has a provider: without it, dependants
+    /// fall back as for a missing provider (see `Registry::available`).
+    pub requires: Option<Key>,
     pub payload: P,
 }
 
@@ -115,6 +128,7 @@ impl<P> Provider<P> {
             asynchronous: false,
             exposes: Vec::new(),
             profiles: None,
+            requires: None,
             payload,
         }
     }
@@ -134,6 +148,7 @@ impl<P> Provider<P> {
             asynchronous: false,
             exposes: Vec::new(),
             profiles: None,
+            requires: None,
             payload,
         }
     }
@@ -145,6 +160,12 @@ impl<P> Provider<P> {
 
     pub fn with_exposures(mut self, exposes: Vec<Exposure>) -> Self {
         self.exposes = exposes;
+        self
+    }
+
+    /// Make this provider exist only while `key` has a provider.
+    pub fn with_requires(mut self, key: Option<Key>) -> Self {
+        self.requires = key;
         self
     }
 

@@ -14,8 +14,8 @@ use indexmap::IndexMap;
 use crate::graph::DependencyGraph;
 use crate::plan::{ArgSource, Plan, PlanArg, PlanNode};
 use crate::{
-    Dependency, DomainError, Fallback, Key, KeyBuildHasher, KeyMap, KeySet, Lifetime, Provider,
-    Role,
+    Dependency, DomainError, Fallback, Key, KeyBuildHasher, KeyMap, KeySet, Levels, Lifetime,
+    Provider, Role,
 };
 
 #[derive(Clone, Debug)]
@@ -70,6 +70,15 @@ impl<P> Registry<P> {
     /// Whether `key` can be resolved: a provider or an exposed key.
     pub fn contains(&self, key: Key) -> bool {
         self.providers.contains_key(&key) || self.members.contains_key(&key)
+    }
+
+    /// Whether a dependency on `key` can be filled: `contains`, and for a
+    /// derived provider, the key it requires too.
+    pub fn available(&self, key: Key) -> bool {
+        match self.providers.get(&key) {
+            Some(provider) => provider.requires.is_none_or(|r| self.contains(r)),
+            None => self.members.contains_key(&key),
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -159,10 +168,20 @@ impl<P> Registry<P> {
         })
     }
 
+    /// `register_in` with one unnamed scope level.
+    pub fn register(&mut self, provider: Provider<P>) -> Result<Option<Provider<P>>, DomainError> {
+        self.register_in(provider, &Levels::default())
+    }
+
     /// Add `provider`, replacing any provider for the same key (it is
     /// returned). Refused, with the registry untouched, when it would close a
-    /// dependency cycle or make a singleton capture a scoped instance.
-    pub fn register(&mut self, provider: Provider<P>) -> Result<Option<Provider<P>>, DomainError> {
+    /// dependency cycle or make a singleton (or a scoped provider of an
+    /// outer level of `levels`) capture an instance of a deeper level.
+    pub fn register_in(
+        &mut self,
+        provider: Provider<P>,
+        levels: &Levels,
+    ) -> Result<Option<Provider<P>>, DomainError> {
         // The path search below sees the current graph: only right when the
         // provider it replaces (if any) has no interface edges to drop.
         let replaces_exposed = self
@@ -196,8 +215,8 @@ impl<P> Registry<P> {
                 return Err(DomainError::Cycle { cycle });
             }
         }
-        if let Some(chain) = self.captive_chain(&provider, &[]) {
-            return Err(DomainError::Captive { chain });
+        if let Some(err) = self.captive_chain(&provider, &[], levels) {
+            return Err(err);
         }
         Ok(self.insert(provider))
     }
@@ -206,8 +225,17 @@ impl<P> Registry<P> {
     /// added or, on the first refusal, none is. The first provider is taken
     /// as the one being registered: a cycle through it is reported from it.
     pub fn register_all(&mut self, providers: Vec<Provider<P>>) -> Result<(), DomainError> {
+        self.register_all_in(providers, &Levels::default())
+    }
+
+    /// `register_all`, judging captive dependencies by `levels`.
+    pub fn register_all_in(
+        &mut self,
+        providers: Vec<Provider<P>>,
+        levels: &Levels,
+    ) -> Result<(), DomainError> {
         if providers.len() == 1 {
-            return self.register_iter(providers);
+            return self.register_iter(providers, levels);
         }
         let focus = providers.first().map(|p| p.key);
         let mut scratch = self.graph.clone();
@@ -219,8 +247,8 @@ impl<P> Registry<P> {
                 });
             }
             let batch: Vec<&Provider<P>> = providers.iter().take(index).collect();
-            if let Some(chain) = self.captive_chain(provider, &batch) {
-                return Err(DomainError::Captive { chain });
+            if let Some(err) = self.captive_chain(provider, &batch, levels) {
+                return Err(err);
             }
         }
         // Checked as staged above; checking each again while inserting could
@@ -236,6 +264,15 @@ impl<P> Registry<P> {
     /// registered explicitly already or twice in the batch (a decorated
     /// provider may be replaced), and on the same grounds as `register_all`.
     pub fn register_explicit(&mut self, providers: Vec<Provider<P>>) -> Result<(), DomainError> {
+        self.register_explicit_in(providers, &Levels::default())
+    }
+
+    /// `register_explicit`, judging captive dependencies by `levels`.
+    pub fn register_explicit_in(
+        &mut self,
+        providers: Vec<Provider<P>>,
+        levels: &Levels,
+    ) -> Result<(), DomainError> {
         let mut seen = HashSet::new();
         if let Some(key) = providers
             .iter()
@@ -244,7 +281,7 @@ impl<P> Registry<P> {
         {
             return Err(DomainError::Duplicate { key });
         }
-        self.register_all(providers)?;
+        self.register_all_in(providers, levels)?;
         self.explicit.extend(seen);
         Ok(())
     }
@@ -252,6 +289,12 @@ impl<P> Registry<P> {
     /// Count `key` as registered explicitly (an override in force).
     pub fn mark_explicit(&mut self, key: Key) {
         self.explicit.insert(key);
+    }
+
+    /// Stop counting `key` as registered explicitly: a configuration value
+    /// loaded again is replaced, not refused.
+    pub fn unmark_explicit(&mut self, key: Key) {
+        self.explicit.remove(&key);
     }
 
     /// Put the edges `provider` would have into `graph`.
@@ -270,9 +313,13 @@ impl<P> Registry<P> {
         }
     }
 
-    fn register_iter(&mut self, providers: Vec<Provider<P>>) -> Result<(), DomainError> {
+    fn register_iter(
+        &mut self,
+        providers: Vec<Provider<P>>,
+        levels: &Levels,
+    ) -> Result<(), DomainError> {
         for provider in providers {
-            self.register(provider)?;
+            self.register_in(provider, levels)?;
         }
         Ok(())
     }
@@ -311,9 +358,9 @@ impl<P> Registry<P> {
             }
         }
         self.generation += 1;
-        let scoped = provider.lifetime == Lifetime::Scoped;
+        let scoped = provider.lifetime.is_scoped();
         let old = self.providers.insert(key, provider);
-        let was_scoped = old.as_ref().is_some_and(|o| o.lifetime == Lifetime::Scoped);
+        let was_scoped = old.as_ref().is_some_and(|o| o.lifetime.is_scoped());
         self.scoped = self.scoped + usize::from(scoped) - usize::from(was_scoped);
         self.refresh_edges(key);
         old
@@ -433,7 +480,7 @@ impl<P> Registry<P> {
     /// Remove the provider for `key`, keeping the order of the others.
     pub fn remove(&mut self, key: Key) -> Option<Provider<P>> {
         let removed = self.providers.shift_remove(&key)?;
-        if removed.lifetime == Lifetime::Scoped {
+        if removed.lifetime.is_scoped() {
             self.scoped = self.scoped.saturating_sub(1);
         }
         self.refresh_edges(key);
@@ -484,14 +531,18 @@ impl<P> Registry<P> {
         Ok(())
     }
 
-    /// For a singleton, the chain to the first scoped provider it would hold
-    /// on to (through any number of transients), looking up providers in
-    /// `batch` first and then in the registry.
-    fn captive_chain(&self, start: &Provider<P>, batch: &[&Provider<P>]) -> Option<Vec<Key>> {
-        if start.lifetime != Lifetime::Singleton {
-            return None;
-        }
-        let staged_scoped = batch.iter().any(|p| p.lifetime == Lifetime::Scoped);
+    /// For a singleton or a scoped provider, the chain to the first
+    /// provider of a deeper level it would hold on to (through any number
+    /// of transients), looking up providers in `batch` first and then in
+    /// the registry.
+    fn captive_chain(
+        &self,
+        start: &Provider<P>,
+        batch: &[&Provider<P>],
+        levels: &Levels,
+    ) -> Option<DomainError> {
+        levels.rank(start.lifetime)?;
+        let staged_scoped = batch.iter().any(|p| p.lifetime.is_scoped());
         if self.scoped == 0 && !staged_scoped {
             return None;
         }
@@ -545,13 +596,18 @@ impl<P> Registry<P> {
             let Some((lifetime, next_deps)) = lookup(dep) else {
                 continue;
             };
-            if lifetime == Lifetime::Scoped {
+            if levels.captive(start.lifetime, lifetime) {
                 let mut chain: Vec<Key> = stack.iter().map(|(k, _, _)| *k).collect();
                 chain.push(dep);
-                return Some(chain);
+                return Some(DomainError::Captive {
+                    chain,
+                    holder: levels.canonical_lifetime(start.lifetime),
+                    held: levels.canonical_lifetime(lifetime),
+                });
             }
-            // Singletons are walked through too: one registered while its
-            // scoped dependency was missing holds it once that is registered.
+            // Holders are walked through too: a singleton registered while
+            // its scoped dependency was missing holds it once that is
+            // registered.
             if seen.insert(dep) {
                 stack.push((dep, next_deps, 0));
             }
@@ -564,10 +620,16 @@ impl<P> Registry<P> {
     /// forward references and captive scoped instances are reported with the
     /// chain that needs them.
     pub fn plan(&self, root: Key) -> Result<Plan, DomainError> {
+        self.plan_in(root, &Levels::default())
+    }
+
+    /// `plan` for a container with scope levels `levels`: a scoped node
+    /// carries its level's depth, and a level `levels` lacks is refused.
+    pub fn plan_in(&self, root: Key, levels: &Levels) -> Result<Plan, DomainError> {
         let mut nodes: Vec<PlanNode> = Vec::new();
         let mut index_of: KeyMap<usize> = KeyMap::default();
         let mut stack: Vec<(Key, usize)> = Vec::new();
-        self.enter(root, None, &stack, &index_of)?;
+        self.enter(root, None, &stack, &index_of, levels)?;
         stack.push((root, 0));
         while let Some((key, cursor)) = stack.last().copied() {
             let view = self.view(key).ok_or_else(|| DomainError::NotRegistered {
@@ -582,7 +644,7 @@ impl<P> Registry<P> {
                 if index_of.contains_key(&dep.key) {
                     continue;
                 }
-                if !self.contains(dep.key) {
+                if !self.available(dep.key) {
                     if dep.fallback == Fallback::Required {
                         let mut chain = chain_of(&stack);
                         chain.push(dep.key);
@@ -594,7 +656,7 @@ impl<P> Registry<P> {
                     }
                     continue;
                 }
-                self.enter(dep.key, Some(&dep.param), &stack, &index_of)?;
+                self.enter(dep.key, Some(&dep.param), &stack, &index_of, levels)?;
                 stack.push((dep.key, 0));
                 continue;
             }
@@ -613,16 +675,25 @@ impl<P> Registry<P> {
                 })
                 .collect();
             index_of.insert(key, nodes.len());
+            // `enter` refused levels `levels` lacks.
+            let (lifetime, depth) = match view.lifetime {
+                Lifetime::Scoped(level) => (
+                    Lifetime::Scoped(levels.canonical(level).unwrap_or(level)),
+                    levels.depth(level).unwrap_or(0),
+                ),
+                other => (other, 0),
+            };
             nodes.push(PlanNode {
                 key,
-                lifetime: view.lifetime,
+                lifetime,
+                depth,
                 role: view.role,
                 asynchronous: view.asynchronous,
                 args,
             });
         }
         let plan = Plan::new(nodes);
-        check_captive(&plan)?;
+        check_captive(&plan, levels)?;
         Ok(plan)
     }
 
@@ -633,6 +704,7 @@ impl<P> Registry<P> {
         param: Option<&String>,
         stack: &[(Key, usize)],
         index_of: &KeyMap<usize>,
+        levels: &Levels,
     ) -> Result<(), DomainError> {
         let mut chain = chain_of(stack);
         chain.push(key);
@@ -651,6 +723,11 @@ impl<P> Registry<P> {
         }
         if let Some(candidates) = view.ambiguous {
             return Err(DomainError::Ambiguous { chain, candidates });
+        }
+        if let Lifetime::Scoped(level) = view.lifetime {
+            if levels.depth(level).is_none() {
+                return Err(DomainError::UnknownLevel { chain, level });
+            }
         }
         if !index_of.contains_key(&key) && stack.iter().any(|(k, _)| *k == key) {
             // Registration keeps the graph acyclic; this guards the walk anyway.
@@ -675,14 +752,22 @@ impl<P> Registry<P> {
     /// several implementations that is injected only as `list[...]` is a
     /// plugin point, not a problem.
     pub fn validate(&self) -> Vec<DomainError> {
+        self.validate_in(&Levels::default())
+    }
+
+    /// `validate` for a container with scope levels `levels`: providers of
+    /// a level it lacks, and holders of instances of deeper levels, are
+    /// problems too.
+    pub fn validate_in(&self, levels: &Levels) -> Vec<DomainError> {
         let (roots, inner): (Vec<Key>, Vec<Key>) = self
             .providers
             .keys()
+            .filter(|k| self.available(**k))
             .partition(|k| self.graph.dependants(**k).next().is_none());
         let mut found: Vec<DomainError> = Vec::new();
-        let mut explored: HashSet<(Key, bool)> = HashSet::new();
+        let mut explored: HashSet<(Key, Option<usize>)> = HashSet::new();
         for key in roots.iter().chain(&inner) {
-            self.walk(*key, &mut explored, &mut found);
+            self.walk(*key, &mut explored, &mut found, levels);
         }
         let mut seen: HashSet<(u8, Key, Key)> = HashSet::new();
         found.retain(|problem| seen.insert(identity(problem)));
@@ -691,11 +776,18 @@ impl<P> Registry<P> {
 
     /// Depth first from `root`, iteratively (user chains can be deep),
     /// reporting every problem below it. `explored` holds the keys already
-    /// walked, with whether a singleton held them then: below a singleton a
-    /// scoped provider is a problem, so a key is walked once in each state.
-    fn walk(&self, root: Key, explored: &mut HashSet<(Key, bool)>, found: &mut Vec<DomainError>) {
+    /// walked, with the rank of the holder above them then (see
+    /// `Levels::rank`): below a holder a deeper level is a problem, so a
+    /// key is walked once under each.
+    fn walk(
+        &self,
+        root: Key,
+        explored: &mut HashSet<(Key, Option<usize>)>,
+        found: &mut Vec<DomainError>,
+        levels: &Levels,
+    ) {
         let mut stack: Vec<WalkFrame<'_>> = Vec::new();
-        self.step_into(root, &mut stack, explored, found);
+        self.step_into(root, &mut stack, explored, found, levels);
         while let Some(top) = stack.last_mut() {
             let Some(dep) = top.deps.get(top.cursor) else {
                 stack.pop();
@@ -703,8 +795,8 @@ impl<P> Registry<P> {
             };
             top.cursor += 1;
             let (key, fallback, param) = (dep.key, dep.fallback, dep.param.clone());
-            if self.contains(key) {
-                self.step_into(key, &mut stack, explored, found);
+            if self.available(key) {
+                self.step_into(key, &mut stack, explored, found, levels);
             } else if fallback == Fallback::Required {
                 let mut chain: Vec<Key> = stack.iter().map(|f| f.key).collect();
                 chain.push(key);
@@ -723,8 +815,9 @@ impl<P> Registry<P> {
         &'a self,
         key: Key,
         stack: &mut Vec<WalkFrame<'a>>,
-        explored: &mut HashSet<(Key, bool)>,
+        explored: &mut HashSet<(Key, Option<usize>)>,
         found: &mut Vec<DomainError>,
+        levels: &Levels,
     ) {
         let Some(view) = self.view(key) else { return };
         let mut chain: Vec<Key> = stack.iter().map(|f| f.key).collect();
@@ -746,25 +839,30 @@ impl<P> Registry<P> {
             found.push(DomainError::Ambiguous { chain, candidates });
             return;
         }
+        if let Lifetime::Scoped(level) = view.lifetime {
+            if levels.depth(level).is_none() {
+                found.push(DomainError::UnknownLevel { chain, level });
+                return;
+            }
+        }
         // The nearest provider above that keeps its instance: a singleton
-        // holding a scoped one is a captive; a scoped one holding another
-        // is fine.
+        // holding a scoped one is a captive, and so is a scoped one holding
+        // one of a deeper level; one of its own level or an outer one is
+        // fine.
         let holder = stack
             .iter()
             .rposition(|f| f.lifetime != Lifetime::Transient);
-        let held = holder.is_some_and(|i| {
-            stack
-                .get(i)
-                .is_some_and(|f| f.lifetime == Lifetime::Singleton)
-        });
-        if held && view.lifetime == Lifetime::Scoped {
-            if let Some(start) = holder {
+        let held = holder.and_then(|i| stack.get(i)).map(|f| f.lifetime);
+        if let (Some(start), Some(holder)) = (holder, held) {
+            if levels.captive(holder, view.lifetime) {
                 found.push(DomainError::Captive {
                     chain: chain.split_off(start),
+                    holder: levels.canonical_lifetime(holder),
+                    held: levels.canonical_lifetime(view.lifetime),
                 });
             }
         }
-        if !explored.insert((key, held)) {
+        if !explored.insert((key, held.and_then(|h| levels.rank(h)))) {
             return;
         }
         stack.push(WalkFrame {
@@ -801,15 +899,16 @@ fn identity(problem: &DomainError) -> (u8, Key, Key) {
         DomainError::NotRegistered { chain, missing, .. } => (0, last_two(chain).0, *missing),
         DomainError::Pending { chain, .. } => (1, last_two(chain).1, Key(0)),
         DomainError::Ambiguous { chain, .. } => (2, last_two(chain).1, Key(0)),
-        DomainError::Captive { chain } => (
+        DomainError::Captive { chain, .. } => (
             3,
             chain.first().copied().unwrap_or(Key(0)),
             last_two(chain).1,
         ),
         DomainError::Cycle { cycle } => (4, cycle.first().copied().unwrap_or(Key(0)), Key(0)),
         DomainError::AsyncInSync { chain } => (5, last_two(chain).1, Key(0)),
-        DomainError::NeedsScope { chain } => (6, last_two(chain).1, Key(0)),
+        DomainError::NeedsScope { chain, .. } => (6, last_two(chain).1, Key(0)),
         DomainError::Duplicate { key } => (7, *key, Key(0)),
+        DomainError::UnknownLevel { chain, .. } => (8, last_two(chain).1, Key(0)),
     }
 }
 
@@ -837,31 +936,55 @@ fn chain_of(stack: &[(Key, usize)]) -> Vec<Key> {
     stack.iter().map(|(k, _)| *k).collect()
 }
 
-/// A singleton in the plan must not reach a scoped node; report the chain.
-fn check_captive(plan: &Plan) -> Result<(), DomainError> {
-    // For each node, the shortest known chain down to a scoped node.
-    let mut to_scoped: Vec<Option<Vec<Key>>> = Vec::with_capacity(plan.nodes.len());
+/// No holder in the plan (a singleton, or a scoped node) may reach a node
+/// of a deeper level through transients; report the chain.
+fn check_captive(plan: &Plan, levels: &Levels) -> Result<(), DomainError> {
+    // For each transient node, the chain down to the deepest scoped node it
+    // reaches through transients (the first such chain on a tie).
+    let mut reach: Vec<Option<(Vec<Key>, Lifetime)>> = Vec::with_capacity(plan.nodes.len());
     for node in &plan.nodes {
-        let found = if node.lifetime == Lifetime::Scoped {
-            Some(vec![node.key])
-        } else {
-            node.args.iter().find_map(|arg| match arg.source {
-                ArgSource::Node(i) => to_scoped.get(i).cloned().flatten().map(|tail| {
-                    let mut chain = vec![node.key];
-                    chain.extend(tail);
-                    chain
-                }),
-                _ => None,
-            })
-        };
-        if node.lifetime == Lifetime::Singleton {
-            if let Some(chain) = found {
-                return Err(DomainError::Captive { chain });
+        let mut deepest: Option<(Vec<Key>, Lifetime)> = None;
+        for arg in &node.args {
+            let ArgSource::Node(i) = arg.source else {
+                continue;
+            };
+            let Some(child) = plan.nodes.get(i) else {
+                continue;
+            };
+            let found = match child.lifetime {
+                Lifetime::Transient => reach.get(i).cloned().flatten(),
+                Lifetime::Scoped(_) => Some((vec![child.key], child.lifetime)),
+                Lifetime::Singleton => None,
+            };
+            if let Some((tail, held)) = found {
+                if deepest
+                    .as_ref()
+                    .is_none_or(|(_, best)| levels.rank(held) > levels.rank(*best))
+                {
+                    deepest = Some((tail, held));
+                }
             }
-            to_scoped.push(None);
-        } else {
-            to_scoped.push(found);
         }
+        if node.lifetime == Lifetime::Transient {
+            reach.push(deepest.map(|(tail, held)| {
+                let mut chain = vec![node.key];
+                chain.extend(tail);
+                (chain, held)
+            }));
+            continue;
+        }
+        if let Some((tail, held)) = deepest {
+            if levels.captive(node.lifetime, held) {
+                let mut chain = vec![node.key];
+                chain.extend(tail);
+                return Err(DomainError::Captive {
+                    chain,
+                    holder: node.lifetime,
+                    held,
+                });
+            }
+        }
+        reach.push(None);
     }
     Ok(())
 }

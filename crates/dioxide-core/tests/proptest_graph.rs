@@ -86,7 +86,7 @@ fn lifetime() -> impl Strategy<Value = Lifetime> {
     prop_oneof![
         Just(Lifetime::Transient),
         Just(Lifetime::Singleton),
-        Just(Lifetime::Scoped)
+        Just(Lifetime::SCOPED)
     ]
 }
 
@@ -204,7 +204,7 @@ fn check_refusal(
                 .any(|(r, key)| cycle.contains(key) && is_path(r, cycle));
             prop_assert!(real, "{:?} is not a cycle of the staged graph", cycle);
         }
-        DomainError::Captive { chain } => {
+        DomainError::Captive { chain, .. } => {
             let real = states.iter().any(|(r, key)| {
                 chain.first() == Some(key)
                     && r.get(*key)
@@ -212,7 +212,7 @@ fn check_refusal(
                     && chain
                         .last()
                         .and_then(|k| r.get(*k))
-                        .is_some_and(|p| p.lifetime == Lifetime::Scoped)
+                        .is_some_and(|p| p.lifetime == Lifetime::SCOPED)
                     && is_path(r, chain)
             });
             prop_assert!(

@@ -1,7 +1,7 @@
 //! The registry's rules, exercised without Python.
 
 use dioxide_core::{
-    ArgSource, Dependency, DomainError, Fallback, Key, Lifetime, Provider, Registry,
+    ArgSource, Dependency, DomainError, Fallback, Key, Level, Levels, Lifetime, Provider, Registry,
 };
 
 const CONFIG: Key = Key(1);
@@ -171,7 +171,7 @@ fn replacing_a_pending_provider_wires_and_checks_it() {
 #[test]
 fn singleton_capturing_a_scoped_provider_is_refused() {
     let mut r = Registry::new();
-    r.register(provider(REQUEST, Lifetime::Scoped, &[]))
+    r.register(provider(REQUEST, Lifetime::SCOPED, &[]))
         .unwrap();
     r.register(transient(REPOSITORY, &[REQUEST])).unwrap();
     let err = r
@@ -180,7 +180,9 @@ fn singleton_capturing_a_scoped_provider_is_refused() {
     assert_eq!(
         err,
         DomainError::Captive {
-            chain: vec![SERVICE, REPOSITORY, REQUEST]
+            chain: vec![SERVICE, REPOSITORY, REQUEST],
+            holder: Lifetime::Singleton,
+            held: Lifetime::SCOPED,
         }
     );
     assert!(!r.contains(SERVICE));
@@ -191,12 +193,14 @@ fn captive_dependency_registered_later_is_caught_by_the_plan() {
     let mut r = Registry::new();
     r.register(provider(SERVICE, Lifetime::Singleton, &[REQUEST]))
         .unwrap();
-    r.register(provider(REQUEST, Lifetime::Scoped, &[]))
+    r.register(provider(REQUEST, Lifetime::SCOPED, &[]))
         .unwrap();
     assert_eq!(
         r.plan(SERVICE),
         Err(DomainError::Captive {
-            chain: vec![SERVICE, REQUEST]
+            chain: vec![SERVICE, REQUEST],
+            holder: Lifetime::Singleton,
+            held: Lifetime::SCOPED,
         })
     );
 }
@@ -355,7 +359,7 @@ fn validate_reports_every_problem_once() {
     r.register(transient(SERVICE, &[PORT, CONFIG])).unwrap();
     r.register(provider(Key(20), Lifetime::Singleton, &[REQUEST]))
         .unwrap();
-    r.register(provider(REQUEST, Lifetime::Scoped, &[]))
+    r.register(provider(REQUEST, Lifetime::SCOPED, &[]))
         .unwrap();
     r.register(transient(Key(21), &[CONFIG])).unwrap();
     let problems = r.validate();
@@ -374,7 +378,9 @@ fn validate_reports_every_problem_once() {
         param: Some("p0".into())
     }));
     assert!(problems.contains(&DomainError::Captive {
-        chain: vec![Key(20), REQUEST]
+        chain: vec![Key(20), REQUEST],
+        holder: Lifetime::Singleton,
+        held: Lifetime::SCOPED,
     }));
     assert_eq!(problems.len(), 4, "{problems:?}");
 }
@@ -501,7 +507,7 @@ fn validate_reports_a_captive_next_to_a_missing_sibling() {
     let mut r = Registry::new();
     r.register(provider(SERVICE, Lifetime::Singleton, &[CONFIG, REQUEST]))
         .unwrap();
-    r.register(provider(REQUEST, Lifetime::Scoped, &[]))
+    r.register(provider(REQUEST, Lifetime::SCOPED, &[]))
         .unwrap();
     let problems = r.validate();
     assert_eq!(
@@ -513,7 +519,9 @@ fn validate_reports_a_captive_next_to_a_missing_sibling() {
                 param: Some("p0".into())
             },
             DomainError::Captive {
-                chain: vec![SERVICE, REQUEST]
+                chain: vec![SERVICE, REQUEST],
+                holder: Lifetime::Singleton,
+                held: Lifetime::SCOPED,
             },
         ]
     );
@@ -522,9 +530,9 @@ fn validate_reports_a_captive_next_to_a_missing_sibling() {
 #[test]
 fn validate_accepts_a_scoped_provider_holding_another_below_a_transient() {
     let mut r = Registry::new();
-    r.register(provider(REQUEST, Lifetime::Scoped, &[]))
+    r.register(provider(REQUEST, Lifetime::SCOPED, &[]))
         .unwrap();
-    r.register(provider(REPOSITORY, Lifetime::Scoped, &[REQUEST]))
+    r.register(provider(REPOSITORY, Lifetime::SCOPED, &[REQUEST]))
         .unwrap();
     r.register(transient(SERVICE, &[REPOSITORY])).unwrap();
     assert_eq!(r.validate(), vec![]);
@@ -535,20 +543,25 @@ fn a_plan_says_before_building_that_it_needs_a_scope() {
     let mut r = Registry::new();
     r.register(provider(CONFIG, Lifetime::Singleton, &[]))
         .unwrap();
-    r.register(provider(REQUEST, Lifetime::Scoped, &[]))
+    r.register(provider(REQUEST, Lifetime::SCOPED, &[]))
         .unwrap();
     r.register(transient(SERVICE, &[CONFIG, REQUEST])).unwrap();
     let plan = r.plan(SERVICE).unwrap();
-    assert!(plan.scoped && !plan.awaits);
+    assert!(plan.deepest == Some(0) && !plan.awaits);
     let root = plan.nodes.len() - 1;
-    let refusal = plan.refusal(root, false, false, |_| false);
+    let refusal = plan.refusal(root, None, false, |_| false);
     assert_eq!(
         refusal,
         Some(DomainError::NeedsScope {
-            chain: vec![SERVICE, REQUEST]
+            chain: vec![SERVICE, REQUEST],
+            needed: Level::FIRST,
+            open: None,
         })
     );
-    assert_eq!(plan.refusal(root, true, false, |_| false), None);
+    assert_eq!(
+        plan.refusal(root, Some((0, Level::FIRST)), false, |_| false),
+        None
+    );
 }
 
 #[test]
@@ -560,12 +573,12 @@ fn a_built_instance_hides_what_only_it_needs_from_the_refusal() {
     let plan = r.plan(SERVICE).unwrap();
     let root = plan.nodes.len() - 1;
     assert!(matches!(
-        plan.refusal(root, false, false, |_| false),
+        plan.refusal(root, None, false, |_| false),
         Some(DomainError::AsyncInSync { .. })
     ));
-    assert_eq!(plan.refusal(root, false, true, |_| false), None);
+    assert_eq!(plan.refusal(root, None, true, |_| false), None);
     let database = plan.nodes.iter().position(|n| n.key == DATABASE).unwrap();
-    assert_eq!(plan.refusal(root, false, false, |i| i == database), None);
+    assert_eq!(plan.refusal(root, None, false, |i| i == database), None);
 }
 
 #[test]
@@ -604,12 +617,12 @@ fn a_self_dependency_is_refused_without_any_dependant() {
 fn the_lifetime_of_an_interface_is_its_implementation_s() {
     let mut r = Registry::new();
     r.register(
-        provider(DATABASE, Lifetime::Scoped, &[])
+        provider(DATABASE, Lifetime::SCOPED, &[])
             .with_exposures(vec![dioxide_core::Exposure::alias(REPOSITORY)]),
     )
     .unwrap();
-    assert_eq!(r.lifetime_of(DATABASE), Some(Lifetime::Scoped));
-    assert_eq!(r.lifetime_of(REPOSITORY), Some(Lifetime::Scoped));
+    assert_eq!(r.lifetime_of(DATABASE), Some(Lifetime::SCOPED));
+    assert_eq!(r.lifetime_of(REPOSITORY), Some(Lifetime::SCOPED));
     assert_eq!(r.lifetime_of(CONFIG), None);
 }
 
@@ -657,4 +670,167 @@ fn an_explicit_registration_may_replace_a_decorated_one_but_not_another_explicit
         Err(DomainError::Duplicate { key: DATABASE })
     );
     assert!(r.get(DATABASE).is_none());
+}
+
+// Scope levels: `("request", "action")`, outermost first.
+const REQUEST_LEVEL: Level = Level(1);
+const ACTION_LEVEL: Level = Level(2);
+const ACTION: Key = Key(30);
+
+fn two_levels() -> Levels {
+    Levels::new(vec![REQUEST_LEVEL, ACTION_LEVEL]).unwrap()
+}
+
+#[test]
+fn levels_refuse_repeats_and_emptiness() {
+    assert_eq!(Levels::new(vec![]), None);
+    assert_eq!(Levels::new(vec![REQUEST_LEVEL, REQUEST_LEVEL]), None);
+    let levels = two_levels();
+    assert_eq!(levels.depth(Level::FIRST), Some(0));
+    assert_eq!(levels.canonical(Level::FIRST), Some(REQUEST_LEVEL));
+    assert_eq!(levels.depth(ACTION_LEVEL), Some(1));
+    assert_eq!(levels.depth(Level(9)), None);
+}
+
+#[test]
+fn an_outer_level_holding_a_deeper_one_is_refused_at_registration() {
+    let mut r = Registry::new();
+    let levels = two_levels();
+    r.register_in(
+        provider(ACTION, Lifetime::Scoped(ACTION_LEVEL), &[]),
+        &levels,
+    )
+    .unwrap();
+    r.register_in(transient(REPOSITORY, &[ACTION]), &levels)
+        .unwrap();
+    let err = r
+        .register_in(
+            provider(REQUEST, Lifetime::Scoped(REQUEST_LEVEL), &[REPOSITORY]),
+            &levels,
+        )
+        .unwrap_err();
+    assert_eq!(
+        err,
+        DomainError::Captive {
+            chain: vec![REQUEST, REPOSITORY, ACTION],
+            holder: Lifetime::Scoped(REQUEST_LEVEL),
+            held: Lifetime::Scoped(ACTION_LEVEL),
+        }
+    );
+    assert!(!r.contains(REQUEST));
+}
+
+#[test]
+fn a_deeper_level_may_hold_an_outer_one() {
+    let mut r = Registry::new();
+    let levels = two_levels();
+    r.register_in(provider(REQUEST, Lifetime::SCOPED, &[]), &levels)
+        .unwrap();
+    r.register_in(
+        provider(ACTION, Lifetime::Scoped(ACTION_LEVEL), &[REQUEST]),
+        &levels,
+    )
+    .unwrap();
+    let plan = r.plan_in(ACTION, &levels).unwrap();
+    assert_eq!(plan.deepest, Some(1));
+    let request = plan.nodes.iter().find(|n| n.key == REQUEST).unwrap();
+    assert_eq!(request.lifetime, Lifetime::Scoped(REQUEST_LEVEL));
+    assert_eq!(request.depth, 0);
+    assert_eq!(r.validate_in(&levels), vec![]);
+    let root = plan.nodes.len() - 1;
+    assert_eq!(
+        plan.refusal(root, Some((0, REQUEST_LEVEL)), false, |_| false),
+        Some(DomainError::NeedsScope {
+            chain: vec![ACTION],
+            needed: ACTION_LEVEL,
+            open: Some(REQUEST_LEVEL),
+        })
+    );
+    assert_eq!(
+        plan.refusal(root, Some((1, ACTION_LEVEL)), false, |_| false),
+        None
+    );
+}
+
+#[test]
+fn captives_across_levels_found_by_plan_and_validate() {
+    let mut r = Registry::new();
+    let levels = two_levels();
+    // Registered in this order, no registration sees the captive.
+    r.register_in(
+        provider(REQUEST, Lifetime::Scoped(REQUEST_LEVEL), &[ACTION]),
+        &levels,
+    )
+    .unwrap();
+    r.register_in(
+        provider(ACTION, Lifetime::Scoped(ACTION_LEVEL), &[]),
+        &levels,
+    )
+    .unwrap();
+    let captive = DomainError::Captive {
+        chain: vec![REQUEST, ACTION],
+        holder: Lifetime::Scoped(REQUEST_LEVEL),
+        held: Lifetime::Scoped(ACTION_LEVEL),
+    };
+    assert_eq!(r.plan_in(REQUEST, &levels), Err(captive.clone()));
+    assert_eq!(r.validate_in(&levels), vec![captive]);
+}
+
+#[test]
+fn a_level_the_container_lacks_is_reported() {
+    let mut r = Registry::new();
+    r.register(provider(ACTION, Lifetime::Scoped(ACTION_LEVEL), &[]))
+        .unwrap();
+    r.register(transient(SERVICE, &[ACTION])).unwrap();
+    let unknown = DomainError::UnknownLevel {
+        chain: vec![SERVICE, ACTION],
+        level: ACTION_LEVEL,
+    };
+    assert_eq!(r.plan(SERVICE), Err(unknown.clone()));
+    assert_eq!(r.validate(), vec![unknown]);
+    assert!(r.plan_in(SERVICE, &two_levels()).is_ok());
+}
+
+/// A derived provider (a configuration value converted to a type) exists
+/// only while the key it requires has a provider: without it, a parameter
+/// falls back as for a missing provider, and validation does not walk it.
+#[test]
+fn a_derived_provider_exists_only_with_what_it_requires() {
+    const RAW: Key = Key(10);
+    const CONVERTED: Key = Key(11);
+    let mut r = Registry::new();
+    r.register(provider(CONVERTED, Lifetime::Singleton, &[RAW]).with_requires(Some(RAW)))
+        .unwrap();
+    r.register(Provider::new(
+        SERVICE,
+        Lifetime::Transient,
+        vec![Dependency::new("size", CONVERTED, Fallback::UseDefault)],
+        "payload",
+    ))
+    .unwrap();
+    r.register(transient(REPOSITORY, &[CONVERTED])).unwrap();
+
+    assert!(r.contains(CONVERTED) && !r.available(CONVERTED));
+    let plan = r.plan(SERVICE).unwrap();
+    assert_eq!(plan.root().unwrap().args[0].source, ArgSource::Default);
+    match r.plan(REPOSITORY) {
+        Err(DomainError::NotRegistered { chain, missing, .. }) => {
+            assert_eq!((chain, missing), (vec![REPOSITORY, CONVERTED], CONVERTED));
+        }
+        other => panic!("expected a missing value, got {other:?}"),
+    }
+    let problems = r.validate();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+
+    r.register(provider(RAW, Lifetime::Singleton, &[])).unwrap();
+    assert!(r.available(CONVERTED));
+    let order: Vec<Key> = r
+        .plan(SERVICE)
+        .unwrap()
+        .nodes
+        .iter()
+        .map(|n| n.key)
+        .collect();
+    assert_eq!(order, vec![RAW, CONVERTED, SERVICE]);
+    assert!(r.validate().is_empty());
 }

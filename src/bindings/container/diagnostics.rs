@@ -86,7 +86,7 @@ impl RustContainer {
         self.sync(py)?;
         let (problems, types) = {
             let state = self.read();
-            let problems = state.registry.validate();
+            let problems = state.registry.validate_in(&self.levels);
             let types = types_for(py, &state, problems.iter().flat_map(keys_of));
             (problems, types)
         };
@@ -120,16 +120,26 @@ impl RustContainer {
             let rows: Vec<Row> = state
                 .registry
                 .iter()
+                // A conversion shows as the value it converts.
+                .filter(|p| p.requires.is_none())
                 .map(|p| {
                     let deps = p
                         .deps
                         .iter()
-                        .map(|d| (d.param.clone(), d.key, state.registry.contains(d.key)))
+                        .map(|d| {
+                            // A converted value is shown as the value itself.
+                            let shown = state
+                                .registry
+                                .get(d.key)
+                                .and_then(|c| c.requires)
+                                .unwrap_or(d.key);
+                            (d.param.clone(), shown, state.registry.available(d.key))
+                        })
                         .collect();
                     let exposes = p.exposes.iter().map(|e| (e.key, e.collection)).collect();
                     (
                         p.key,
-                        p.lifetime,
+                        self.levels.canonical_lifetime(p.lifetime),
                         p.payload.kind,
                         p.payload.target.clone_ref(py),
                         deps,

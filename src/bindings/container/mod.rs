@@ -1,11 +1,13 @@
 //! `_RustContainer`: a registry of providers, the plans compiled from it and
 //! the container's singletons. The Python `Container` subclasses it, so
-//! `container.resolve(T)` reaches `RustContainer::resolve` with no Python
-//! frame in between.
+//! `container.resolve(T)` reaches the Rust core with no Python frame in
+//! between (through fast.rs's descriptor, owned by each class).
 
 mod closing;
+mod context;
 mod diagnostics;
 mod overrides;
+mod plain;
 mod registration;
 mod resolve;
 mod sync;
@@ -14,7 +16,7 @@ use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use dioxide_core::{Provider, Registry};
+use dioxide_core::{Levels, Provider, Registry};
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 
@@ -25,6 +27,7 @@ use crate::bindings::keys::{key_of, KeyMap};
 use crate::bindings::locks;
 use crate::bindings::resume::Resolution;
 use overrides::OverrideFrame;
+pub(crate) use registration::not_a_type as registration_not_a_type;
 use registration::{Entry, Payload};
 
 use crate::bindings::lifecycle::{finalize_until_async, Finalizer, FinalizerKind, Finalizers};
@@ -49,6 +52,12 @@ struct State {
     /// In a registry: called with a type whose provider still waits for a
     /// forward reference, to complete what can be completed now.
     completer: Option<Py<PyAny>>,
+    /// In a container: called with what `resolve` got when it is not a
+    /// class (a parametrised generic, `list[P]`, `Annotated[C, Named(..)]`),
+    /// and with a parametrised generic a plan misses; it returns
+    /// `(flavor, key object, name)` and registers the parametrisation of an
+    /// open generic provider when one serves it (see `dioxide._generics`).
+    generics: Option<Py<PyAny>>,
     /// Weak references to the scopes opened on this container, oldest
     /// first: closing the container closes those still open, newest first.
     scopes: Vec<Py<PyAny>>,
@@ -86,6 +95,8 @@ struct Garbage {
 )]
 pub(crate) struct RustContainer {
     state: RwLock<State>,
+    /// The scope levels, outermost first (`Container(scopes=...)`).
+    levels: Levels,
     /// Bumped on every registration; child containers compare against it.
     generation: AtomicU64,
     pub(crate) finalizers: Arc<Finalizers>,
@@ -98,6 +109,10 @@ impl RustContainer {
 
     fn write(&self) -> RwLockWriteGuard<'_, State> {
         locks::write(&self.state)
+    }
+
+    pub(crate) fn levels(&self) -> &Levels {
+        &self.levels
     }
 
     pub(crate) fn is_closed(&self) -> bool {
@@ -113,23 +128,56 @@ impl RustContainer {
 
 #[pymethods]
 impl RustContainer {
+    /// `scopes` names the scope levels, outermost first (default
+    /// `["request"]`); the Python layer has checked them.
     #[new]
-    #[pyo3(signature = (parent=None, profile=None))]
-    fn new(parent: Option<Py<RustContainer>>, profile: Option<String>) -> Self {
+    #[pyo3(signature = (parent=None, profile=None, scopes=None))]
+    fn new(
+        parent: Option<Py<RustContainer>>,
+        profile: Option<String>,
+        scopes: Option<Vec<String>>,
+    ) -> PyResult<Self> {
+        let names = scopes.unwrap_or_else(|| vec!["request".to_owned()]);
+        let order = names
+            .iter()
+            .map(|n| crate::bindings::keys::level_of(n))
+            .collect();
+        let levels = Levels::new(order).ok_or_else(|| {
+            pyo3::exceptions::PyValueError::new_err(
+                "scope levels must be distinct and at least one",
+            )
+        })?;
         let state = State {
             parent,
             profile,
             ..State::default()
         };
-        Self {
+        Ok(Self {
+            levels,
             state: RwLock::new(state),
             generation: AtomicU64::new(0),
             finalizers: Arc::default(),
-        }
+        })
+    }
+
+    /// The scope levels' names, outermost first.
+    #[getter]
+    fn _levels(&self) -> Vec<String> {
+        self.levels
+            .order()
+            .iter()
+            .map(|l| crate::bindings::keys::level_name(*l))
+            .collect()
     }
 
     /// Build (or fetch) the instance for `type_`.
     pub(crate) fn resolve(&self, py: Python<'_>, type_: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        self.resolve_with(py, type_, None)
+    }
+
+    /// `container[T]`: `container.resolve(T)` (the slot runs fast.rs's
+    /// function).
+    fn __getitem__(&self, py: Python<'_>, type_: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         self.resolve_with(py, type_, None)
     }
 
@@ -149,9 +197,33 @@ impl RustContainer {
         self.register_entries(py, entries, explicit)
     }
 
+    /// Register the plain class `cls` (see `plain.rs`); `False`, and
+    /// nothing registered, when it is not plain.
+    #[pyo3(signature = (cls, lifetime, module_level))]
+    fn _register_plain(
+        &self,
+        py: Python<'_>,
+        cls: &Bound<'_, PyAny>,
+        lifetime: &str,
+        module_level: bool,
+    ) -> PyResult<bool> {
+        self.register_plain(py, cls, lifetime, module_level)
+    }
+
     /// Set the configuration value `name`.
     fn _register_value(&self, py: Python<'_>, name: &str, value: Py<PyAny>) -> PyResult<()> {
         self.register_value(py, name, value)
+    }
+
+    /// Set configuration values as one change, each replacing the value its
+    /// key had.
+    fn _set_values(&self, py: Python<'_>, values: Vec<(String, Py<PyAny>)>) -> PyResult<()> {
+        self.set_values(py, values)
+    }
+
+    /// Set the configuration value `name` until `_override_pop(token)`.
+    fn _override_value_push(&self, py: Python<'_>, name: &str, value: Py<PyAny>) -> PyResult<u64> {
+        self.override_value_push(py, name, value)
     }
 
     /// Replace the provider of one type until `_override_pop(token)`; see
@@ -218,23 +290,24 @@ impl RustContainer {
 
     /// The lifetime `type_` is provided with here (`None`: no provider, or
     /// an interface with several): an override keeps it by default.
-    fn _lifetime_of(
-        &self,
-        py: Python<'_>,
-        type_: &Bound<'_, PyAny>,
-    ) -> PyResult<Option<&'static str>> {
+    fn _lifetime_of(&self, py: Python<'_>, type_: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
         self.sync(py)?;
-        Ok(self
-            .read()
-            .registry
-            .lifetime_of(key_of(type_))
-            .map(crate::bindings::keys::lifetime_name))
+        let lifetime = self.read().registry.lifetime_of(key_of(type_));
+        Ok(lifetime
+            .map(|l| crate::bindings::keys::lifetime_name(self.levels.canonical_lifetime(l))))
     }
 
     /// Set the function called with a type whose provider waits for a
     /// forward reference (see `plan_for`); for registries.
     fn _set_completer(&self, completer: Py<PyAny>) {
         let old = self.write().completer.replace(completer);
+        drop(old);
+    }
+
+    /// Set the function that canonicalises and materialises parametrised
+    /// generics for this container (see `State::generics`).
+    fn _set_generics(&self, hook: Py<PyAny>) {
+        let old = self.write().generics.replace(hook);
         drop(old);
     }
 
@@ -290,6 +363,35 @@ impl RustContainer {
         drop(garbage);
     }
 
+    /// How many finalizers wait for the container's close.
+    fn _finalizer_count(&self) -> usize {
+        self.finalizers.len()
+    }
+
+    /// Open a closed container again, with no singletons: an app whose
+    /// lifespan runs more than once (tests start an app many times) gets
+    /// fresh singletons each run, finalized at the end of that run. `False`
+    /// (nothing done) when the container is open; refused while scopes or
+    /// finalizers of the last run remain (it has not finished closing).
+    fn _reopen(&self, py: Python<'_>) -> PyResult<bool> {
+        let mut state = self.write();
+        if !state.closed {
+            return Ok(false);
+        }
+        if self.finalizers.len() > 0 || !state.singletons.is_empty() {
+            drop(state);
+            return Err(DioxideError::new(
+                ErrorKind::Resolution,
+                "this container is still closing; it cannot be reopened yet",
+            )
+            .with_hint("wait for close() or aclose() to return before starting the app again")
+            .into_pyerr(py));
+        }
+        state.closed = false;
+        self.finalizers.unseal();
+        Ok(true)
+    }
+
     /// `True` once the container is closed (`close()`, `aclose()` or the end
     /// of its `with` block); a closed container refuses to resolve.
     #[getter]
@@ -307,7 +409,13 @@ impl RustContainer {
     /// The number of providers this container can use.
     fn __len__(&self, py: Python<'_>) -> PyResult<usize> {
         self.sync(py)?;
-        Ok(self.read().registry.len())
+        // Conversions of configuration values are not providers of their own.
+        let state = self.read();
+        Ok(state
+            .registry
+            .iter()
+            .filter(|p| p.requires.is_none())
+            .count())
     }
 
     fn __traverse__(&self, visit: pyo3::gc::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
@@ -327,6 +435,9 @@ impl RustContainer {
             }
             if let Some(completer) = &state.completer {
                 visit.call(completer)?;
+            }
+            if let Some(generics) = &state.generics {
+                visit.call(generics)?;
             }
             for scope in &state.scopes {
                 visit.call(scope)?;
@@ -361,6 +472,7 @@ impl RustContainer {
                 .extend(state.views.drain().map(|(_, (_, v))| v));
             garbage.providers.append(&mut state.own);
             garbage.other.extend(state.completer.take());
+            garbage.other.extend(state.generics.take());
             garbage.other.append(&mut state.scopes);
             garbage.other.extend(state.types.drain().map(|(_, t)| t));
             if let Some(parent) = state.parent.take() {

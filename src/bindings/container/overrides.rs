@@ -7,7 +7,7 @@ use std::sync::Arc;
 use dioxide_core::{Key, Provider};
 use pyo3::prelude::*;
 
-use super::registration::{parse_entry, Entry, Payload, SEQUENCE};
+use super::registration::{parse_entry, value_provider, Entry, Payload, SEQUENCE};
 use super::resolve::error_types;
 use super::{Garbage, RustContainer};
 use crate::bindings::cell::InstanceCell;
@@ -43,7 +43,29 @@ impl RustContainer {
     /// block sees instances built with the override, and come back after.
     pub(super) fn override_push(&self, py: Python<'_>, entry: Entry<'_>) -> PyResult<u64> {
         let mut new_types = dioxide_core::KeyMap::default();
-        let mut provider = parse_entry(py, entry, &mut new_types)?;
+        let provider = parse_entry(py, entry, &mut new_types)?;
+        self.push_override(py, provider, new_types)
+    }
+
+    /// Set the configuration value `name` until `_override_pop`, like an
+    /// override of a provider: what was built with the old value (its
+    /// conversions and their dependants) is set aside for the block.
+    pub(super) fn override_value_push(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        value: Py<PyAny>,
+    ) -> PyResult<u64> {
+        let provider = value_provider(name, value);
+        self.push_override(py, provider, dioxide_core::KeyMap::default())
+    }
+
+    fn push_override(
+        &self,
+        py: Python<'_>,
+        mut provider: Provider<Payload>,
+        new_types: dioxide_core::KeyMap<Py<PyAny>>,
+    ) -> PyResult<u64> {
         self.sync(py)?;
         let key = provider.key;
         let mut garbage = Garbage::default();
@@ -61,7 +83,7 @@ impl RustContainer {
         }
         let copy = provider.clone();
         let registry = Arc::make_mut(&mut state.registry);
-        match registry.register(provider) {
+        match registry.register_in(provider, &self.levels) {
             Ok(previous) => {
                 // Only once accepted: a refused override changes nothing.
                 registry.mark_explicit(key);

@@ -12,7 +12,7 @@ use super::resolve::error_types;
 use super::{Garbage, RustContainer, State};
 use crate::bindings::errors::{DioxideError, ErrorKind};
 use crate::bindings::keys::{
-    display_name, is_type, key_of, list_key, named_key, parse_lifetime, value_key,
+    converted_key, display_name, is_key, key_of, list_key, named_key, parse_lifetime, value_key,
 };
 use crate::bindings::plan::Kind;
 use crate::bindings::render::render;
@@ -90,7 +90,26 @@ impl RustContainer {
         for entry in entries {
             providers.push(parse_entry(py, entry, &mut new_types)?);
         }
-        self.register_providers(py, providers, new_types, explicit)
+        if providers.iter().any(|p| p.requires.is_some()) {
+            // A conversion is the same wherever it is declared: one per key.
+            if explicit {
+                self.sync(py)?;
+            }
+            let state = self.read();
+            let mut seen = Vec::new();
+            providers.retain(|p| {
+                p.requires.is_none()
+                    || !state.registry.contains(p.key) && {
+                        let first = !seen.contains(&p.key);
+                        seen.push(p.key);
+                        first
+                    }
+            });
+        }
+        if providers.is_empty() {
+            return Ok(());
+        }
+        self.register_providers(py, providers, new_types, explicit, false)
     }
 
     pub(super) fn register_providers(
@@ -99,6 +118,7 @@ impl RustContainer {
         providers: Vec<Provider<Payload>>,
         new_types: KeyMap<Py<PyAny>>,
         explicit: bool,
+        replace: bool,
     ) -> PyResult<()> {
         if explicit {
             // Check explicit registrations against the decorated providers too.
@@ -128,11 +148,20 @@ impl RustContainer {
         } else {
             Vec::new()
         };
+        if replace {
+            // Configuration loaded again: the newer value takes the key over.
+            state.own.retain(|p| !keys.contains(&p.key));
+        }
         let registry = Arc::make_mut(&mut state.registry);
+        if replace {
+            for key in &keys {
+                registry.unmark_explicit(*key);
+            }
+        }
         let registered = if explicit {
-            registry.register_explicit(providers)
+            registry.register_explicit_in(providers, &self.levels)
         } else {
-            registry.register_all(providers)
+            registry.register_all_in(providers, &self.levels)
         };
         if let Err(err) = registered {
             let mut types = error_types(py, &state, &err);
@@ -171,15 +200,39 @@ impl RustContainer {
         name: &str,
         value: Py<PyAny>,
     ) -> PyResult<()> {
-        let payload = Payload {
-            target: Arc::new(value),
-            kind: Kind::Instance,
-            seq: SEQUENCE.fetch_add(1, Ordering::Relaxed),
-            positional: Vec::new(),
-        };
-        let provider = Provider::new(value_key(name), Lifetime::Singleton, Vec::new(), payload);
-        self.register_providers(py, vec![provider], KeyMap::default(), true)
+        self.register_providers(
+            py,
+            vec![value_provider(name, value)],
+            KeyMap::default(),
+            true,
+            false,
+        )
     }
+
+    /// Set several configuration values as one change, each replacing the
+    /// value its key had (loading configuration again: later sources win).
+    pub(super) fn set_values(
+        &self,
+        py: Python<'_>,
+        values: Vec<(String, Py<PyAny>)>,
+    ) -> PyResult<()> {
+        let providers = values
+            .into_iter()
+            .map(|(name, value)| value_provider(&name, value))
+            .collect();
+        self.register_providers(py, providers, KeyMap::default(), true, true)
+    }
+}
+
+/// The provider of the configuration value `name`: the object itself.
+pub(super) fn value_provider(name: &str, value: Py<PyAny>) -> Provider<Payload> {
+    let payload = Payload {
+        target: Arc::new(value),
+        kind: Kind::Instance,
+        seq: SEQUENCE.fetch_add(1, Ordering::Relaxed),
+        positional: Vec::new(),
+    };
+    Provider::new(value_key(name), Lifetime::Singleton, Vec::new(), payload)
 }
 
 /// Turn one registration from Python into a domain provider, collecting the
@@ -201,10 +254,13 @@ pub(super) fn parse_entry(
     } = entry;
     // A provider function is its own key (it answers for its return type
     // through an exposure); everything else is registered under a class.
-    if !(is_type(&provides) || provides.is(&target) && provides.is_callable()) {
+    if !(is_key(&provides) || provides.is(&target) && provides.is_callable()) {
         return Err(not_a_type(py, "registration", &provides));
     }
-    let kind = Kind::parse(&kind).ok_or_else(|| {
+    // A conversion ("convert") calls its target with the raw value, and
+    // exists only while the value is set.
+    let derived = kind == "convert";
+    let kind = Kind::parse(if derived { "call" } else { &kind }).ok_or_else(|| {
         DioxideError::new(
             ErrorKind::InvalidInput,
             format!("unknown provider kind {kind:?}"),
@@ -212,7 +268,7 @@ pub(super) fn parse_entry(
         .into_pyerr(py)
     })?;
     let lifetime = parse_lifetime(&lifetime)?;
-    let key = key_of(&provides);
+    let mut key = key_of(&provides);
     let mut dependencies = Vec::with_capacity(deps.len());
     let mut positional = Vec::with_capacity(deps.len());
     for DependencySpec {
@@ -233,22 +289,38 @@ pub(super) fn parse_entry(
         };
         let dep_key = match (flavor.as_str(), name.as_deref()) {
             ("value", Some(name)) => value_key(name),
-            (_, _) if !is_type(&dep_type) => {
+            ("converted", Some(name)) => converted_key(&dep_type, name),
+            (_, _) if !is_key(&dep_type) => {
                 return Err(not_a_type(py, "a dependency annotation", &dep_type))
             }
             ("named", Some(name)) => named_key(&dep_type, name),
             ("list", _) => list_key(&dep_type),
             _ => {
                 let k = key_of(&dep_type);
+                crate::bindings::keys::note_generic(&dep_type);
                 types.entry(k).or_insert_with(|| dep_type.clone().unbind());
                 k
             }
         };
         dependencies.push(Dependency::new(param, dep_key, fallback));
     }
+    let mut requires = None;
+    if derived {
+        let raw = dependencies.first().map(|d| d.key);
+        let name = raw.and_then(|k| crate::bindings::keys::value_name(py, k));
+        let Some(name) = name else {
+            return Err(DioxideError::new(
+                ErrorKind::InvalidInput,
+                "a conversion takes the value it converts first",
+            )
+            .into_pyerr(py));
+        };
+        key = converted_key(&provides, &name);
+        requires = raw;
+    }
     let mut exposures = Vec::with_capacity(exposes.len() * 2);
     for (interface, name) in exposes {
-        if !is_type(&interface) {
+        if !is_key(&interface) {
             return Err(not_a_type(py, "provides=", &interface));
         }
         let alias = match name.as_deref() {
@@ -263,9 +335,11 @@ pub(super) fn parse_entry(
             .entry(key_of(&interface))
             .or_insert_with(|| interface.clone().unbind());
     }
-    types
-        .entry(key)
-        .or_insert_with(|| provides.clone().unbind());
+    if !derived {
+        types
+            .entry(key)
+            .or_insert_with(|| provides.clone().unbind());
+    }
     let payload = Payload {
         target: Arc::new(target.unbind()),
         kind,
@@ -277,6 +351,7 @@ pub(super) fn parse_entry(
         None => Provider::new(key, lifetime, dependencies, payload),
     };
     Ok(provider
+        .with_requires(requires)
         .with_async(kind.is_async())
         .with_exposures(exposures)
         .with_profiles(profiles))
@@ -302,7 +377,7 @@ pub(super) fn forget_built(state: &mut State, keys: &[Key], garbage: &mut Garbag
     }
 }
 
-pub(super) fn not_a_type(py: Python<'_>, context: &str, obj: &Bound<'_, PyAny>) -> PyErr {
+pub(crate) fn not_a_type(py: Python<'_>, context: &str, obj: &Bound<'_, PyAny>) -> PyErr {
     let shown = obj
         .repr()
         .map(|r| r.to_string())

@@ -8,14 +8,18 @@ use std::sync::Arc;
 use dioxide_core::KeyMap;
 use dioxide_core::{ArgSource, DomainError, Key, Lifetime, Role};
 use pyo3::prelude::*;
+use pyo3::types::PyTuple;
 
 use super::registration::not_a_type;
 use super::{RustContainer, State};
 use crate::bindings::compiled::ExecPlan;
+use crate::bindings::construct::Direct;
 use crate::bindings::errors::{DioxideError, ErrorKind};
 use crate::bindings::exec::run;
 use crate::bindings::frame::{refuse_early, Ctx};
-use crate::bindings::keys::{chain_object, is_type, key_of};
+use crate::bindings::keys::{
+    chain_object, converted_key, is_generic, is_type, key_of, list_key, named_key, value_key,
+};
 use crate::bindings::owner::ScopeState;
 use crate::bindings::plan::{ExecArg, ExecNode, Kind};
 use crate::bindings::render::{keys_of, render};
@@ -28,26 +32,17 @@ impl RustContainer {
         type_: &Bound<'_, PyAny>,
         scope: Option<&ScopeState>,
     ) -> PyResult<Py<PyAny>> {
-        // Hot path: one read-locked lookup. A built singleton is returned
-        // right there, with no plan to clone and nothing to run (S1 in
-        // benchmarks/); otherwise the plan is taken out of the lock to run.
+        // One read-locked lookup: a built singleton is returned right there
+        // (the untrampolined `cached` in fast.rs usually got it first);
+        // otherwise the plan is taken out of the lock to run.
         let cached = {
             let state = self.read();
-            if !state.closed && Self::in_sync(&state) {
-                match state.plans.get(&key_of(type_)) {
-                    Some(plan) => match plan
-                        .nodes
-                        .last()
-                        .and_then(|r| r.cell.as_ref())
-                        .and_then(|c| c.get())
-                    {
-                        Some(value) => return Ok(value.clone_ref(py)),
-                        None => Some(Arc::clone(plan)),
-                    },
-                    None => None,
-                }
-            } else {
-                None
+            match Self::usable(&state).then(|| state.plans.get(&key_of(type_))) {
+                Some(Some(plan)) => match plan.built() {
+                    Some(value) => return Ok(value.clone_ref(py)),
+                    None => Some(Arc::clone(plan)),
+                },
+                _ => None,
             }
         };
         let plan = match cached {
@@ -87,6 +82,23 @@ impl RustContainer {
         ))
     }
 
+    /// The singleton `key` resolves to, when it is built: one read-locked
+    /// lookup that builds nothing and drops no Python reference, which is
+    /// what lets `fast.rs` run it without PyO3's trampoline.
+    pub(crate) fn cached(&self, py: Python<'_>, key: Key) -> Option<Py<PyAny>> {
+        let state = self.read();
+        if !Self::usable(&state) {
+            return None;
+        }
+        state.plans.get(&key)?.built().map(|v| v.clone_ref(py))
+    }
+
+    /// Whether the compiled plans can be used as they are: the container is
+    /// open and has seen its parent registry's last change.
+    fn usable(state: &State) -> bool {
+        !state.closed && Self::in_sync(state)
+    }
+
     fn in_sync(state: &State) -> bool {
         Self::parent_generation(state).is_none_or(|g| g == state.parent_generation)
     }
@@ -102,7 +114,7 @@ impl RustContainer {
         let key = key_of(type_);
         {
             let state = self.read();
-            if !state.closed && Self::in_sync(&state) {
+            if Self::usable(&state) {
                 if let Some(plan) = state.plans.get(&key) {
                     return Ok(Arc::clone(plan));
                 }
@@ -113,21 +125,68 @@ impl RustContainer {
         if self.is_closed() {
             return Err(Self::closed_error(py));
         }
-        if !is_type(type_) {
-            return Err(not_a_type(py, "resolve()", type_));
+        let hook = self.read().generics.as_ref().map(|h| h.clone_ref(py));
+        if is_type(type_) {
+            return self.plan_key(py, key, type_, hook.as_ref());
         }
-        self.sync(py)?;
-        match self.compile(py, key, type_, true) {
-            Err(Refused::Pending(pending)) => {
-                // A forward reference may have become resolvable since the
-                // registry last looked (a class defined without a
-                // decorator): let it complete what it can, then try again.
-                self.complete_pending(py, pending.bind(py))?;
-                self.sync(py)?;
-                self.compile(py, key, type_, false)
-                    .map_err(|r| r.into_pyerr(py))
+        // Not a class: the Python layer says what it stands for (a
+        // parametrised generic, `list[P]`, `Annotated[C, Named(..)]`), or
+        // raises why it cannot be resolved.
+        let Some(hook) = hook else {
+            return Err(not_a_type(py, "resolve()", type_));
+        };
+        let (flavor, target, name): (String, Bound<'_, PyAny>, Option<String>) =
+            hook.call1(py, (type_,))?.into_bound(py).extract()?;
+        let key = match (flavor.as_str(), name.as_deref()) {
+            ("list", _) => list_key(&target),
+            ("named", Some(name)) => named_key(&target, name),
+            ("value", Some(name)) => value_key(name),
+            ("converted", Some(name)) => converted_key(&target, name),
+            _ => key_of(&target),
+        };
+        {
+            let state = self.read();
+            if !state.closed && Self::in_sync(&state) {
+                if let Some(plan) = state.plans.get(&key) {
+                    return Ok(Arc::clone(plan));
+                }
             }
-            other => other.map_err(|r| r.into_pyerr(py)),
+        }
+        self.plan_key(py, key, &target, Some(&hook))
+    }
+
+    /// Compile the plan of `key`, completing forward references and
+    /// registering parametrisations of open generics the plan needs first
+    /// (each missing one is offered to `hook` once).
+    fn plan_key(
+        &self,
+        py: Python<'_>,
+        key: Key,
+        type_: &Bound<'_, PyAny>,
+        hook: Option<&Py<PyAny>>,
+    ) -> PyResult<Arc<ExecPlan>> {
+        self.sync(py)?;
+        let mut completed = false;
+        let mut offered: Vec<Key> = Vec::new();
+        loop {
+            match self.compile(py, key, type_, !completed, hook.is_some(), &offered) {
+                Err(Refused::Pending(pending)) => {
+                    // A forward reference may have become resolvable since the
+                    // registry last looked (a class defined without a
+                    // decorator): let it complete what it can, then try again.
+                    completed = true;
+                    self.complete_pending(py, pending.bind(py))?;
+                    self.sync(py)?;
+                }
+                Err(Refused::Generic(missing, missing_key)) => {
+                    offered.push(missing_key);
+                    if let Some(hook) = hook {
+                        hook.call1(py, (missing,))?;
+                    }
+                    self.sync(py)?;
+                }
+                other => return other.map_err(|r| r.into_pyerr(py)),
+            }
         }
     }
 
@@ -160,12 +219,14 @@ impl RustContainer {
         key: Key,
         type_: &Bound<'_, PyAny>,
         complete: bool,
+        generics: bool,
+        offered: &[Key],
     ) -> Result<Arc<ExecPlan>, Refused> {
         let mut state = self.write();
         if let Some(plan) = state.plans.get(&key) {
             return Ok(Arc::clone(plan));
         }
-        let plan = match state.registry.plan(key) {
+        let plan = match state.registry.plan_in(key, &self.levels) {
             Ok(plan) => plan,
             Err(err) => {
                 let mut types = error_types(py, &state, &err);
@@ -177,12 +238,37 @@ impl RustContainer {
                         return Err(Refused::Pending(pending));
                     }
                 }
+                if let (DomainError::NotRegistered { missing, .. }, true) = (&err, generics) {
+                    if !offered.contains(missing) {
+                        if let (Some(object), true) = (types.get(missing), is_generic(*missing)) {
+                            return Err(Refused::Generic(object.clone_ref(py), *missing));
+                        }
+                    }
+                }
                 return Err(Refused::Error(
                     self.explain_missing(py, &err, render(py, &err, &types))
                         .into_pyerr(py),
                 ));
             }
         };
+        if generics {
+            // An optional parameter (a default, `Optional[...]`, a list) left
+            // unfilled may be a parametrisation an open generic serves.
+            let unfilled = plan
+                .nodes
+                .iter()
+                .filter(|node| node.role == Role::Build)
+                .filter_map(|node| state.registry.get(node.key))
+                .flat_map(|provider| provider.deps.iter())
+                .map(|dep| dep.key)
+                .find(|k| is_generic(*k) && !offered.contains(k) && !state.registry.contains(*k));
+            if let Some(k) = unfilled {
+                if let Some(object) = types_for(py, &state, [k]).remove(&k) {
+                    drop(state);
+                    return Err(Refused::Generic(object, k));
+                }
+            }
+        }
         let types = types_for(py, &state, plan.nodes.iter().map(|n| n.key));
         let types = &types;
         let State {
@@ -251,6 +337,16 @@ impl RustContainer {
                 .map_or(0, |f| f.token);
             let epoch = epochs.get(&node.key).copied().unwrap_or(0);
             let scope_key = Key(node.key.0 ^ token.rotate_left(32) ^ epoch.rotate_left(48));
+            let kwnames = if positional < args.len() {
+                let names = args[positional..].iter().map(|(name, _)| name.bind(py));
+                Some(PyTuple::new(py, names).map_err(Refused::Error)?.unbind())
+            } else {
+                None
+            };
+            let direct = match kind {
+                Kind::Call => Direct::of(target.bind(py), args.len()).map_err(Refused::Error)?,
+                _ => None,
+            };
             nodes.push(ExecNode {
                 key: node.key,
                 scope_key,
@@ -258,9 +354,12 @@ impl RustContainer {
                 target,
                 kind,
                 lifetime: node.lifetime,
+                depth: node.depth,
                 cell,
                 positional,
                 args,
+                kwnames,
+                direct,
             });
         }
         if unknown {
@@ -283,6 +382,8 @@ impl RustContainer {
 enum Refused {
     /// The provider of this type waits for a forward reference.
     Pending(Py<PyAny>),
+    /// A parametrised generic the plan needs has no provider (yet).
+    Generic(Py<PyAny>, Key),
     Error(PyErr),
 }
 
@@ -290,6 +391,14 @@ impl Refused {
     fn into_pyerr(self, py: Python<'_>) -> PyErr {
         match self {
             Self::Error(err) => err,
+            Self::Generic(missing, _) => DioxideError::new(
+                ErrorKind::Resolution,
+                format!(
+                    "{} has no provider",
+                    crate::bindings::keys::display_name(missing.bind(py))
+                ),
+            )
+            .into_pyerr(py),
             // Only made when the caller asked to complete pending providers.
             Self::Pending(pending) => DioxideError::new(
                 ErrorKind::Resolution,
