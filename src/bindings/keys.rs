@@ -35,7 +35,7 @@ static GENERIC_KEYS: std::sync::Mutex<Option<dioxide_core::KeySet>> = std::sync:
 /// Reads Python attributes: call it with no lock of a container held.
 pub(crate) fn note_generic(obj: &Bound<'_, PyAny>) {
     if is_generic_key(obj) {
-        let mut guard = GENERIC_KEYS.lock().unwrap_or_else(|p| p.into_inner());
+        let mut guard = super::locks::lock(&GENERIC_KEYS);
         guard
             .get_or_insert_with(Default::default)
             .insert(key_of(obj));
@@ -45,7 +45,7 @@ pub(crate) fn note_generic(obj: &Bound<'_, PyAny>) {
 /// Whether `key` is a parametrised generic's (see `note_generic`): no
 /// Python involved, so it may be asked under a container's lock.
 pub(crate) fn is_generic(key: Key) -> bool {
-    let guard = GENERIC_KEYS.lock().unwrap_or_else(|p| p.into_inner());
+    let guard = super::locks::lock(&GENERIC_KEYS);
     guard.as_ref().is_some_and(|keys| keys.contains(&key))
 }
 
@@ -107,7 +107,7 @@ static LEVEL_NAMES: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::n
 
 /// The level called `name`.
 pub(crate) fn level_of(name: &str) -> Level {
-    let mut names = LEVEL_NAMES.lock().unwrap_or_else(|p| p.into_inner());
+    let mut names = super::locks::lock(&LEVEL_NAMES);
     if names.is_empty() {
         names.push("scoped".to_owned());
     }
@@ -123,7 +123,7 @@ pub(crate) fn level_of(name: &str) -> Level {
 
 /// The name of `level`, as the user spelled it.
 pub(crate) fn level_name(level: Level) -> String {
-    let names = LEVEL_NAMES.lock().unwrap_or_else(|p| p.into_inner());
+    let names = super::locks::lock(&LEVEL_NAMES);
     usize::try_from(level.0)
         .ok()
         .and_then(|i| names.get(i).cloned())

@@ -41,7 +41,7 @@ fn is_closed(scope: &Bound<'_, PyAny>) -> bool {
 
 impl RustScope {
     fn children(&self) -> std::sync::MutexGuard<'_, Vec<Py<PyAny>>> {
-        self.children.lock().unwrap_or_else(|p| p.into_inner())
+        super::locks::lock(&self.children)
     }
 
     fn closed_parent_error(py: Python<'_>) -> PyErr {
