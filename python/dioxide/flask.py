@@ -36,10 +36,9 @@ close it where the process ends (``with container: app.run()``).
 
 import functools
 import inspect
-import typing
-from typing import Any, Callable, Mapping, Optional, TypeVar
+from typing import Any, Callable, Optional, TypeVar
 
-from typing_extensions import ParamSpec, TypeForm, get_args
+from typing_extensions import ParamSpec, TypeForm
 
 try:
     from flask import Flask, Request, current_app, g, has_app_context, has_request_context
@@ -50,9 +49,9 @@ except ImportError as missing:  # pragma: no cover - exercised in a subprocess
     ) from missing
 
 from dioxide._container import Container
-from dioxide._inject import Inject, is_inject
-from dioxide._integration import CurrentObjects
-from dioxide._introspect import describe, value_request
+from dioxide._inject import INJECT_MARKER, Inject
+from dioxide._integration import CurrentObjects, injected_parameters
+from dioxide._introspect import describe
 from dioxide._registry import caller_namespace
 from dioxide._scope import ContainerScope
 from dioxide.exceptions import DioxideTypeError, ScopeError
@@ -188,24 +187,6 @@ def resolve(type_: TypeForm[T], /) -> T:
     return _current_scope().resolve(type_)
 
 
-def _injected(view: Callable[..., Any], localns: Mapping[str, Any]) -> dict[str, Any]:
-    """The parameters of ``view`` annotated ``Inject[T]``, with their ``T``."""
-    try:
-        hints = typing.get_type_hints(view, localns=dict(localns), include_extras=True)
-    except NameError as undefined:
-        raise DioxideTypeError(
-            f"the annotations of {describe(view)} cannot be evaluated: {undefined}",
-            hint="define or import every annotated type before the view runs",
-        ) from None
-    found: dict[str, Any] = {}
-    for name, hint in hints.items():
-        if name != "return" and is_inject(hint):
-            # Inject[Annotated[int, Value("key")]] is one flattened Annotated:
-            # kept whole, it resolves to the value converted to int.
-            found[name] = hint if value_request(hint) is not None else get_args(hint)[0]
-    return found
-
-
 def inject(view: Callable[P, R]) -> Callable[P, R]:
     """Fill the view's ``Inject[T]`` parameters from the request's scope;
     URL variables are passed as usual::
@@ -242,7 +223,7 @@ def inject(view: Callable[P, R]) -> Callable[P, R]:
         nonlocal parameters
         if parameters is None:
             # Read on first call, so annotations may name classes defined after the view.
-            parameters = _injected(view, localns)
+            parameters = injected_parameters(view, INJECT_MARKER, localns)
         given = set(positional[: len(args)]).union(kwargs)
         wanted = {name: type_ for name, type_ in parameters.items() if name not in given}
         if not wanted:
