@@ -18,6 +18,7 @@ fn _dioxide_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bindings::lifecycle::raise_together_py, m)?)?;
     m.add_function(wrap_pyfunction!(bindings::fast::_fast_resolve_for, m)?)?;
     m.add_function(wrap_pyfunction!(_debug_panic, m)?)?;
+    m.add_function(wrap_pyfunction!(bindings::container::_set_scope_class, m)?)?;
     bindings::fast::install_subscripts(m.py())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

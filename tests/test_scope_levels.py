@@ -610,3 +610,51 @@ def test_provider_functions_take_a_level() -> None:
     with container.create_scope() as request, request.create_scope() as action:
         assert action.resolve(Step) is action.resolve(Step)
         assert isinstance(request, ContainerScope)
+
+
+@pytest.mark.parametrize("context", [[("user", 1)], 42, "alice"])
+def test_context_that_is_not_a_mapping_is_refused_and_opens_nothing(
+    container: Container, context: object
+) -> None:
+    container.register_context(CurrentUser, scope="request")
+    with container.create_scope() as request:
+        for opener, name in ((container, "container"), (request, "scope")):
+            with pytest.raises(DioxideTypeError) as info:
+                opener.create_scope(context=context)  # type: ignore[arg-type]
+            assert isinstance(info.value, TypeError)
+            assert info.value.reason.startswith(
+                "create_scope(context=...) takes a mapping of types to values, got "
+            )
+            assert info.value.hint == f"e.g. {name}.create_scope(context={{CurrentUser: user}})"
+        # Nothing was opened: the request scope still opens its children.
+        with request.create_scope() as action:
+            assert action.parent is request
+
+
+def test_any_mapping_serves_as_context_and_is_copied(container: Container) -> None:
+    import types
+
+    container.register_context(CurrentUser, scope="request")
+    alice, bob = CurrentUser("alice"), CurrentUser("bob")
+    given = {CurrentUser: alice}
+    with container.create_scope(context=types.MappingProxyType(given)) as request:
+        given[CurrentUser] = bob  # after opening: the scope kept its own copy
+        assert request.resolve(CurrentUser) is alice
+
+
+def test_create_scope_returns_the_scope_class_and_the_container_closes_it() -> None:
+    closed: list[str] = []
+    registry = Registry()
+
+    @provider(scope="request", registry=registry)
+    def session() -> Iterator[Session]:
+        yield Session()
+        closed.append("session")
+
+    container = Container(registry=registry)
+    scope = container.create_scope()  # never closed by its user
+    assert type(scope) is ContainerScope
+    scope.resolve(Session)
+    container.close()
+    assert closed == ["session"]
+    assert scope.closed

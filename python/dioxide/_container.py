@@ -106,6 +106,25 @@ class Container(_RustContainer, Closing, OwnResolve, ValueMethods):
     Python-level overhead.
     """
 
+    # Attributes in slots; the instance dict (from ``ValueMethods``) is left
+    # for a subclass's own, created on first use: an instance whose dict
+    # exists loses CPython 3.13's specialized lookup of ``container.resolve``
+    # (S1 in benchmarks/).
+    __slots__ = (
+        "_blocking_types",
+        "_config_store",
+        "_converted",
+        "_dioxide_context",
+        "_dioxide_offload",
+        "_generics_lock",
+        "_open",
+        "profile",
+        "registry",
+    )
+
+    #: The context types the integrations declared (``_integration.py``).
+    _dioxide_context: set[type]
+
     def __new__(
         cls,
         *,
@@ -152,9 +171,6 @@ class Container(_RustContainer, Closing, OwnResolve, ValueMethods):
         """The registry this container resolves decorated providers from."""
         self._open: dict[type, list[OpenProvider]] = {}
         self._generics_lock = threading.RLock()
-        # Set here, once, and never through ``self.__dict__``: an instance
-        # whose attribute dict was ever read as a dict loses CPython's
-        # specialized ``container.resolve`` lookup (S1 in benchmarks/).
         self._blocking_types: set[type] = set()
         self._dioxide_offload: Optional[dict[Any, bool]] = None
         self._set_generics(key_hook(weakref.ref(self)))
@@ -517,24 +533,21 @@ class Container(_RustContainer, Closing, OwnResolve, ValueMethods):
         """
         return Factory(self, cls, _registry.caller_frame(1))
 
-    def create_scope(self, context: Optional[Mapping[Any, object]] = None) -> ContainerScope:
-        """Open a scope of the first level (one request, one job). Scoped
-        instances are cached in it and finalized when it closes; ``context``
-        supplies the context values of its level (see
-        :meth:`register_context`)::
+    if TYPE_CHECKING:
 
-            with container.create_scope() as scope:
-                handler = scope.resolve(RequestHandler)
+        def create_scope(self, context: Optional[Mapping[Any, object]] = None) -> ContainerScope:
+            """Open a scope of the first level (one request, one job). Scoped
+            instances are cached in it and finalized when it closes; ``context``
+            supplies the context values of its level (see
+            :meth:`register_context`)::
 
-            with container.create_scope(context={CurrentUser: alice}) as scope:
-                ...
-        """
-        if context is not None and not isinstance(context, Mapping):
-            raise DioxideTypeError(
-                f"create_scope(context=...) takes a mapping of types to values, got {context!r}",
-                hint="e.g. container.create_scope(context={CurrentUser: user})",
-            )
-        return ContainerScope(self, None, None if context is None else dict(context))
+                with container.create_scope() as scope:
+                    handler = scope.resolve(RequestHandler)
+
+                with container.create_scope(context={CurrentUser: alice}) as scope:
+                    ...
+            """
+            ...
 
     def __contains__(self, type_: object) -> bool:
         """Whether ``type_`` can be resolved here: a class, an interface an
@@ -568,7 +581,7 @@ class _Override(AbstractContextManager[None]):
         self._token = self._container._override_push(self._entry)
         # The integrations' choice of worker thread or event loop per type
         # depends on the providers: made again with the replacement.
-        self._container.__dict__.pop("_dioxide_offload", None)
+        self._container._dioxide_offload = None
 
     def __exit__(
         self,
@@ -578,6 +591,6 @@ class _Override(AbstractContextManager[None]):
     ) -> None:
         if self._token is not None:
             self._container._override_pop(self._token)
-            self._container.__dict__.pop("_dioxide_offload", None)
+            self._container._dioxide_offload = None
             self._token = None
 

@@ -74,7 +74,9 @@ class CurrentObjects:
     def register(container: Container, *types: type) -> None:
         """Declare each of ``types`` a context value of ``container``'s
         request scopes (once; not a type it already provides)."""
-        declared: set[type] = container.__dict__.setdefault("_dioxide_context", set())
+        declared: Optional[set[type]] = getattr(container, "_dioxide_context", None)
+        if declared is None:
+            declared = container._dioxide_context = set()
         for type_ in types:
             if type_ in declared or type_ in container:
                 continue
@@ -85,7 +87,7 @@ class CurrentObjects:
     def open(container: Container, *objects: object) -> ContainerScope:
         """A scope of ``container`` with ``objects`` as its context values,
         each under every declared type it is an instance of."""
-        declared: set[type] = container.__dict__.get("_dioxide_context", set())
+        declared: set[type] = getattr(container, "_dioxide_context", None) or set()
         context = {
             type_: found
             for type_ in declared
@@ -178,9 +180,7 @@ class BlockingPolicy:
     """
 
     def offload(self, container: Any, type_: Any) -> bool:
-        # Read and set as an attribute, never through `container.__dict__`
-        # (which would cost every later `container.resolve` its specialized
-        # lookup in CPython).
+        # A slot of the container (see `Container.__slots__`).
         cache: Optional[dict[Any, bool]] = getattr(container, "_dioxide_offload", None)
         if cache is None:
             cache = {}

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Optional, TypeVar
 
 from typing_extensions import TypeForm
 
-from dioxide._dioxide_core import _RustScope
+from dioxide._dioxide_core import _RustScope, _set_scope_class
 from dioxide._factory import Factory
 from dioxide._fast import OwnResolve
 from dioxide._lifecycle import Closing, task_token
@@ -104,16 +104,6 @@ class ContainerScope(_RustScope, Closing, OwnResolve):
     outer levels in this scope and closes before it.
     """
 
-    def __init__(
-        self,
-        container: Any,
-        parent: Optional[ContainerScope] = None,
-        context: Optional[Mapping[Any, object]] = None,
-    ) -> None:
-        # The parent (the container for a first-level scope) closes its
-        # open scopes before itself.
-        (container if parent is None else parent)._track_scope(self)
-
     if TYPE_CHECKING:
 
         @property
@@ -148,24 +138,21 @@ class ContainerScope(_RustScope, Closing, OwnResolve):
         result: T = await self._aresolve(type_, task_token())
         return result
 
-    def create_scope(self, context: Optional[Mapping[Any, object]] = None) -> ContainerScope:
-        """Open a scope of the next level inside this one (of this level
-        again when this is the innermost). It has its own instances of its
-        level, takes those of outer levels from this scope (or further out),
-        and is closed when this one closes, if not before. ``context``
-        supplies the context values of its level::
+    if TYPE_CHECKING:
 
-            container = Container(scopes=("request", "action"))
-            with container.create_scope() as request:
-                with request.create_scope() as action:
-                    action.resolve(Step)  # Step's Session is request's
-        """
-        if context is not None and not isinstance(context, Mapping):
-            raise DioxideTypeError(
-                f"create_scope(context=...) takes a mapping of types to values, got {context!r}",
-                hint="e.g. scope.create_scope(context={CurrentUser: user})",
-            )
-        return ContainerScope(self._container, self, None if context is None else dict(context))
+        def create_scope(self, context: Optional[Mapping[Any, object]] = None) -> ContainerScope:
+            """Open a scope of the next level inside this one (of this level
+            again when this is the innermost). It has its own instances of its
+            level, takes those of outer levels from this scope (or further out),
+            and is closed when this one closes, if not before. ``context``
+            supplies the context values of its level::
+
+                container = Container(scopes=("request", "action"))
+                with container.create_scope() as request:
+                    with request.create_scope() as action:
+                        action.resolve(Step)  # Step's Session is request's
+            """
+            ...
 
     def factory(self, cls: type[T]) -> Factory[T]:
         """A callable that builds a new ``cls`` from the arguments you pass,
@@ -183,3 +170,6 @@ class ContainerScope(_RustScope, Closing, OwnResolve):
     def __repr__(self) -> str:
         state = "closed" if self.closed else "open"
         return f"<ContainerScope {self.level!r} {state}>"
+
+
+_set_scope_class(ContainerScope)

@@ -29,7 +29,8 @@ T = TypeVar("T")
 
 
 class ValueMethods:
-    """The configuration half of :class:`~dioxide.Container`."""
+    """The configuration half of :class:`~dioxide.Container` (its instance
+    dict, created on first use, is the container's)."""
 
     _config_store: Optional[ConfigStore]
     #: ``resolve_value``'s conversions, with the raw value each was made from.
@@ -185,7 +186,9 @@ class ValueMethods:
         if type_ is object or type_ is Any:
             return raw
         conversion = conversion_for(key, type_)
-        cache = self.__dict__.setdefault("_converted", {})
+        cache = getattr(self, "_converted", None)
+        if cache is None:
+            cache = self._converted = {}
         found = cache.get(conversion)
         if found is not None and found[0] is raw:
             return found[1]

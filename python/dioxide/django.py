@@ -102,9 +102,7 @@ def container_of() -> Container:
             f"settings.DIOXIDE_CONTAINER names {found!r}, not a dioxide.Container",
             hint="name a Container, or a function that returns one",
         )
-    if "_dioxide_django" not in found.__dict__:
-        _CURRENT.register(found, HttpRequest)
-        found.__dict__["_dioxide_django"] = True
+    _CURRENT.register(found, HttpRequest)  # once per container: it remembers
     return found
 
 

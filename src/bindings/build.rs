@@ -95,6 +95,16 @@ fn keep(py: Python<'_>, owner: &Finalizers, finalizer: Finalizer) -> PyResult<()
     Err(error)
 }
 
+/// Call the provider with no arguments (a plain class is built directly).
+#[inline]
+pub(crate) fn call0<'py>(py: Python<'py>, node: &ExecNode) -> PyResult<Bound<'py, PyAny>> {
+    let target = node.target.bind(py);
+    match node.direct.as_ref().and_then(|d| d.construct0(target)) {
+        Some(result) => result,
+        None => target.call0(),
+    }
+}
+
 /// Call the provider with `values[base..]` (consumed): by position while
 /// allowed, then by keyword, as one vectorcall on the values where they are
 /// (no argument tuple or keyword dict); a plain class is built directly.
@@ -104,6 +114,10 @@ pub(crate) fn call<'py>(
     values: &mut Values,
     base: usize,
 ) -> PyResult<Bound<'py, PyAny>> {
+    if values.len() <= base {
+        // No arguments: nothing to gather or to consume.
+        return call0(py, node);
+    }
     let target = node.target.bind(py);
     let mut argv: ArgVector = smallvec::smallvec![std::ptr::null_mut(); FIRST_ARG];
     argv.extend(

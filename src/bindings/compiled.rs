@@ -8,7 +8,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyList;
 use smallvec::SmallVec;
 
-use super::build::call;
+use super::build::{call, call0};
 use super::cell::InstanceCell;
 use super::errors::add_note;
 use super::errors::render_chain;
@@ -100,6 +100,14 @@ impl Program {
         if self.cells.iter().any(|cell| cell.get().is_none()) {
             return None;
         }
+        if let [Op::Call(index, 0)] = self.ops[..] {
+            // One class with no dependencies: no value stack.
+            let node = plan.nodes.get(index)?;
+            return Some(match call0(py, node) {
+                Ok(value) => Ok(value.unbind()),
+                Err(err) => Err(plan.noted(py, err, index)),
+            });
+        }
         let mut values: Values = SmallVec::new();
         for op in &self.ops {
             let pushed = match *op {
@@ -115,18 +123,7 @@ impl Program {
                     let base = values.len().saturating_sub(argc);
                     match call(py, node, &mut values, base) {
                         Ok(value) => value.unbind(),
-                        Err(err) => {
-                            let chain = plan.chain_to(py, index);
-                            add_note(
-                                py,
-                                &err,
-                                &format!(
-                                    "dioxide: raised while building {}",
-                                    render_chain(py, &chain)
-                                ),
-                            );
-                            return Some(Err(err));
-                        }
+                        Err(err) => return Some(Err(plan.noted(py, err, index))),
                     }
                 }
                 Op::List(argc) => {
@@ -146,6 +143,22 @@ impl Program {
 }
 
 impl ExecPlan {
+    /// `err`, raised building node `index`, with a note naming the chain
+    /// that led there.
+    #[cold]
+    fn noted(&self, py: Python<'_>, err: PyErr, index: usize) -> PyErr {
+        let chain = self.chain_to(py, index);
+        add_note(
+            py,
+            &err,
+            &format!(
+                "dioxide: raised while building {}",
+                render_chain(py, &chain)
+            ),
+        );
+        err
+    }
+
     /// The types from the requested one down to node `target`, along the
     /// path the domain plan reports.
     fn chain_to(&self, py: Python<'_>, target: usize) -> Vec<Py<PyAny>> {

@@ -94,10 +94,28 @@ impl Direct {
         nargs: usize,
         kwnames: *mut ffi::PyObject,
     ) -> Option<PyResult<Bound<'py, PyAny>>> {
+        // SAFETY: `argv` holds live references from `FIRST_ARG` on, with
+        // the two slots in front.
+        unsafe { self.construct_at(class, argv.as_mut_ptr(), nargs, kwnames) }
+    }
+
+    /// `construct` on a raw argument vector: `argv[FIRST_ARG..]` holds the
+    /// `nargs` positional arguments and the keyword ones, and the slot
+    /// before them is free for the instance.
+    ///
+    /// SAFETY: as described; `kwnames` is null or names the last arguments.
+    #[inline(always)]
+    unsafe fn construct_at<'py>(
+        &self,
+        class: &Bound<'py, PyAny>,
+        argv: *mut *mut ffi::PyObject,
+        nargs: usize,
+        kwnames: *mut ffi::PyObject,
+    ) -> Option<PyResult<Bound<'py, PyAny>>> {
         let py = class.py();
         let type_ = class.as_ptr().cast::<ffi::PyTypeObject>();
         // SAFETY: `class` is the type object `of` accepted (plans keep it
-        // alive); `argv` holds live references, with the two slots in front.
+        // alive); `argv` as described above.
         unsafe {
             if version_tag(type_) != self.version || !plain(type_) {
                 return None;
@@ -114,12 +132,12 @@ impl Direct {
             let Some(init) = &self.init else {
                 return Some(Ok(instance));
             };
-            argv[FIRST_ARG - 1] = instance.as_ptr();
+            *argv.add(FIRST_ARG - 1) = instance.as_ptr();
             let returned = Bound::from_owned_ptr_or_err(
                 py,
                 ffi::PyObject_Vectorcall(
                     init.as_ptr(),
-                    argv.as_ptr().add(FIRST_ARG - 1),
+                    argv.add(FIRST_ARG - 1),
                     (nargs + 1) | ffi::PY_VECTORCALL_ARGUMENTS_OFFSET,
                     kwnames,
                 ),
@@ -136,6 +154,17 @@ impl Direct {
                 }),
             })
         }
+    }
+
+    /// `construct` with no arguments.
+    #[inline]
+    pub(crate) fn construct0<'py>(
+        &self,
+        class: &Bound<'py, PyAny>,
+    ) -> Option<PyResult<Bound<'py, PyAny>>> {
+        let mut argv: [*mut ffi::PyObject; FIRST_ARG] = [std::ptr::null_mut(); FIRST_ARG];
+        // SAFETY: as for `construct`; the vector has its two slots in front.
+        unsafe { self.construct_at(class, argv.as_mut_ptr(), 0, std::ptr::null_mut()) }
     }
 
     /// Report the reference it holds to the garbage collector.

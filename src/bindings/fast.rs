@@ -26,6 +26,7 @@ use std::any::Any;
 use std::cell::Cell;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use pyo3::ffi;
 use pyo3::impl_::trampoline::get_trampoline_function;
@@ -33,7 +34,8 @@ use pyo3::prelude::*;
 use pyo3::types::PyType;
 use pyo3::{Borrowed, PyTypeInfo};
 
-use super::container::RustContainer;
+use super::compiled::ExecPlan;
+use super::container::{Lookup, RustContainer};
 use super::keys::key_of;
 use super::scope::RustScope;
 
@@ -47,17 +49,28 @@ thread_local! {
     static CAUGHT: Cell<Option<Box<dyn Any + Send>>> = const { Cell::new(None) };
 }
 
-/// Run `cached` (the untrampolined lookup); on a miss, run `slow` (a
-/// trampolined function doing the whole resolve); on a panic, raise it as
-/// PyO3 raises any panic.
+/// Run `lookup` (untrampolined); a built singleton is returned at once. A
+/// compiled plan is run by `run` and anything else by `slow`, both
+/// trampolined: they build, so they drop references and may raise. A panic
+/// is raised as PyO3 raises any panic.
+///
+/// `run` receives the plan as its third argument, an `Arc<ExecPlan>` made
+/// raw with `Arc::into_raw` (the trampoline hands its arguments over as
+/// they are): it takes the reference back with `Arc::from_raw`, so the plan
+/// is released inside the trampoline.
 ///
 /// SAFETY: `slf` and `arg` are borrowed from CPython, which called with the
-/// thread attached; `cached` must not drop a Python reference.
+/// thread attached; `lookup` must not drop a Python reference.
 #[inline(always)]
-unsafe fn cached_or(
+unsafe fn lookup_or(
     slf: *mut ffi::PyObject,
     arg: *mut ffi::PyObject,
-    cached: impl FnOnce(Python<'_>) -> Option<Py<PyAny>>,
+    lookup: impl FnOnce(Python<'_>) -> Lookup,
+    run: unsafe extern "C" fn(
+        *mut ffi::PyObject,
+        *mut ffi::PyObject,
+        *mut ffi::PyObject,
+    ) -> *mut ffi::PyObject,
     slow: unsafe extern "C" fn(*mut ffi::PyObject, *mut ffi::PyObject) -> *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
     let found = panic::catch_unwind(AssertUnwindSafe(|| {
@@ -65,18 +78,39 @@ unsafe fn cached_or(
             panic!("dioxide: deliberate panic in the cached-singleton path");
         }
         // SAFETY: CPython called with the thread attached (see above).
-        cached(unsafe { Python::assume_attached() })
+        lookup(unsafe { Python::assume_attached() })
     }));
     match found {
-        Ok(Some(value)) => value.into_ptr(),
-        // SAFETY: the same arguments, to a function of the same contract.
-        Ok(None) => unsafe { slow(slf, arg) },
-        Err(payload) => {
-            CAUGHT.with(|c| c.set(Some(payload)));
-            // SAFETY: as above.
-            unsafe { get_trampoline_function!(binaryfunc, rethrow)(slf, arg) }
-        }
+        Ok(Lookup::Built(value)) => value.into_ptr(),
+        // SAFETY: `run` takes the plan back (see above); the same
+        // arguments otherwise, to functions of the same contract.
+        Ok(Lookup::Plan(plan)) => unsafe { run(slf, arg, Arc::into_raw(plan).cast_mut().cast()) },
+        Ok(Lookup::Miss) => unsafe { slow(slf, arg) },
+        // SAFETY: as above.
+        Err(payload) => unsafe { raise_caught(slf, arg, payload) },
     }
+}
+
+/// Raise a panic `lookup_or` caught (see `rethrow`).
+///
+/// SAFETY: as for `lookup_or`.
+#[cold]
+#[inline(never)]
+unsafe fn raise_caught(
+    slf: *mut ffi::PyObject,
+    arg: *mut ffi::PyObject,
+    payload: Box<dyn Any + Send>,
+) -> *mut ffi::PyObject {
+    CAUGHT.with(|c| c.set(Some(payload)));
+    // SAFETY: as above.
+    unsafe { get_trampoline_function!(binaryfunc, rethrow)(slf, arg) }
+}
+
+/// The plan `lookup_or` passed to `run`, owned again.
+///
+/// SAFETY: `raw` came from `Arc::into_raw` in `lookup_or`, once.
+unsafe fn plan_from_raw(raw: *mut ffi::PyObject) -> Arc<ExecPlan> {
+    unsafe { Arc::from_raw(raw.cast_const().cast::<ExecPlan>()) }
 }
 
 /// Resume the caught panic inside PyO3's trampoline, which raises it as a
@@ -112,14 +146,15 @@ unsafe extern "C" fn container_resolve(
                 Borrowed::from_ptr(py, arg),
             )
         };
-        container.get().cached(py, key_of(&type_))
+        container.get().lookup(py, key_of(&type_))
     };
-    // SAFETY: see above; the lookup only adds a reference.
+    // SAFETY: see above; the lookup only adds references.
     unsafe {
-        cached_or(
+        lookup_or(
             slf,
             arg,
             cached,
+            get_trampoline_function!(ternaryfunc, container_run),
             get_trampoline_function!(binaryfunc, container_resolve_slow),
         )
     }
@@ -141,17 +176,56 @@ unsafe extern "C" fn scope_resolve(
                 Borrowed::from_ptr(py, arg),
             )
         };
-        scope.get().cached(py, key_of(&type_))
+        scope.get().lookup(py, key_of(&type_))
     };
     // SAFETY: see above.
     unsafe {
-        cached_or(
+        lookup_or(
             slf,
             arg,
             cached,
+            get_trampoline_function!(ternaryfunc, scope_run),
             get_trampoline_function!(binaryfunc, scope_resolve_slow),
         )
     }
+}
+
+/// Run the plan `container_resolve` found.
+///
+/// SAFETY: as for `container_resolve`; `plan` as for `plan_from_raw`.
+unsafe fn container_run(
+    py: Python<'_>,
+    slf: *mut ffi::PyObject,
+    _arg: *mut ffi::PyObject,
+    plan: *mut ffi::PyObject,
+) -> PyResult<*mut ffi::PyObject> {
+    // SAFETY: see above.
+    let (container, plan) = unsafe {
+        (
+            Borrowed::from_ptr(py, slf).cast_unchecked::<RustContainer>(),
+            plan_from_raw(plan),
+        )
+    };
+    Ok(RustContainer::run_found(&container, &plan, None)?.into_ptr())
+}
+
+/// Run the plan `scope_resolve` found.
+///
+/// SAFETY: as for `scope_resolve`; `plan` as for `plan_from_raw`.
+unsafe fn scope_run(
+    py: Python<'_>,
+    slf: *mut ffi::PyObject,
+    _arg: *mut ffi::PyObject,
+    plan: *mut ffi::PyObject,
+) -> PyResult<*mut ffi::PyObject> {
+    // SAFETY: see above.
+    let (scope, plan) = unsafe {
+        (
+            Borrowed::from_ptr(py, slf).cast_unchecked::<RustScope>(),
+            plan_from_raw(plan),
+        )
+    };
+    Ok(scope.get().run_found(py, &plan)?.into_ptr())
 }
 
 /// SAFETY: as for `container_resolve`.

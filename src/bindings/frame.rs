@@ -59,6 +59,7 @@ pub(crate) fn release_claims(py: Python<'_>, frames: &[Frame]) {
 /// without, or an async provider (this executor runs synchronously): the
 /// plan says whether that can happen, so plans without scoped or async
 /// nodes pay nothing here.
+#[inline]
 pub(crate) fn refuse_early(
     py: Python<'_>,
     plan: &ExecPlan,
@@ -71,6 +72,20 @@ pub(crate) fn refuse_early(
     if !(facts.awaits && !awaiting || facts.may_need_scope(open.map(|(d, _)| d))) {
         return Ok(());
     }
+    refuse_early_slow(py, plan, ctx, root, awaiting, open)
+}
+
+#[cold]
+#[inline(never)]
+fn refuse_early_slow(
+    py: Python<'_>,
+    plan: &ExecPlan,
+    ctx: &Ctx<'_>,
+    root: usize,
+    awaiting: bool,
+    open: Option<(usize, dioxide_core::Level)>,
+) -> PyResult<()> {
+    let facts = &plan.plan;
     let available = |index: usize| {
         plan.nodes.get(index).is_some_and(|node| {
             node.kind == Kind::Instance

@@ -37,13 +37,21 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// Lock `rwlock` for reading, detached from the interpreter while waiting.
+/// Inlined: every resolve takes it (the wait is out of line).
+#[inline(always)]
 pub(crate) fn read<T>(rwlock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
     match rwlock.try_read() {
         Ok(guard) => guard,
         Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
-        Err(TryLockError::WouldBlock) => Python::attach(|py| rwlock.read_py_attached(py))
-            .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        Err(TryLockError::WouldBlock) => read_waiting(rwlock),
     }
+}
+
+#[cold]
+#[inline(never)]
+fn read_waiting<T>(rwlock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    Python::attach(|py| rwlock.read_py_attached(py))
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Lock `rwlock` for writing, detached from the interpreter while waiting.

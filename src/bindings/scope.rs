@@ -9,7 +9,8 @@ use std::sync::{Arc, Mutex};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
-use super::container::RustContainer;
+use super::compiled::ExecPlan;
+use super::container::{new_scope, Lookup, RustContainer};
 use super::errors::{DioxideError, ErrorKind};
 use super::keys::{is_type, key_of, level_name, KeyMap};
 use super::lifecycle::{close_sync, finalize_until_async, raise_together};
@@ -65,13 +66,19 @@ impl RustScope {
         RustContainer::resolve_with(self.container.bind(py), type_, Some(&self.state))
     }
 
-    /// A singleton built in the container, while the scope is open (see
-    /// `RustContainer::cached`).
-    pub(crate) fn cached(&self, py: Python<'_>, key: dioxide_core::Key) -> Option<Py<PyAny>> {
+    /// What `key` resolves to in the container, while the scope is open
+    /// (see `RustContainer::lookup`).
+    pub(crate) fn lookup(&self, py: Python<'_>, key: dioxide_core::Key) -> Lookup {
         if self.closed.load(Ordering::Acquire) {
-            return None;
+            return Lookup::Miss;
         }
-        self.container.get().cached(py, key)
+        self.container.get().lookup(py, key)
+    }
+
+    /// Run a plan `lookup` found, in this scope.
+    pub(crate) fn run_found(&self, py: Python<'_>, plan: &ExecPlan) -> PyResult<Py<PyAny>> {
+        self.check_open(py)?;
+        RustContainer::run_found(self.container.bind(py), plan, Some(&self.state))
     }
 
     fn check_open(&self, py: Python<'_>) -> PyResult<()> {
@@ -159,6 +166,25 @@ impl RustScope {
     #[getter]
     fn parent(&self, py: Python<'_>) -> Option<Py<RustScope>> {
         self.parent.as_ref().map(|p| p.clone_ref(py))
+    }
+
+    /// Open a scope of the next level inside this one (see
+    /// `ContainerScope.create_scope`).
+    #[pyo3(signature = (context=None))]
+    fn create_scope<'py>(
+        slf: &Bound<'py, Self>,
+        context: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let this = slf.get();
+        let scope = new_scope(
+            this.container.bind(py).as_any(),
+            Some(slf.as_any()),
+            context,
+            "scope",
+        )?;
+        this._track_scope(py, &scope)?;
+        Ok(scope)
     }
 
     /// Remember a scope opened in this one, so closing this one closes

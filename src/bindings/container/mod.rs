@@ -7,6 +7,7 @@ mod closing;
 mod context;
 mod deferred;
 mod diagnostics;
+mod open;
 mod overrides;
 mod plain;
 mod registration;
@@ -27,9 +28,11 @@ use crate::bindings::errors::{DioxideError, ErrorKind};
 use crate::bindings::keys::{key_of, KeyMap};
 use crate::bindings::locks;
 use crate::bindings::resume::Resolution;
+pub(crate) use open::{_set_scope_class, new_scope};
 use overrides::OverrideFrame;
 pub(crate) use registration::not_a_type as registration_not_a_type;
 use registration::{Entry, Payload};
+pub(crate) use resolve::Lookup;
 
 use crate::bindings::lifecycle::{finalize_until_async, Finalizer, FinalizerKind, Finalizers};
 
@@ -104,6 +107,7 @@ pub(crate) struct RustContainer {
 }
 
 impl RustContainer {
+    #[inline(always)]
     fn read(&self) -> RwLockReadGuard<'_, State> {
         locks::read(&self.state)
     }
@@ -281,6 +285,15 @@ impl RustContainer {
     /// first; the container forgets them (it is closing).
     fn _open_scopes<'py>(&self, py: Python<'py>) -> Vec<Bound<'py, PyAny>> {
         self.open_scopes(py)
+    }
+
+    /// Open a scope of the first level (see `Container.create_scope`).
+    #[pyo3(signature = (context=None))]
+    fn create_scope<'py>(
+        slf: &Bound<'py, Self>,
+        context: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        Self::open_scope(slf, context)
     }
 
     /// Remember a scope opened on this container (weakly), so closing the

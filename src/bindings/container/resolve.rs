@@ -25,6 +25,17 @@ use crate::bindings::plan::{ExecArg, ExecNode, Kind};
 use crate::bindings::render::{keys_of, render};
 use crate::bindings::resume::Resolution;
 
+/// What one lookup of a key found (see `RustContainer::lookup`).
+pub(crate) enum Lookup {
+    /// The singleton, built.
+    Built(Py<PyAny>),
+    /// The plan, compiled: running it builds the instance.
+    Plan(Arc<ExecPlan>),
+    /// No usable plan yet (or the container is closed, or out of date):
+    /// the whole resolve decides.
+    Miss,
+}
+
 impl RustContainer {
     pub(crate) fn resolve_with(
         slf: &Bound<'_, Self>,
@@ -107,15 +118,37 @@ impl RustContainer {
         ))
     }
 
-    /// The singleton `key` resolves to, when it is built: one read-locked
-    /// lookup that builds nothing and drops no Python reference, which is
-    /// what lets `fast.rs` run it without PyO3's trampoline.
-    pub(crate) fn cached(&self, py: Python<'_>, key: Key) -> Option<Py<PyAny>> {
+    /// What `key` resolves to, from one read-locked lookup that builds
+    /// nothing and drops no Python reference, which is what lets `fast.rs`
+    /// run it without PyO3's trampoline: the singleton when it is built,
+    /// else the compiled plan to run.
+    #[inline]
+    pub(crate) fn lookup(&self, py: Python<'_>, key: Key) -> Lookup {
         let state = self.read();
         if !Self::usable(&state) {
-            return None;
+            return Lookup::Miss;
         }
-        state.plans.get(&key)?.built().map(|v| v.clone_ref(py))
+        match state.plans.get(&key) {
+            Some(plan) => match plan.built() {
+                Some(value) => Lookup::Built(value.clone_ref(py)),
+                None => Lookup::Plan(Arc::clone(plan)),
+            },
+            None => Lookup::Miss,
+        }
+    }
+
+    /// Run a plan `lookup` found for `slf` (in `scope`, when given).
+    pub(crate) fn run_found(
+        slf: &Bound<'_, Self>,
+        plan: &ExecPlan,
+        scope: Option<&Arc<ScopeState>>,
+    ) -> PyResult<Py<PyAny>> {
+        let ctx = Ctx {
+            container_finalizers: &slf.get().finalizers,
+            scope,
+            source: slf.as_any().as_unbound(),
+        };
+        run(slf.py(), plan, &ctx)
     }
 
     /// Whether the compiled plans can be used as they are: the container is
