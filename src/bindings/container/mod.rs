@@ -3,6 +3,7 @@
 //! `container.resolve(T)` reaches the Rust core with no Python frame in
 //! between (through fast.rs's descriptor, owned by each class).
 
+mod built;
 mod closing;
 mod context;
 mod deferred;
@@ -101,8 +102,11 @@ pub(crate) struct RustContainer {
     state: RwLock<State>,
     /// The scope levels, outermost first (`Container(scopes=...)`).
     levels: Levels,
-    /// Bumped on every registration; child containers compare against it.
-    generation: AtomicU64,
+    /// Bumped on every registration; child containers compare against it
+    /// (and their `built` tables read it).
+    generation: Arc<AtomicU64>,
+    /// The built singletons, read without the state's lock (with the GIL).
+    built: built::Built,
     pub(crate) finalizers: Arc<Finalizers>,
 }
 
@@ -112,8 +116,12 @@ impl RustContainer {
         locks::read(&self.state)
     }
 
+    /// The state, to change: the table of built singletons read without
+    /// the lock is emptied first (see `built.rs`).
     fn write(&self) -> RwLockWriteGuard<'_, State> {
-        locks::write(&self.state)
+        let guard = locks::write(&self.state);
+        Python::attach(|py| self.built.clear(py));
+        guard
     }
 
     pub(crate) fn levels(&self) -> &Levels {
@@ -152,6 +160,7 @@ impl RustContainer {
                 "scope levels must be distinct and at least one",
             )
         })?;
+        let built = built::Built::new(parent.as_ref().map(|p| Arc::clone(&p.get().generation)));
         let state = State {
             parent,
             profile,
@@ -160,7 +169,8 @@ impl RustContainer {
         Ok(Self {
             levels,
             state: RwLock::new(state),
-            generation: AtomicU64::new(0),
+            generation: Arc::default(),
+            built,
             finalizers: Arc::default(),
         })
     }
@@ -475,6 +485,7 @@ impl RustContainer {
     fn __clear__(&self) {
         let mut garbage = Garbage::default();
         if let Ok(mut state) = self.state.try_write() {
+            Python::attach(|py| self.built.clear(py));
             garbage.plans.extend(state.plans.drain().map(|(_, p)| p));
             garbage
                 .cells
