@@ -7,14 +7,55 @@ use std::sync::{Arc, Mutex};
 
 use dioxide_core::{Key, Level};
 use pyo3::prelude::*;
+use smallvec::SmallVec;
 
 use super::cell::InstanceCell;
 use super::keys::KeyMap;
 use super::lifecycle::Finalizers;
 use super::locks;
 
+/// A scope's cells by key. A scope usually holds a few scoped instances:
+/// up to `INLINE` are kept in the scope itself and found by comparing keys
+/// (no allocation per scope); more move to a hash map.
+#[derive(Default)]
+pub(crate) struct Cells {
+    few: SmallVec<[(Key, Arc<InstanceCell>); Cells::INLINE]>,
+    many: KeyMap<Arc<InstanceCell>>,
+}
+
+impl Cells {
+    const INLINE: usize = 4;
+
+    fn get(&self, key: Key) -> Option<&Arc<InstanceCell>> {
+        if self.many.is_empty() {
+            self.few.iter().find(|(k, _)| *k == key).map(|(_, c)| c)
+        } else {
+            self.many.get(&key)
+        }
+    }
+
+    fn get_or_insert(&mut self, key: Key) -> &Arc<InstanceCell> {
+        if self.many.is_empty() {
+            if let Some(index) = self.few.iter().position(|(k, _)| *k == key) {
+                return &self.few[index].1;
+            }
+            if self.few.len() < Self::INLINE {
+                self.few.push((key, Arc::default()));
+                return &self.few[self.few.len() - 1].1;
+            }
+            self.many = self.few.drain(..).collect();
+        }
+        self.many.entry(key).or_default()
+    }
+
+    /// Every cell, in no particular order.
+    pub(crate) fn values(&self) -> impl Iterator<Item = &Arc<InstanceCell>> {
+        self.few.iter().map(|(_, c)| c).chain(self.many.values())
+    }
+}
+
 pub(crate) struct ScopeState {
-    pub(crate) cells: Mutex<KeyMap<Arc<InstanceCell>>>,
+    pub(crate) cells: Mutex<Cells>,
     pub(crate) finalizers: Finalizers,
     /// The scope this one was opened in: instances of outer levels are
     /// owned there (or further out).
@@ -69,16 +110,16 @@ impl ScopeState {
     /// This scope's slot for a scoped provider, created on first use.
     pub(crate) fn cell(&self, key: Key) -> Arc<InstanceCell> {
         let mut cells = locks::lock(&self.cells);
-        Arc::clone(cells.entry(key).or_default())
+        Arc::clone(cells.get_or_insert(key))
     }
 
     /// Whether this scope holds a built instance for `key`.
     pub(crate) fn has_built(&self, key: Key) -> bool {
         let cells = locks::lock(&self.cells);
-        cells.get(&key).is_some_and(|c| c.get().is_some())
+        cells.get(key).is_some_and(|c| c.get().is_some())
     }
 
-    pub(crate) fn take_cells(&self) -> KeyMap<Arc<InstanceCell>> {
+    pub(crate) fn take_cells(&self) -> Cells {
         std::mem::take(&mut *locks::lock(&self.cells))
     }
 

@@ -45,7 +45,7 @@ impl RustContainer {
     /// The scopes opened on this container that are still open, newest
     /// first; the container forgets them (it is closing).
     pub(super) fn open_scopes<'py>(&self, py: Python<'py>) -> Vec<Bound<'py, PyAny>> {
-        let weak = std::mem::take(&mut self.write().scopes);
+        let weak = std::mem::take(&mut self.write_scopes().scopes);
         let scopes: Vec<Bound<'py, PyAny>> = weak
             .iter()
             .rev()
@@ -64,7 +64,7 @@ impl RustContainer {
             .unbind();
         let mut dropped: Vec<Py<PyAny>> = Vec::new();
         {
-            let mut state = self.write();
+            let mut state = self.write_scopes();
             if state.closed {
                 drop(state);
                 return Err(Self::closed_error(py));
@@ -86,7 +86,7 @@ impl RustContainer {
                         .is_ok_and(|s| !s.is_none() && !is_closed_scope(&s))
                 })
                 .collect();
-            let mut state = self.write();
+            let mut state = self.write_scopes();
             let newer = std::mem::take(&mut state.scopes);
             state.scopes = live;
             state.scopes.extend(newer);

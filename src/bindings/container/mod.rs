@@ -124,6 +124,13 @@ impl RustContainer {
         guard
     }
 
+    /// The state, to change its list of open scopes only: no plan, cell or
+    /// flag the table of built singletons depends on, which is kept (every
+    /// scope opened would empty it otherwise).
+    fn write_scopes(&self) -> RwLockWriteGuard<'_, State> {
+        locks::write(&self.state)
+    }
+
     pub(crate) fn levels(&self) -> &Levels {
         &self.levels
     }
