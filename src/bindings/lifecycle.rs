@@ -93,6 +93,13 @@ impl Finalizers {
         self.items().sealed = true;
     }
 
+    /// `seal`, and whether no finalizer waits (none can be added after).
+    pub(crate) fn seal_empty(&self) -> bool {
+        let mut items = self.items();
+        items.sealed = true;
+        items.list.is_empty()
+    }
+
     /// Whether the owner has begun closing.
     pub(crate) fn is_sealed(&self) -> bool {
         self.items().sealed

@@ -66,6 +66,8 @@ pub(crate) struct ScopeState {
     pub(crate) level: Level,
     /// The values supplied when the scope opened, by type.
     pub(crate) context: Mutex<KeyMap<Py<PyAny>>>,
+    /// Whether it opened with none (then `context` is never locked).
+    no_context: bool,
 }
 
 impl ScopeState {
@@ -81,6 +83,7 @@ impl ScopeState {
             parent,
             depth,
             level,
+            no_context: context.is_empty(),
             context: Mutex::new(context),
         }
     }
@@ -103,6 +106,9 @@ impl ScopeState {
 
     /// The context value supplied for `key` when this scope opened.
     pub(crate) fn context_value(&self, py: Python<'_>, key: Key) -> Option<Py<PyAny>> {
+        if self.no_context {
+            return None;
+        }
         let context = self.context.lock().unwrap_or_else(|p| p.into_inner());
         context.get(&key).map(|v| v.clone_ref(py))
     }
@@ -124,6 +130,9 @@ impl ScopeState {
     }
 
     pub(crate) fn take_context(&self) -> KeyMap<Py<PyAny>> {
+        if self.no_context {
+            return KeyMap::default();
+        }
         std::mem::take(&mut *self.context.lock().unwrap_or_else(|p| p.into_inner()))
     }
 

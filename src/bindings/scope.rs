@@ -31,6 +31,9 @@ pub(crate) struct RustScope {
     /// The scopes opened in this one, oldest first: closing this scope
     /// closes those still open first, newest first.
     children: Mutex<Vec<Py<PyAny>>>,
+    /// Set once a child is tracked: closing a scope that never had one
+    /// skips the lock (each lock is two atomic operations, S6's main cost).
+    had_children: AtomicBool,
 }
 
 /// Whether `scope` (a `_RustScope`) is closed; read without calling Python.
@@ -113,7 +116,7 @@ impl RustScope {
         {
             return Err(Self::closed_parent_error(py));
         }
-        if container.get().is_closed() {
+        if container.get().closing() {
             return Err(RustContainer::closed_error(py));
         }
         let levels = container.get().levels();
@@ -153,6 +156,7 @@ impl RustScope {
             state: Arc::new(ScopeState::new(parent_state, depth, level, values)),
             closed: AtomicBool::new(false),
             children: Mutex::default(),
+            had_children: AtomicBool::new(false),
         })
     }
 
@@ -200,6 +204,7 @@ impl RustScope {
                 None
             } else {
                 children.push(scope.clone().unbind());
+                self.had_children.store(true, Ordering::Release);
                 // Forget closed children now and then, so a long-lived
                 // scope does not accumulate them; they are dropped below,
                 // with the lock released.
@@ -227,6 +232,9 @@ impl RustScope {
     /// The scopes opened in this one that are still open, newest first;
     /// this scope forgets them (it is closing).
     fn _open_scopes<'py>(&self, py: Python<'py>) -> Vec<Bound<'py, PyAny>> {
+        if !self.had_children.load(Ordering::Acquire) {
+            return Vec::new();
+        }
         let children = std::mem::take(&mut *self.children());
         children
             .into_iter()
@@ -302,16 +310,22 @@ impl RustScope {
     /// finalizer runs; failures are raised together.
     #[pyo3(signature = (error=None))]
     fn close(&self, py: Python<'_>, error: Option<Bound<'_, PyAny>>) -> PyResult<()> {
-        if !self._begin_close() {
+        if self.closed.swap(true, Ordering::AcqRel) {
+            self.state.finalizers.seal();
             return Ok(());
         }
+        let no_finalizers = self.state.finalizers.seal_empty();
         let mut failures: Vec<Bound<'_, PyAny>> = Vec::new();
         for child in self._open_scopes(py) {
             if let Err(err) = child.call_method1(pyo3::intern!(py, "close"), (error.as_ref(),)) {
                 failures.push(err.into_value(py).into_bound(py).into_any());
             }
         }
-        let outcome = close_sync(py, &self.state.finalizers, error.as_ref(), "scope");
+        let outcome = if no_finalizers {
+            Ok(()) // sealed: none can be added any more
+        } else {
+            close_sync(py, &self.state.finalizers, error.as_ref(), "scope")
+        };
         self._release();
         if failures.is_empty() {
             return outcome;

@@ -16,7 +16,7 @@ mod resolve;
 mod sync;
 
 use std::collections::HashMap;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use dioxide_core::{Levels, Provider, Registry};
@@ -107,6 +107,8 @@ pub(crate) struct RustContainer {
     generation: Arc<AtomicU64>,
     /// The built singletons, read without the state's lock (with the GIL).
     built: built::Built,
+    /// `state.closed`, readable without the lock (set under it).
+    closed: AtomicBool,
     pub(crate) finalizers: Arc<Finalizers>,
 }
 
@@ -137,6 +139,12 @@ impl RustContainer {
 
     pub(crate) fn is_closed(&self) -> bool {
         self.read().closed
+    }
+
+    /// Whether the container has begun closing, read without its lock: an
+    /// early answer (what the lock protects decides).
+    pub(crate) fn closing(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
     }
 
     pub(crate) fn closed_error(py: Python<'_>) -> PyErr {
@@ -178,6 +186,7 @@ impl RustContainer {
             state: RwLock::new(state),
             generation: Arc::default(),
             built,
+            closed: AtomicBool::new(false),
             finalizers: Arc::default(),
         })
     }
@@ -364,6 +373,7 @@ impl RustContainer {
     fn _begin_close(&self) -> bool {
         let first = {
             let mut state = self.write();
+            self.closed.store(true, Ordering::Release);
             !std::mem::replace(&mut state.closed, true)
         };
         self.finalizers.seal();
@@ -419,6 +429,7 @@ impl RustContainer {
             .into_pyerr(py));
         }
         state.closed = false;
+        self.closed.store(false, Ordering::Release);
         self.finalizers.unseal();
         Ok(true)
     }
