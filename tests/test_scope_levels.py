@@ -658,3 +658,24 @@ def test_create_scope_returns_the_scope_class_and_the_container_closes_it() -> N
     container.close()
     assert closed == ["session"]
     assert scope.closed
+
+
+
+def test_a_scope_made_by_calling_its_class_is_closed_with_its_container() -> None:
+    closed: list[str] = []
+    registry = Registry()
+
+    @provider(scope="request", registry=registry)
+    def session() -> Iterator[Session]:
+        yield Session()
+        closed.append("session")
+
+    class RequestScope(ContainerScope):
+        pass
+
+    container = Container(registry=registry)
+    scope = RequestScope(container)
+    scope.resolve(Session)
+    container.close()
+    assert closed == ["session"]
+    assert scope.closed

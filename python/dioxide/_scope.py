@@ -104,6 +104,18 @@ class ContainerScope(_RustScope, Closing, OwnResolve):
     outer levels in this scope and closes before it.
     """
 
+    def __init__(
+        self,
+        container: Any,
+        parent: Optional[ContainerScope] = None,
+        context: Optional[Mapping[Any, object]] = None,
+    ) -> None:
+        # Only for a scope made by calling the class (a subclass of one's
+        # own): ``create_scope`` calls ``__new__`` alone and tracks the
+        # scope itself. The parent (the container for a first-level scope)
+        # closes its open scopes before itself.
+        (container if parent is None else parent)._track_scope(self)
+
     if TYPE_CHECKING:
 
         @property

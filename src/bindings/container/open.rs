@@ -1,11 +1,12 @@
 //! Opening scopes: `create_scope` of containers (here) and of scopes
 //! (scope.rs), in the core so that entering a scope runs no Python frame.
 //! The scope class is the Python `ContainerScope`, handed over once when
-//! the package is imported (`_set_scope_class`).
+//! the package is imported (`_set_scope_class`); its `__new__` is called,
+//! not its `__init__`, which tracks a scope made by calling the class.
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyMapping};
+use pyo3::types::{PyDict, PyMapping, PyTuple, PyType};
 
 use super::RustContainer;
 use crate::bindings::errors::{DioxideError, ErrorKind};
@@ -60,7 +61,28 @@ pub(crate) fn new_scope<'py>(
             "dioxide: the scope class is not set (import dioxide first)",
         ));
     };
-    class.bind(py).call1((container, parent, context))
+    // `ContainerScope.__new__` only: its `__init__` tracks a scope made by
+    // calling the class, which the opener does itself, with no Python frame.
+    let class = class.bind(py).cast::<PyType>()?;
+    let args = PyTuple::new(
+        py,
+        [
+            container.clone(),
+            parent.map_or_else(|| py.None().into_bound(py), Clone::clone),
+            context.map_or_else(|| py.None().into_bound(py), Bound::into_any),
+        ],
+    )?;
+    // SAFETY: a live type object and a tuple of live arguments; `tp_new`
+    // returns a new reference or NULL with an exception set.
+    unsafe {
+        let new = (*class.as_type_ptr()).tp_new.ok_or_else(|| {
+            pyo3::exceptions::PyTypeError::new_err("dioxide: the scope class has no __new__")
+        })?;
+        Bound::from_owned_ptr_or_err(
+            py,
+            new(class.as_type_ptr(), args.as_ptr(), std::ptr::null_mut()),
+        )
+    }
 }
 
 impl RustContainer {
