@@ -642,7 +642,12 @@ def test_any_mapping_serves_as_context_and_is_copied(container: Container) -> No
         assert request.resolve(CurrentUser) is alice
 
 
-def test_create_scope_returns_the_scope_class_and_the_container_closes_it() -> None:
+class RequestScope(ContainerScope):
+    """A scope class of the application's own, made by calling it."""
+
+
+@pytest.mark.parametrize("how", ["create_scope", "calling a subclass"])
+def test_a_scope_never_closed_by_its_user_is_closed_with_its_container(how: str) -> None:
     closed: list[str] = []
     registry = Registry()
 
@@ -652,29 +657,11 @@ def test_create_scope_returns_the_scope_class_and_the_container_closes_it() -> N
         closed.append("session")
 
     container = Container(registry=registry)
-    scope = container.create_scope()  # never closed by its user
-    assert type(scope) is ContainerScope
-    scope.resolve(Session)
-    container.close()
-    assert closed == ["session"]
-    assert scope.closed
-
-
-
-def test_a_scope_made_by_calling_its_class_is_closed_with_its_container() -> None:
-    closed: list[str] = []
-    registry = Registry()
-
-    @provider(scope="request", registry=registry)
-    def session() -> Iterator[Session]:
-        yield Session()
-        closed.append("session")
-
-    class RequestScope(ContainerScope):
-        pass
-
-    container = Container(registry=registry)
-    scope = RequestScope(container)
+    if how == "create_scope":
+        scope = container.create_scope()
+        assert type(scope) is ContainerScope
+    else:
+        scope = RequestScope(container)
     scope.resolve(Session)
     container.close()
     assert closed == ["session"]
