@@ -124,27 +124,27 @@ impl RustContainer {
     /// else the compiled plan to run.
     #[inline]
     pub(crate) fn lookup(&self, py: Python<'_>, key: Key) -> Lookup {
-        if let Some(value) = self.built.get(py, key) {
-            return Lookup::Built(value);
+        if let Some(found) = self.built.get(py, key) {
+            return found;
         }
         self.lookup_locked(py, key)
     }
 
-    /// `lookup` under the state's read lock; a built singleton found is
-    /// entered in the lock-free table for the next time.
+    /// `lookup` under the state's read lock; what it finds is entered in
+    /// the lock-free table for the next time.
     fn lookup_locked(&self, py: Python<'_>, key: Key) -> Lookup {
         let state = self.read();
         if !Self::usable(&state) {
             return Lookup::Miss;
         }
         match state.plans.get(&key) {
-            Some(plan) => match plan.built() {
-                Some(value) => {
-                    self.built.insert(py, key, value, state.parent_generation);
-                    Lookup::Built(value.clone_ref(py))
+            Some(plan) => {
+                self.built.insert(py, key, plan, state.parent_generation);
+                match plan.built() {
+                    Some(value) => Lookup::Built(value.clone_ref(py)),
+                    None => Lookup::Plan(Arc::clone(plan)),
                 }
-                None => Lookup::Plan(Arc::clone(plan)),
-            },
+            }
             None => Lookup::Miss,
         }
     }
