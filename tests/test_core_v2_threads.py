@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import _thread
 import asyncio
+import signal
 import threading
 from collections.abc import AsyncIterator, Iterator
 
@@ -268,25 +269,45 @@ def test_ctrl_c_reaches_the_main_thread_waiting_for_another_threads_singleton() 
     built: list[object] = []
     builder = threading.Thread(target=lambda: built.append(container.resolve(Slow)))
     main_resolving = threading.Event()
+    caught = threading.Event()
 
-    def interrupt_once_building() -> None:
+    # A signal handler runs wherever the main thread is when it checks for
+    # signals; one that lands inside a finalizer (`__del__` of an earlier
+    # test's garbage) has its `KeyboardInterrupt` ignored there. So Ctrl-C
+    # is pressed again until the resolve has raised it, and the handler
+    # raises only until then.
+    def on_interrupt(signum: int, frame: object) -> None:
+        if not caught.is_set():
+            raise KeyboardInterrupt
+
+    def interrupt_until_caught() -> None:
         assert building.wait(JOIN_TIMEOUT)
         assert main_resolving.wait(JOIN_TIMEOUT)
         # Lands while the main thread waits in resolve(), or just before it.
-        _thread.interrupt_main()
+        for _ in range(int(JOIN_TIMEOUT / 0.05)):
+            _thread.interrupt_main()
+            if caught.wait(0.05):
+                return
 
-    interrupter = threading.Thread(target=interrupt_once_building)
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    interrupter = threading.Thread(target=interrupt_until_caught)
     builder.start()
     interrupter.start()
     try:
         with pytest.raises(KeyboardInterrupt):
-            assert building.wait(JOIN_TIMEOUT)
-            main_resolving.set()
-            container.resolve(Slow)
+            try:
+                assert building.wait(JOIN_TIMEOUT)
+                main_resolving.set()
+                container.resolve(Slow)
+            except KeyboardInterrupt:
+                caught.set()
+                raise
     finally:
+        caught.set()
         release.set()
         interrupter.join(JOIN_TIMEOUT)
         builder.join(JOIN_TIMEOUT)
+        signal.signal(signal.SIGINT, previous)
     assert not builder.is_alive()
     assert len(built) == 1
     # The interrupted wait left the singleton intact for everyone else.
