@@ -44,6 +44,17 @@ fn is_closed(scope: &Bound<'_, PyAny>) -> bool {
 }
 
 impl RustScope {
+    /// Mark the scope closed and seal its finalizers: `None` when it was
+    /// closed already, else whether no finalizer waits (none can be added
+    /// once sealed).
+    fn begin_close(&self) -> Option<bool> {
+        if self.closed.swap(true, Ordering::AcqRel) {
+            self.state.finalizers.seal();
+            return None;
+        }
+        Some(self.state.finalizers.seal_empty())
+    }
+
     fn children(&self) -> std::sync::MutexGuard<'_, Vec<Py<PyAny>>> {
         super::locks::lock(&self.children)
     }
@@ -116,7 +127,7 @@ impl RustScope {
         {
             return Err(Self::closed_parent_error(py));
         }
-        if container.get().closing() {
+        if container.get().is_closed() {
             return Err(RustContainer::closed_error(py));
         }
         let levels = container.get().levels();
@@ -310,11 +321,9 @@ impl RustScope {
     /// finalizer runs; failures are raised together.
     #[pyo3(signature = (error=None))]
     fn close(&self, py: Python<'_>, error: Option<Bound<'_, PyAny>>) -> PyResult<()> {
-        if self.closed.swap(true, Ordering::AcqRel) {
-            self.state.finalizers.seal();
+        let Some(no_finalizers) = self.begin_close() else {
             return Ok(());
-        }
-        let no_finalizers = self.state.finalizers.seal_empty();
+        };
         let mut failures: Vec<Bound<'_, PyAny>> = Vec::new();
         for child in self._open_scopes(py) {
             if let Err(err) = child.call_method1(pyo3::intern!(py, "close"), (error.as_ref(),)) {
@@ -355,9 +364,7 @@ impl RustScope {
 
     /// Mark the scope closed; `False` when it already was.
     fn _begin_close(&self) -> bool {
-        let first = !self.closed.swap(true, Ordering::AcqRel);
-        self.state.finalizers.seal();
-        first
+        self.begin_close().is_some()
     }
 
     /// Run finalizers newest first up to the next async one; see

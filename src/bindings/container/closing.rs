@@ -65,7 +65,7 @@ impl RustContainer {
         let mut dropped: Vec<Py<PyAny>> = Vec::new();
         {
             let mut state = self.write_scopes();
-            if state.closed {
+            if self.is_closed() {
                 drop(state);
                 return Err(Self::closed_error(py));
             }

@@ -77,7 +77,6 @@ struct State {
     /// provider or one it depends on was replaced): scoped instances are
     /// kept per epoch, so open scopes build them again.
     epochs: KeyMap<u64>,
-    closed: bool,
 }
 
 /// Things removed from the state that must be dropped after its lock is
@@ -107,7 +106,9 @@ pub(crate) struct RustContainer {
     generation: Arc<AtomicU64>,
     /// The built singletons, read without the state's lock (with the GIL).
     built: built::Built,
-    /// `state.closed`, readable without the lock (set under it).
+    /// Whether the container is closed (no more resolves or
+    /// registrations): changed only under the state's write lock, so a
+    /// holder of the lock sees it steady; read without it too.
     closed: AtomicBool,
     pub(crate) finalizers: Arc<Finalizers>,
 }
@@ -138,12 +139,6 @@ impl RustContainer {
     }
 
     pub(crate) fn is_closed(&self) -> bool {
-        self.read().closed
-    }
-
-    /// Whether the container has begun closing, read without its lock: an
-    /// early answer (what the lock protects decides).
-    pub(crate) fn closing(&self) -> bool {
         self.closed.load(Ordering::Acquire)
     }
 
@@ -372,9 +367,8 @@ impl RustContainer {
     /// `False` when it already was.
     fn _begin_close(&self) -> bool {
         let first = {
-            let mut state = self.write();
-            self.closed.store(true, Ordering::Release);
-            !std::mem::replace(&mut state.closed, true)
+            let _state = self.write();
+            !self.closed.swap(true, Ordering::AcqRel)
         };
         self.finalizers.seal();
         first
@@ -415,8 +409,8 @@ impl RustContainer {
     /// (nothing done) when the container is open; refused while scopes or
     /// finalizers of the last run remain (it has not finished closing).
     fn _reopen(&self, py: Python<'_>) -> PyResult<bool> {
-        let mut state = self.write();
-        if !state.closed {
+        let state = self.write();
+        if !self.is_closed() {
             return Ok(false);
         }
         if self.finalizers.len() > 0 || !state.singletons.is_empty() {
@@ -428,7 +422,6 @@ impl RustContainer {
             .with_hint("wait for close() or aclose() to return before starting the app again")
             .into_pyerr(py));
         }
-        state.closed = false;
         self.closed.store(false, Ordering::Release);
         self.finalizers.unseal();
         Ok(true)
@@ -438,7 +431,7 @@ impl RustContainer {
     /// of its `with` block); a closed container refuses to resolve.
     #[getter]
     fn closed(&self) -> bool {
-        self.read().closed
+        self.is_closed()
     }
 
     /// `T in container`: whether `T` has a provider here (registered on the

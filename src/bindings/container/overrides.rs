@@ -70,7 +70,7 @@ impl RustContainer {
         let key = provider.key;
         let mut garbage = Garbage::default();
         let mut state = self.write();
-        if state.closed {
+        if self.is_closed() {
             drop(state);
             return Err(Self::closed_error(py));
         }

@@ -129,7 +129,7 @@ impl RustContainer {
         let keys: Vec<Key> = providers.iter().map(|p| p.key).collect();
         let mut garbage = Garbage::default();
         let mut state = self.write();
-        if state.closed {
+        if self.is_closed() {
             drop(state);
             return Err(DioxideError::new(
                 ErrorKind::Resolution,

@@ -52,31 +52,16 @@ impl RustContainer {
         type_: &Bound<'_, PyAny>,
         scope: Option<&Arc<ScopeState>>,
     ) -> PyResult<Py<PyAny>> {
-        let py = slf.py();
         let this = slf.get();
-        // One read-locked lookup: a built singleton is returned right there
-        // (the untrampolined `cached` in fast.rs usually got it first);
-        // otherwise the plan is taken out of the lock to run.
-        let cached = {
-            let state = this.read();
-            match Self::usable(&state).then(|| state.plans.get(&key)) {
-                Some(Some(plan)) => match plan.built() {
-                    Some(value) => return Ok(value.clone_ref(py)),
-                    None => Some(Arc::clone(plan)),
-                },
-                _ => None,
-            }
+        // The lookup fast.rs's `resolve` makes: a built singleton is
+        // returned right there; otherwise the plan found (or compiled now)
+        // runs.
+        let plan = match this.lookup(slf.py(), key) {
+            Lookup::Built(value) => return Ok(value),
+            Lookup::Plan(plan) => plan,
+            Lookup::Miss => this.plan_for(slf.py(), key, type_)?,
         };
-        let plan = match cached {
-            Some(plan) => plan,
-            None => this.plan_for(py, key, type_)?,
-        };
-        let ctx = Ctx {
-            container_finalizers: &this.finalizers,
-            scope,
-            source: slf.as_any().as_unbound(),
-        };
-        run(py, &plan, &ctx)
+        Self::run_found(slf, &plan, scope)
     }
 
     /// The awaitable `aresolve` awaits: the same plan as `resolve`, run by
@@ -134,7 +119,7 @@ impl RustContainer {
     /// the lock-free table for the next time.
     fn lookup_locked(&self, py: Python<'_>, key: Key) -> Lookup {
         let state = self.read();
-        if !Self::usable(&state) {
+        if !self.usable(&state) {
             return Lookup::Miss;
         }
         match state.plans.get(&key) {
@@ -165,8 +150,8 @@ impl RustContainer {
 
     /// Whether the compiled plans can be used as they are: the container is
     /// open and has seen its parent registry's last change.
-    fn usable(state: &State) -> bool {
-        !state.closed && Self::in_sync(state)
+    fn usable(&self, state: &State) -> bool {
+        !self.is_closed() && Self::in_sync(state)
     }
 
     fn in_sync(state: &State) -> bool {
@@ -188,7 +173,7 @@ impl RustContainer {
     ) -> PyResult<Arc<ExecPlan>> {
         {
             let state = self.read();
-            if Self::usable(&state) {
+            if self.usable(&state) {
                 if let Some(plan) = state.plans.get(&key) {
                     return Ok(Arc::clone(plan));
                 }
@@ -220,7 +205,7 @@ impl RustContainer {
         };
         {
             let state = self.read();
-            if !state.closed && Self::in_sync(&state) {
+            if self.usable(&state) {
                 if let Some(plan) = state.plans.get(&key) {
                     return Ok(Arc::clone(plan));
                 }
