@@ -180,8 +180,12 @@ def _check_class_argument(ctx: MethodContext) -> Type:
     return ctx.default_return_type
 
 
-def _check_register_instance(ctx: MethodContext) -> Type:
-    """``register_instance(type_, instance)``: ``instance`` is a ``type_``."""
+def _check_second_argument(
+    ctx: MethodContext, misfit: Callable[[Type, Type], Optional[str]]
+) -> Type:
+    """The check of a ``(type_, x)`` method: ``type_`` is a class, and each
+    type ``x`` may have is given to ``misfit`` with the instance type
+    ``type_`` stands for; ``misfit`` says what is wrong, or None."""
     _check_class_argument(ctx)
     if len(ctx.arg_types) < 2 or not ctx.arg_types[0]:
         return ctx.default_return_type
@@ -189,36 +193,43 @@ def _check_register_instance(ctx: MethodContext) -> Type:
     if expected is None:
         return ctx.default_return_type
     for actual, expr in zip(ctx.arg_types[1], ctx.args[1]):
-        if not is_subtype(actual, expected, options=ctx.api.options):
-            ctx.api.fail(
-                f'Argument "instance" to "register_instance" of "Container" has '
-                f"incompatible type {format_type(actual, ctx.api.options)}; "
-                f"expected {format_type(expected, ctx.api.options)}",
-                expr,
-                code=ARG_TYPE,
-            )
+        message = misfit(actual, expected)
+        if message is not None:
+            ctx.api.fail(message, expr, code=ARG_TYPE)
     return ctx.default_return_type
+
+
+def _check_register_instance(ctx: MethodContext) -> Type:
+    """``register_instance(type_, instance)``: ``instance`` is a ``type_``."""
+    options = ctx.api.options
+
+    def misfit(actual: Type, expected: Type) -> Optional[str]:
+        if is_subtype(actual, expected, options=options):
+            return None
+        return (
+            f'Argument "instance" to "register_instance" of "Container" has '
+            f"incompatible type {format_type(actual, options)}; "
+            f"expected {format_type(expected, options)}"
+        )
+
+    return _check_second_argument(ctx, misfit)
 
 
 def _check_register_class(ctx: MethodContext) -> Type:
     """``register_class(type_, cls)``: ``cls`` builds ``type_`` instances."""
-    _check_class_argument(ctx)
-    if len(ctx.arg_types) < 2 or not ctx.arg_types[0]:
-        return ctx.default_return_type
-    expected = _instance_type(ctx.arg_types[0][0])
-    if expected is None:
-        return ctx.default_return_type
-    for actual, expr in zip(ctx.arg_types[1], ctx.args[1]):
+    options = ctx.api.options
+
+    def misfit(actual: Type, expected: Type) -> Optional[str]:
         built = _instance_type(actual)
-        if built is not None and not is_subtype(built, expected, options=ctx.api.options):
-            ctx.api.fail(
-                f'Argument "cls" to "register_class" of "Container" has incompatible '
-                f"type {format_type(TypeType.make_normalized(built), ctx.api.options)}; "
-                f"expected {format_type(TypeType.make_normalized(expected), ctx.api.options)}",
-                expr,
-                code=ARG_TYPE,
-            )
-    return ctx.default_return_type
+        if built is None or is_subtype(built, expected, options=options):
+            return None
+        return (
+            f'Argument "cls" to "register_class" of "Container" has incompatible '
+            f"type {format_type(TypeType.make_normalized(built), options)}; "
+            f"expected {format_type(TypeType.make_normalized(expected), options)}"
+        )
+
+    return _check_second_argument(ctx, misfit)
 
 
 def _provided_by(typ: Type) -> Optional[Type]:
@@ -245,50 +256,42 @@ def _provided_by(typ: Type) -> Optional[Type]:
 
 def _check_register_factory(ctx: MethodContext) -> Type:
     """``register_factory(type_, factory)``: ``factory`` returns a ``type_``."""
-    _check_class_argument(ctx)
-    if len(ctx.arg_types) < 2 or not ctx.arg_types[0]:
-        return ctx.default_return_type
-    expected = _instance_type(ctx.arg_types[0][0])
-    if expected is None:
-        return ctx.default_return_type
-    for actual, expr in zip(ctx.arg_types[1], ctx.args[1]):
+    options = ctx.api.options
+
+    def misfit(actual: Type, expected: Type) -> Optional[str]:
         provided = _provided_by(actual)
-        if provided is not None and not is_subtype(provided, expected, options=ctx.api.options):
-            ctx.api.fail(
-                f'Argument "factory" to "register_factory" of "Container" returns '
-                f"{format_type(provided, ctx.api.options)}; expected a factory of "
-                f"{format_type(expected, ctx.api.options)}",
-                expr,
-                code=ARG_TYPE,
-            )
-    return ctx.default_return_type
+        if provided is None or is_subtype(provided, expected, options=options):
+            return None
+        return (
+            f'Argument "factory" to "register_factory" of "Container" returns '
+            f"{format_type(provided, options)}; expected a factory of "
+            f"{format_type(expected, options)}"
+        )
+
+    return _check_second_argument(ctx, misfit)
 
 
 def _check_override(ctx: MethodContext) -> Type:
     """``override(type_, replacement)``: a class that builds ``type_``
     instances, a factory that returns one, or an instance (a ``Mock`` passes:
     it is typed as anything)."""
-    _check_class_argument(ctx)
-    if len(ctx.arg_types) < 2 or not ctx.arg_types[0]:
-        return ctx.default_return_type
-    expected = _instance_type(ctx.arg_types[0][0])
-    if expected is None:
-        return ctx.default_return_type
-    for actual, expr in zip(ctx.arg_types[1], ctx.args[1]):
+    options = ctx.api.options
+
+    def misfit(actual: Type, expected: Type) -> Optional[str]:
         built = _instance_type(actual)
         provided = built if built is not None else _provided_by(actual)
         what = "builds" if built is not None else "returns"
         if provided is None:
             provided, what = actual, "is"
-        if not is_subtype(provided, expected, options=ctx.api.options):
-            ctx.api.fail(
-                f'Argument "replacement" to "override" of "Container" {what} '
-                f"{format_type(provided, ctx.api.options)}; expected "
-                f"{format_type(expected, ctx.api.options)} (an instance, a class or a factory)",
-                expr,
-                code=ARG_TYPE,
-            )
-    return ctx.default_return_type
+        if is_subtype(provided, expected, options=options):
+            return None
+        return (
+            f'Argument "replacement" to "override" of "Container" {what} '
+            f"{format_type(provided, options)}; expected "
+            f"{format_type(expected, options)} (an instance, a class or a factory)"
+        )
+
+    return _check_second_argument(ctx, misfit)
 
 
 def _without_injected(ctx: MethodContext) -> Type:
