@@ -261,10 +261,7 @@ def _substituted_dependencies(
     try:
         parameters = _parameters(init)[1:]
     except (TypeError, ValueError) as error:
-        raise DioxideTypeError(
-            f"cannot read the signature of {where}: {error}",
-            hint="register a plain Python class or function",
-        ) from error
+        raise _unreadable_signature(where, error) from error
     found: list[Dependency] = []
     for parameter in parameters:
         raw = hints.get(parameter.name)
@@ -282,6 +279,14 @@ def _substituted_dependencies(
         if dependency is not None:
             found.append(Dependency(*dependency, False))
     return found
+
+
+def _unreadable_signature(where: str, error: Exception) -> DioxideTypeError:
+    """The error for a callable whose signature ``inspect`` cannot read."""
+    return DioxideTypeError(
+        f"cannot read the signature of {where}: {error}",
+        hint="register a plain Python class or function",
+    )
 
 
 def _signature_dependencies(
@@ -327,10 +332,7 @@ def _partial_dependencies(
     try:
         signature = inspect.signature(func)
     except (TypeError, ValueError) as error:
-        raise DioxideTypeError(
-            f"cannot read the signature of {where}: {error}",
-            hint="register a plain Python class or function",
-        ) from error
+        raise _unreadable_signature(where, error) from error
     found: list[Dependency] = []
     for p in signature.parameters.values():
         if p.name in func.keywords:
@@ -567,10 +569,7 @@ def _read_dependencies(
     try:
         parameters = _parameters(func)
     except (TypeError, ValueError) as error:
-        raise DioxideTypeError(
-            f"cannot read the signature of {where}: {error}",
-            hint="register a plain Python class or function",
-        ) from error
+        raise _unreadable_signature(where, error) from error
     if hints is None:
         hints = resolve_hints(func, localns)
     if skip_first:
