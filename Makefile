@@ -168,11 +168,13 @@ MATRIX         ?= 3.12 3.13
 FT_PREFIX      ?= /opt/cpython-3.13t
 FT_PY          := $(FT_PREFIX)/bin/python3.13t
 FT_VENV        ?= .venv-3.13t
+PY314_PREFIX   ?= /opt/cpython-3.14
+PY314          := $(PY314_PREFIX)/usr/bin/python3.14
 WHEELHOUSE     := target/wheelhouse
 WHEEL_TOOLS    := $(VENV)/.installed-wheel-tools
 # The newest CPython X.Y under pyenv, or nothing: $(call pyenv_python,3.12)
 pyenv_python = $(shell ls -d $(PYENV_VERSIONS)/$(1).*/bin/python$(1) 2>/dev/null | sort -V | tail -1)
-WHEEL_PYTHONS = $(foreach v,3.11 $(MATRIX),$(call pyenv_python,$(v))) $(wildcard $(FT_PY))
+WHEEL_PYTHONS = $(foreach v,3.11 $(MATRIX),$(call pyenv_python,$(v))) $(wildcard $(PY314)) $(wildcard $(FT_PY))
 STRESS_ENV    := DIOXIDE_STRESS_ROUNDS=100 DIOXIDE_STRESS_THREADS=16
 
 $(WHEEL_TOOLS): $(STAMP)
@@ -182,6 +184,10 @@ $(WHEEL_TOOLS): $(STAMP)
 .PHONY: cpython-ft
 cpython-ft: ## Build CPython 3.13t (--disable-gil) from Debian's source package into FT_PREFIX, or reuse it (~18 min the first time)
 	.ci/cpython-ft $(FT_PREFIX)
+
+.PHONY: cpython-314
+cpython-314: ## Unpack CPython 3.14 from Debian's binary packages (sid) into PY314_PREFIX, or reuse it (~10 s)
+	.ci/cpython-314 $(PY314_PREFIX)
 
 .PHONY: wheels
 wheels: $(WHEEL_TOOLS) ## Build a manylinux2014 wheel for every CPython here (3.11-3.13, 3.13t), auditwheel-check it, install it in a fresh venv and import it
@@ -195,7 +201,7 @@ sdist: $(STAMP) ## Build the sdist and check that `pip install` of it builds and
 # build, installed as users get it; .ci/suite brings it up to date). The wheel-typing test is left to `make
 # test`: it builds one more wheel and installs mypy for each run.
 .PHONY: test-matrix
-test-matrix: $(WHEEL_TOOLS) ## pytest on every other CPython under pyenv (MATRIX), each in .venv-X.Y with its own wheel; an absent version is reported
+test-matrix: $(WHEEL_TOOLS) ## pytest on every other CPython under pyenv (MATRIX) and on 3.14 (PY314), each in .venv-X.Y with its own wheel; an absent version is reported
 	@status=0; for v in $(MATRIX); do \
 	  py=$$(ls -d $(PYENV_VERSIONS)/$$v.*/bin/python$$v 2>/dev/null | sort -V | tail -1); \
 	  if [ -z "$$py" ]; then \
@@ -203,7 +209,13 @@ test-matrix: $(WHEEL_TOOLS) ## pytest on every other CPython under pyenv (MATRIX
 	  fi; \
 	  echo "test-matrix: CPython $$v ($$py)"; \
 	  .ci/suite "$$py" .venv-$$v $(WHEELHOUSE) $(TEST_DEPS) || status=1; \
-	done; exit $$status
+	done; \
+	if [ -x $(PY314) ]; then \
+	  echo "test-matrix: CPython 3.14 ($(PY314))"; \
+	  .ci/suite $(PY314) .venv-3.14 $(WHEELHOUSE) $(TEST_DEPS) || status=1; \
+	else \
+	  echo "test-matrix: CPython 3.14 ABSENT (no $(PY314); make cpython-314 unpacks it): NOT TESTED"; \
+	fi; exit $$status
 
 .PHONY: test-free-threaded
 test-free-threaded: cpython-ft $(WHEEL_TOOLS) ## The whole suite and a 16-thread stress test on CPython 3.13t with the GIL off; importing dioxide must leave it off

@@ -351,3 +351,23 @@ def test_the_table_covers_every_public_entry_point() -> None:
         "Container", "graph", "validate", "close",
     ]:  # fmt: skip
         assert entry in called, entry
+
+
+@pytest.mark.parametrize("optional", [Optional[Config], Config | None], ids=["Optional", "X | None"])
+def test_resolving_an_optional_points_at_the_class_and_at_optional_parameters(
+    optional: Any, wired: Container
+) -> None:
+    with pytest.raises(DioxideTypeError) as info:
+        wired.resolve(optional)
+
+    assert info.value.hint is not None
+    assert "resolve Config itself" in info.value.hint
+    assert "gets None when nothing provides Config" in info.value.hint
+
+
+def test_resolving_a_union_of_classes_says_dioxide_will_not_choose(wired: Container) -> None:
+    with pytest.raises(DioxideTypeError) as info:
+        wired.resolve(Config | Session)
+
+    assert info.value.hint is not None
+    assert "cannot choose between Config and Session" in info.value.hint

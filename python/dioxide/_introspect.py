@@ -883,7 +883,12 @@ def parametrised_generic(annotation: Any) -> Optional[Any]:
     if isinstance(annotation, type) or not hasattr(annotation, "__args__"):
         return None
     origin = get_origin(annotation)
-    if not isinstance(origin, type) or not origin.__dict__.get("__parameters__"):
+    if (
+        not isinstance(origin, type)
+        or origin in _UNION_TYPES
+        or not origin.__dict__.get("__parameters__")
+    ):
+        # (``types.UnionType`` is a class with ``__parameters__``: ``A | B``.)
         return None
     return annotation
 
@@ -923,8 +928,15 @@ def not_injectable(annotation: Any, where: str) -> DioxideTypeError:
     origin = get_origin(annotation)
     if get_origin(annotation) is Annotated:
         origin = get_origin(get_args(annotation)[0])
-    if origin in _UNION_TYPES:
-        members = [_show(a) for a in get_args(annotation) if a is not type(None)]
+    members = [_show(a) for a in get_args(annotation) if a is not type(None)]
+    if origin in _UNION_TYPES and len(members) == 1:
+        (member,) = members
+        hint = (
+            f"resolve {member} itself; an optional dependency is a parameter annotated "
+            f"Optional[{member}] (or {member} | None), which gets None when nothing "
+            f"provides {member}"
+        )
+    elif origin in _UNION_TYPES:
         hint = (
             f"dioxide cannot choose between {' and '.join(members)}: annotate one class, "
             "or an interface (a Protocol or ABC) they implement, and register the one to "

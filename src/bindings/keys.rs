@@ -3,6 +3,7 @@
 use dioxide_core::{Key, Level, Lifetime};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::PyType;
 
 /// Types are keyed by identity. The registry keeps the type object alive
@@ -19,11 +20,31 @@ pub(crate) fn is_type(obj: &Bound<'_, PyAny>) -> bool {
 /// `True` for a parametrised generic class (`Repository[User]`), which the
 /// Python layer hands over only in its interned, canonical form (see
 /// `dioxide._generics`): its address is then a key like a class's.
+///
+/// A union is not one, although from Python 3.14 `Optional[C]` and
+/// `Union[A, B]` have a class (`types.UnionType`) as their `__origin__`.
 pub(crate) fn is_generic_key(obj: &Bound<'_, PyAny>) -> bool {
     let py = obj.py();
     !is_type(obj)
-        && matches!(obj.getattr_opt(pyo3::intern!(py, "__origin__")), Ok(Some(o)) if is_type(&o))
+        && matches!(
+            obj.getattr_opt(pyo3::intern!(py, "__origin__")),
+            Ok(Some(o)) if is_type(&o) && !is_union_type(&o)
+        )
         && matches!(obj.hasattr(pyo3::intern!(py, "__args__")), Ok(true))
+}
+
+static UNION_TYPE: PyOnceLock<Option<Py<PyAny>>> = PyOnceLock::new();
+
+/// Whether `origin` is `types.UnionType` (`typing.Union` from 3.14).
+fn is_union_type(origin: &Bound<'_, PyAny>) -> bool {
+    let py = origin.py();
+    let union = UNION_TYPE.get_or_init(py, || {
+        py.import("types")
+            .and_then(|types| types.getattr("UnionType"))
+            .map(Bound::unbind)
+            .ok()
+    });
+    union.as_ref().is_some_and(|u| origin.is(u.bind(py)))
 }
 
 /// The keys of the parametrised generics registrations have mentioned.
