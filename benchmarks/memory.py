@@ -1,11 +1,14 @@
 """dioxide's memory: bytes per registered provider, bytes per cached
 singleton, and whether a million resolves leave anything behind.
 
-Two instruments, because neither sees everything: ``tracemalloc`` counts
-only what Python's allocator hands out (not the Rust core's own heap), and
-RSS sees everything but in pages and with the allocator's slack. Each
+Three instruments, because none sees everything: ``tracemalloc`` counts
+only what Python's allocator hands out (not the Rust core's own heap); RSS
+sees everything but in pages, so memory freed by one step and reused by the
+next moves between them; the C heap in use (glibc's ``mallinfo2``: what
+``malloc`` has handed out and not had back) counts the Rust core's
+allocations to the byte, and Python's only above 512 bytes. Each
 measurement runs once with each instrument, on fresh classes, so the
-tracemalloc run's bookkeeping never shows up in the RSS figures.
+tracemalloc run's bookkeeping never shows up in the other figures.
 
 Run by ``benchmarks.run`` in a child process; prints one JSON document::
 
@@ -15,6 +18,8 @@ Run by ``benchmarks.run`` in a child process; prints one JSON document::
 from __future__ import annotations
 
 import array
+import ctypes
+import ctypes.util
 import gc
 import json
 import subprocess
@@ -22,7 +27,7 @@ import sys
 import time
 import tracemalloc
 import types
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 from dioxide import Container, Scope, component
 
@@ -74,21 +79,57 @@ def make_classes(count: int, slots: bool) -> list[type]:
     return leaves + [define(f"C{i}", _init_with_deps, deps) for i in range(count)]
 
 
-def _delta(action: Callable[[], Any], traced: bool) -> tuple[int, Any]:
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [
+        (name, ctypes.c_size_t)
+        for name in (
+            "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost"
+        ).split()
+    ]
+
+
+def _heap_reader() -> Optional[Callable[[], int]]:
+    """Bytes of C heap in use, from glibc's ``mallinfo2`` (glibc 2.33+);
+    None elsewhere."""
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name)
+        mallinfo2 = libc.mallinfo2
+    except (OSError, AttributeError, TypeError):
+        return None
+    mallinfo2.restype = _MallInfo2
+
+    def in_use() -> int:
+        info = mallinfo2()
+        return int(info.uordblks + info.hblkhd)
+
+    return in_use
+
+
+heap_bytes = _heap_reader()
+
+#: The instruments, by the key their figures are stored under.
+INSTRUMENTS = ("rss", "tracemalloc") + (("heap",) if heap_bytes is not None else ())
+
+
+def _delta(action: Callable[[], Any], instrument: str) -> tuple[int, Any]:
     """Bytes ``action`` leaves allocated (what it returns is kept alive)."""
-    gc.collect()
-    if traced:
-        tracemalloc.start()
-        before = tracemalloc.get_traced_memory()[0]
+    read: Callable[[], int]
+    if instrument == "tracemalloc":
+        read = lambda: tracemalloc.get_traced_memory()[0]  # noqa: E731
+    elif instrument == "heap" and heap_bytes is not None:
+        read = heap_bytes
     else:
-        before = rss_bytes()
+        read = rss_bytes
+    gc.collect()
+    if instrument == "tracemalloc":
+        tracemalloc.start()
+    before = read()
     kept = action()
     gc.collect()
-    if traced:
-        after = tracemalloc.get_traced_memory()[0]
+    after = read()
+    if instrument == "tracemalloc":
         tracemalloc.stop()
-    else:
-        after = rss_bytes()
     return after - before, kept
 
 
@@ -96,7 +137,7 @@ def per_provider(count: int) -> dict[str, Any]:
     """Bytes per ``register_class`` on a container, and per ``@component``
     class once a ``Container()`` has taken its copy."""
     result: dict[str, Any] = {"count": count}
-    for traced, key in ((False, "rss"), (True, "tracemalloc")):
+    for key in INSTRUMENTS:
         classes = make_classes(count, slots=False)
 
         def register(classes: list[type] = classes) -> Container:
@@ -105,11 +146,11 @@ def per_provider(count: int) -> dict[str, Any]:
                 container.register_class(cls)
             return container
 
-        delta, _ = _delta(register, traced)
+        delta, _ = _delta(register, key)
         result[f"register_class_{key}"] = delta / len(classes)
     # Every Container() copies every decorated class, so each instrument
     # needs a process whose process-wide registry starts empty.
-    for key in ("rss", "tracemalloc"):
+    for key in INSTRUMENTS:
         child = [sys.executable, "-m", "benchmarks.memory", "--decorated", key, str(count)]
         output = subprocess.run(child, check=True, capture_output=True, text=True).stdout
         result[f"decorated_{key}"] = float(output.split()[-1])
@@ -121,7 +162,7 @@ def per_singleton(count: int) -> dict[str, Any]:
     instance, of a ``__slots__ = ()`` class, is included), and what a second
     resolve of each adds (nothing, if it is served from the cache)."""
     result: dict[str, Any] = {"count": count}
-    for traced, key in ((False, "rss"), (True, "tracemalloc")):
+    for key in INSTRUMENTS:
         classes = make_classes(count, slots=True)
         container = Container()
         for cls in classes:
@@ -132,8 +173,8 @@ def per_singleton(count: int) -> dict[str, Any]:
             for cls in classes:
                 container.resolve(cls)
 
-        first, _ = _delta(resolve_all, traced)
-        again, _ = _delta(resolve_all, traced)
+        first, _ = _delta(resolve_all, key)
+        again, _ = _delta(resolve_all, key)
         result[f"first_resolve_{key}"] = first / len(classes)
         result[f"again_{key}"] = again / len(classes)
         result["instance_size"] = sys.getsizeof(container.resolve(classes[-1]))
@@ -206,7 +247,8 @@ def measure(quick: bool = False) -> dict[str, Any]:
         "growth": growth(20_000 if quick else 1_000_000),
         "per_provider": per_provider(2_000 if quick else 20_000),
         "per_singleton": per_singleton(2_000 if quick else 20_000),
-        "note": "RSS from /proc/self/statm; tracemalloc sees Python allocations only",
+        "note": "RSS from /proc/self/statm; tracemalloc sees Python allocations only; "
+        "heap is glibc's mallinfo2 (C heap in use)",
     }
 
 
@@ -219,7 +261,7 @@ def decorated(key: str, count: int) -> float:
             component(cls)
         return Container()
 
-    delta, _ = _delta(decorate, traced=key == "tracemalloc")
+    delta, _ = _delta(decorate, key)
     return delta / len(classes)
 
 

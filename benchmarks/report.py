@@ -187,29 +187,41 @@ def memory_markdown(results: dict[str, Any]) -> str:
     if mem.get("status") == "error":
         return "\n".join(lines + [f"The memory run failed: {mem.get('reason')}", ""])
     p, s, g = mem["per_provider"], mem["per_singleton"], mem["growth"]
+    heap = "register_class_heap" in p
+
+    def row(label: str, data: dict[str, Any], field: str) -> str:
+        cells = [data[f"{field}_rss"], data[f"{field}_tracemalloc"]]
+        if heap:
+            cells.append(data[f"{field}_heap"])
+        return f"| {label} | " + " | ".join(fmt_bytes(c) for c in cells) + " |"
+
+    columns = "| RSS | tracemalloc |" + (" C heap in use |" if heap else "")
+    rule = "|---:|---:|" + ("---:|" if heap else "")
     lines += [
         "RSS is the process's resident memory (`/proc/self/statm`), which includes the Rust "
-        "core's heap; tracemalloc counts Python allocations only. Each figure comes from its "
-        "own run on fresh classes.",
+        "core's heap, in pages: memory one step frees and the next reuses moves between "
+        "them. tracemalloc counts Python allocations only. The C heap in use (glibc's "
+        "`mallinfo2`) counts the Rust core's allocations to the byte, and Python's above "
+        "512 bytes. Each figure comes from its own run on fresh classes.",
         "",
         f"## Bytes per registered provider ({p['count']:,} classes, two dependencies each)",
         "",
-        "| registration | RSS | tracemalloc |",
-        "|---|---:|---:|",
-        f"| `container.register_class(cls)` | {fmt_bytes(p['register_class_rss'])} | "
-        f"{fmt_bytes(p['register_class_tracemalloc'])} |",
-        f"| `@component` + `Container()` (the process-wide registry and the container's copy) | "
-        f"{fmt_bytes(p['decorated_rss'])} | {fmt_bytes(p['decorated_tracemalloc'])} |",
+        "| registration " + columns,
+        "|---" + rule,
+        row("`container.register_class(cls)`", p, "register_class"),
+        row(
+            "`@component` + `Container()` (the process-wide registry and the container's copy)",
+            p,
+            "decorated",
+        ),
         "",
         f"## Bytes per cached singleton ({s['count']:,} singletons; the instance itself is "
         f"{s['instance_size']} B)",
         "",
-        "| | RSS | tracemalloc |",
-        "|---|---:|---:|",
-        f"| first resolve (builds the plan and the instance, caches it) | "
-        f"{fmt_bytes(s['first_resolve_rss'])} | {fmt_bytes(s['first_resolve_tracemalloc'])} |",
-        f"| second resolve (served from the cache) | {fmt_bytes(s['again_rss'])} | "
-        f"{fmt_bytes(s['again_tracemalloc'])} |",
+        "| " + columns,
+        "|---" + rule,
+        row("first resolve (builds the plan and the instance, caches it)", s, "first_resolve"),
+        row("second resolve (served from the cache)", s, "again"),
         "",
         f"## Growth over {g['resolves']:,} resolves",
         "",

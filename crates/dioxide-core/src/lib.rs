@@ -20,4 +20,4 @@ pub use key::{Key, KeyBuildHasher, KeyHasher, KeyMap, KeySet};
 pub use level::{Level, Levels};
 pub use plan::{ArgSource, Plan, PlanArg, PlanNode};
 pub use provider::{Deferral, Dependency, Exposure, Fallback, Lifetime, Provider, Role};
-pub use registry::Registry;
+pub use registry::{Registry, Shared};

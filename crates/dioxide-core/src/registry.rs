@@ -8,6 +8,7 @@
 //! a class that depends on its own interface is a cycle like any other.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 
@@ -18,9 +19,14 @@ use crate::{
     Lifetime, Provider, Role,
 };
 
+/// A registered provider, shared: a copy of a registry (a container's view,
+/// a profile's selection) and a container keeping its own registrations to
+/// replay share each provider instead of copying it.
+pub type Shared<P> = Arc<Provider<P>>;
+
 #[derive(Clone, Debug)]
 pub struct Registry<P> {
-    providers: IndexMap<Key, Provider<P>, KeyBuildHasher>,
+    providers: IndexMap<Key, Shared<P>, KeyBuildHasher>,
     /// Exposed key -> (is a collection, member provider keys in order).
     members: IndexMap<Key, (bool, Vec<Key>), KeyBuildHasher>,
     graph: DependencyGraph,
@@ -64,6 +70,11 @@ impl<P> Registry<P> {
 
     /// The provider registered under `key` itself (not an exposed key).
     pub fn get(&self, key: Key) -> Option<&Provider<P>> {
+        self.providers.get(&key).map(|p| &**p)
+    }
+
+    /// `get`, as the shared handle the registry holds.
+    pub fn get_shared(&self, key: Key) -> Option<&Shared<P>> {
         self.providers.get(&key)
     }
 
@@ -91,7 +102,7 @@ impl<P> Registry<P> {
 
     /// Providers in registration order.
     pub fn iter(&self) -> impl Iterator<Item = &Provider<P>> {
-        self.providers.values()
+        self.providers.values().map(|p| &**p)
     }
 
     /// The providers behind an exposed key, in registration order.
@@ -169,7 +180,10 @@ impl<P> Registry<P> {
     }
 
     /// `register_in` with one unnamed scope level.
-    pub fn register(&mut self, provider: Provider<P>) -> Result<Option<Provider<P>>, DomainError> {
+    pub fn register(
+        &mut self,
+        provider: impl Into<Shared<P>>,
+    ) -> Result<Option<Shared<P>>, DomainError> {
         self.register_in(provider, &Levels::default())
     }
 
@@ -179,9 +193,10 @@ impl<P> Registry<P> {
     /// outer level of `levels`) capture an instance of a deeper level.
     pub fn register_in(
         &mut self,
-        provider: Provider<P>,
+        provider: impl Into<Shared<P>>,
         levels: &Levels,
-    ) -> Result<Option<Provider<P>>, DomainError> {
+    ) -> Result<Option<Shared<P>>, DomainError> {
+        let provider: Shared<P> = provider.into();
         // The path search below sees the current graph: only right when the
         // provider it replaces (if any) has no interface edges to drop.
         let replaces_exposed = self
@@ -222,16 +237,20 @@ impl<P> Registry<P> {
     /// Register several providers as one change: either all of them are
     /// added or, on the first refusal, none is. The first provider is taken
     /// as the one being registered: a cycle through it is reported from it.
-    pub fn register_all(&mut self, providers: Vec<Provider<P>>) -> Result<(), DomainError> {
+    pub fn register_all<Q: Into<Shared<P>>>(
+        &mut self,
+        providers: Vec<Q>,
+    ) -> Result<(), DomainError> {
         self.register_all_in(providers, &Levels::default())
     }
 
     /// `register_all`, judging captive dependencies by `levels`.
-    pub fn register_all_in(
+    pub fn register_all_in<Q: Into<Shared<P>>>(
         &mut self,
-        providers: Vec<Provider<P>>,
+        providers: Vec<Q>,
         levels: &Levels,
     ) -> Result<(), DomainError> {
+        let providers = shared(providers);
         if providers.len() == 1 {
             return self.register_iter(providers, levels);
         }
@@ -244,7 +263,7 @@ impl<P> Registry<P> {
                     cycle: rotate_to(cycle, focus),
                 });
             }
-            let batch: Vec<&Provider<P>> = providers.iter().take(index).collect();
+            let batch: Vec<&Provider<P>> = providers.iter().take(index).map(|p| &**p).collect();
             if let Some(err) = self.captive_chain(provider, &batch, levels) {
                 return Err(err);
             }
@@ -261,16 +280,20 @@ impl<P> Registry<P> {
     /// Register providers explicitly, as one change: refused when a key is
     /// registered explicitly already or twice in the batch (a decorated
     /// provider may be replaced), and on the same grounds as `register_all`.
-    pub fn register_explicit(&mut self, providers: Vec<Provider<P>>) -> Result<(), DomainError> {
+    pub fn register_explicit<Q: Into<Shared<P>>>(
+        &mut self,
+        providers: Vec<Q>,
+    ) -> Result<(), DomainError> {
         self.register_explicit_in(providers, &Levels::default())
     }
 
     /// `register_explicit`, judging captive dependencies by `levels`.
-    pub fn register_explicit_in(
+    pub fn register_explicit_in<Q: Into<Shared<P>>>(
         &mut self,
-        providers: Vec<Provider<P>>,
+        providers: Vec<Q>,
         levels: &Levels,
     ) -> Result<(), DomainError> {
+        let providers = shared(providers);
         let mut seen = HashSet::new();
         if let Some(key) = providers
             .iter()
@@ -313,7 +336,7 @@ impl<P> Registry<P> {
 
     fn register_iter(
         &mut self,
-        providers: Vec<Provider<P>>,
+        providers: Vec<Shared<P>>,
         levels: &Levels,
     ) -> Result<(), DomainError> {
         for provider in providers {
@@ -327,7 +350,7 @@ impl<P> Registry<P> {
     ///
     /// Edges follow `refresh_edges`: an interface points at its members
     /// unless it has a provider of its own.
-    fn insert(&mut self, provider: Provider<P>) -> Option<Provider<P>> {
+    fn insert(&mut self, provider: Shared<P>) -> Option<Shared<P>> {
         let key = provider.key;
         if let Some(old) = self.providers.get(&key) {
             let left: Vec<Key> = old
@@ -407,7 +430,11 @@ impl<P> Registry<P> {
         };
         let mut changed: Vec<Key> = Vec::new();
         for (key, provider) in &self.providers {
-            if !old.providers.get(key).is_some_and(|o| same(provider, o)) {
+            if !old
+                .providers
+                .get(key)
+                .is_some_and(|o| Arc::ptr_eq(provider, o) || same(provider, o))
+            {
                 changed.push(*key);
             }
         }
@@ -457,17 +484,19 @@ impl<P> Registry<P> {
             .filter(|p| p.profiles.is_some() && serves(p))
             .flat_map(|p| p.exposes.iter().filter(|e| !e.collection).map(|e| e.key))
             .collect();
-        let batch: Vec<Provider<P>> = self
+        let batch: Vec<Shared<P>> = self
             .providers
             .values()
             .filter(|p| serves(p))
             .map(|p| {
-                let mut copy = p.clone();
-                if p.profiles.is_none() {
-                    copy.exposes
-                        .retain(|e| e.collection || !claimed.contains(&e.key));
+                let gives_up = |e: &crate::Exposure| !e.collection && claimed.contains(&e.key);
+                if p.profiles.is_none() && p.exposes.iter().any(gives_up) {
+                    let mut copy = Provider::clone(p);
+                    copy.exposes.retain(|e| !gives_up(e));
+                    Arc::new(copy)
+                } else {
+                    Arc::clone(p)
                 }
-                copy
             })
             .collect();
         let mut view = Self::new();
@@ -475,7 +504,7 @@ impl<P> Registry<P> {
     }
 
     /// Remove the provider for `key`, keeping the order of the others.
-    pub fn remove(&mut self, key: Key) -> Option<Provider<P>> {
+    pub fn remove(&mut self, key: Key) -> Option<Shared<P>> {
         let removed = self.providers.shift_remove(&key)?;
         if removed.lifetime.is_scoped() {
             self.scoped = self.scoped.saturating_sub(1);
@@ -493,8 +522,8 @@ impl<P> Registry<P> {
     /// took the place of, without the registration checks: it passed them
     /// when it was registered, and the replacement's block is over whatever
     /// was registered meanwhile. Returns the replacement.
-    pub fn restore(&mut self, provider: Provider<P>) -> Option<Provider<P>> {
-        self.insert(provider)
+    pub fn restore(&mut self, provider: impl Into<Shared<P>>) -> Option<Shared<P>> {
+        self.insert(provider.into())
     }
 
     /// Add providers copied from a registry that already checked them (a
@@ -504,7 +533,8 @@ impl<P> Registry<P> {
     /// bring a singleton together with a dependency that was pending when
     /// the singleton was checked, and refusing the copy would refuse every
     /// later one too, failing every resolve of the container.
-    pub fn adopt_all(&mut self, providers: Vec<Provider<P>>) -> Result<(), DomainError> {
+    pub fn adopt_all<Q: Into<Shared<P>>>(&mut self, providers: Vec<Q>) -> Result<(), DomainError> {
+        let providers = shared(providers);
         let focus = providers.first().map(|p| p.key);
         let mut scratch = self.graph.clone();
         for provider in &providers {
@@ -955,6 +985,12 @@ fn identity(problem: &DomainError) -> (u8, Key, Key) {
 
 /// Rotate a cycle (`a -> b -> c -> a`) so it starts at `focus` when `focus`
 /// is on it.
+/// Providers as the registry holds them (a `Provider` is moved into its
+/// `Arc`, a shared one taken as it is).
+fn shared<P, Q: Into<Shared<P>>>(providers: Vec<Q>) -> Vec<Shared<P>> {
+    providers.into_iter().map(Into::into).collect()
+}
+
 fn rotate_to(cycle: Vec<Key>, focus: Option<Key>) -> Vec<Key> {
     let Some(start) = focus.and_then(|f| cycle.iter().position(|k| *k == f)) else {
         return cycle;

@@ -834,3 +834,40 @@ fn a_derived_provider_exists_only_with_what_it_requires() {
     assert_eq!(order, vec![RAW, CONVERTED, SERVICE]);
     assert!(r.validate().is_empty());
 }
+
+#[test]
+fn copies_of_a_registry_share_its_providers() {
+    use dioxide_core::Exposure;
+    use std::sync::Arc;
+    let mut r = Registry::new();
+    r.register(transient(CONFIG, &[]).with_exposures(vec![Exposure::alias(REPOSITORY)]))
+        .unwrap();
+    r.register(
+        transient(DATABASE, &[])
+            .with_exposures(vec![Exposure::alias(REPOSITORY)])
+            .with_profiles(Some(vec!["test".into()])),
+    )
+    .unwrap();
+    r.register(transient(SERVICE, &[REPOSITORY])).unwrap();
+    let shared = |a: &Registry<&'static str>, b: &Registry<&'static str>, key: Key| {
+        Arc::ptr_eq(a.get_shared(key).unwrap(), b.get_shared(key).unwrap())
+    };
+
+    // A clone (a container's copy on write) and a profile's view share
+    // what they do not change; the view copies the one provider it changes
+    // (CONFIG gives REPOSITORY up to the profile's DATABASE).
+    let copy = r.clone();
+    assert!(shared(&r, &copy, CONFIG) && shared(&r, &copy, SERVICE));
+    let test = r.for_profile(Some("test")).unwrap().unwrap();
+    assert!(shared(&r, &test, SERVICE) && shared(&r, &test, DATABASE));
+    assert!(!shared(&r, &test, CONFIG));
+    assert!(test.get(CONFIG).unwrap().exposes.is_empty());
+    assert_eq!(r.get(CONFIG).unwrap().exposes.len(), 1);
+
+    // A provider taken back (an override's end) is the one registered.
+    let mine = Arc::new(transient(REQUEST, &[]));
+    let mut other = Registry::new();
+    other.register_all(vec![Arc::clone(&mine)]).unwrap();
+    assert!(Arc::ptr_eq(other.get_shared(REQUEST).unwrap(), &mine));
+    assert!(Arc::ptr_eq(&other.remove(REQUEST).unwrap(), &mine));
+}

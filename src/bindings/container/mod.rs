@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use dioxide_core::{Levels, Provider, Registry};
+use dioxide_core::{Levels, Registry, Shared};
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 
@@ -47,7 +47,7 @@ struct State {
     base: Arc<Registry<Payload>>,
     /// This container's own registrations, in order, replayed on a newer
     /// snapshot when the parent registry changes.
-    own: Vec<Provider<Payload>>,
+    own: Vec<Shared<Payload>>,
     /// The types this container's own registrations mention, kept alive so
     /// keys stay unique (the parent keeps those of its providers).
     types: KeyMap<Py<PyAny>>,
@@ -88,7 +88,7 @@ struct Garbage {
     plans: Vec<Arc<ExecPlan>>,
     cells: Vec<Arc<InstanceCell>>,
     other: Vec<Py<PyAny>>,
-    providers: Vec<Provider<Payload>>,
+    providers: Vec<Shared<Payload>>,
 }
 
 #[pyclass(

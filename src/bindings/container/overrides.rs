@@ -4,7 +4,7 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use dioxide_core::{Key, Provider};
+use dioxide_core::{Key, Provider, Shared};
 use pyo3::prelude::*;
 
 use super::registration::{parse_entry, value_provider, Entry, Payload, SEQUENCE};
@@ -18,7 +18,7 @@ pub(super) struct OverrideFrame {
     /// Handed to the Python side so it ends this override, not another.
     pub(super) token: u64,
     /// The replacement, replayed when the registry is rebuilt.
-    pub(super) provider: Provider<Payload>,
+    pub(super) provider: Shared<Payload>,
     /// Singletons of the key and its dependants, set aside for the block.
     saved_cells: Vec<(Key, Arc<InstanceCell>)>,
     affected: Vec<Key>,
@@ -81,7 +81,8 @@ impl RustContainer {
             // was used, including the interfaces and collections it is in.
             provider.exposes.clone_from(&replaced.exposes);
         }
-        let copy = provider.clone();
+        let provider = Arc::new(provider);
+        let copy = Arc::clone(&provider);
         let registry = Arc::make_mut(&mut state.registry);
         match registry.register_in(provider, &self.levels) {
             Ok(previous) => {

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use dioxide_core::KeyMap;
-use dioxide_core::{Deferral, Dependency, Exposure, Fallback, Key, Lifetime, Provider};
+use dioxide_core::{Deferral, Dependency, Exposure, Fallback, Key, Lifetime, Provider, Shared};
 use pyo3::prelude::*;
 
 use super::resolve::error_types;
@@ -127,6 +127,8 @@ impl RustContainer {
             self.sync(py)?;
         }
         let keys: Vec<Key> = providers.iter().map(|p| p.key).collect();
+        // Shared: the registry and, for a replay, `own` hold the same ones.
+        let providers: Vec<Shared<Payload>> = providers.into_iter().map(Arc::new).collect();
         let mut garbage = Garbage::default();
         let mut state = self.write();
         if self.is_closed() {

@@ -10,7 +10,7 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use dioxide_core::{Provider, Registry};
+use dioxide_core::{Registry, Shared};
 use pyo3::prelude::*;
 
 use super::registration::{forget_built, Payload};
@@ -59,11 +59,11 @@ impl RustContainer {
             Some(base) => base,
             None => (Arc::clone(&state.base), state.parent_generation),
         };
-        let replay: Vec<Provider<Payload>> = state
+        let replay: Vec<Shared<Payload>> = state
             .own
             .iter()
             .cloned()
-            .chain(state.overrides.iter().map(|f| f.provider.clone()))
+            .chain(state.overrides.iter().map(|f| Arc::clone(&f.provider)))
             .collect();
         let mut registry = Arc::clone(&view);
         if !replay.is_empty() {
