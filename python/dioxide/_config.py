@@ -9,15 +9,16 @@ singletons built from unchanged values stay.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
 import threading
 import weakref
 from collections.abc import Iterable, Mapping
-from pathlib import Path
-from typing import Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, Union
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 from dioxide._introspect import _is_settings_class as _settings_class
 from dioxide.exceptions import ConfigurationError
@@ -61,6 +62,10 @@ class ConfigFile:
                 f"ConfigFile(format=...) takes one of {', '.join(map(repr, _READERS))}, "
                 f"got {format!r}"
             )
+        # (pathlib and json are imported when a file is named: not every
+        # program reads one, and they add milliseconds to `import dioxide`.)
+        from pathlib import Path
+
         self.path = Path(path)
         self.optional = optional
         self.format = format
@@ -163,6 +168,8 @@ def _read_toml(path: Path) -> Any:
 
 
 def _read_json(path: Path) -> Any:
+    import json
+
     with path.open("r", encoding="utf-8") as handle:
         return json.load(handle)
 

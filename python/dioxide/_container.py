@@ -8,12 +8,12 @@ import weakref
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar, Union
-
-from typing_extensions import Self, TypeForm, get_args, get_origin
+from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar, Union, get_args, get_origin
 
 if TYPE_CHECKING:
     import inspect
+
+    from typing_extensions import Self, TypeForm
 else:
     from dioxide._lazy import inspect
 

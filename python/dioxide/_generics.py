@@ -19,10 +19,8 @@ from __future__ import annotations
 
 import functools
 import typing
-from typing import TYPE_CHECKING, Any, NamedTuple, Optional
-
-import typing_extensions
-from typing_extensions import Annotated, get_args, get_origin
+import sys
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, Optional, get_args, get_origin
 
 from dioxide._introspect import (
     BY_ID,
@@ -53,7 +51,17 @@ __all__ = [
 ]
 
 #: Bases that say a class is generic but provide nothing.
-_MARKER_BASES: tuple[Any, ...] = (typing.Generic, typing.Protocol, typing_extensions.Protocol)
+_MARKER_BASES: tuple[Any, ...] = (typing.Generic, typing.Protocol)
+
+
+def _is_marker_base(origin: Any) -> bool:
+    """``Generic``, ``Protocol``, or ``typing_extensions.Protocol`` (a class
+    of its own before Python 3.12; looked up only if the program imported
+    ``typing_extensions``, as it must have to use it)."""
+    if _is_marker_base(origin):
+        return True
+    extensions = sys.modules.get("typing_extensions")
+    return extensions is not None and origin is getattr(extensions, "Protocol", None)
 
 
 def is_open(cls: Any) -> bool:

@@ -13,9 +13,18 @@ import types
 import typing
 from collections.abc import Mapping
 from types import FrameType
-from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol, TypeVar, Union
+from typing import (
+    TYPE_CHECKING,
+    Annotated,
+    Any,
+    Callable,
+    Optional,
+    Protocol,
+    TypeVar,
+    Union,
+    get_origin,
+)
 
-from typing_extensions import Annotated, get_origin
 
 if TYPE_CHECKING:
     import inspect

@@ -13,10 +13,17 @@ import types
 import typing
 from keyword import kwlist
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Optional, Union
-
-import typing_extensions
-from typing_extensions import Annotated, get_args, get_origin
+from typing import (
+    TYPE_CHECKING,
+    Annotated,
+    Any,
+    Callable,
+    NamedTuple,
+    Optional,
+    Union,
+    get_args,
+    get_origin,
+)
 
 if TYPE_CHECKING:
     import inspect
@@ -112,9 +119,16 @@ class UnresolvedReference(Exception):
 #: protocol without one; its first call swaps in the next real ``__init__``
 #: of the MRO. ``typing_extensions``' stand-in (``_no_init``, before Python
 #: 3.12) never does: it takes anything and does nothing, like
-#: ``object.__init__``. Private names, hence looked up with a default.
+#: ``object.__init__``. Private names, hence looked up with a default; the
+#: latter only once ``typing_extensions`` is imported (by the program: a
+#: class cannot have its ``Protocol`` otherwise), so dioxide does not import
+#: it (nor the ``inspect`` it imports) at start-up.
 _PROTOCOL_INIT: Any = getattr(typing, "_no_init_or_replace_init", None)
-_PROTOCOL_NO_INIT: Any = getattr(typing_extensions, "_no_init", None)
+
+
+def _protocol_no_init() -> Any:
+    extensions = sys.modules.get("typing_extensions")
+    return getattr(extensions, "_no_init", None) if extensions is not None else None
 
 
 def _own_init(cls: type) -> Optional[Callable[..., Any]]:
@@ -133,7 +147,7 @@ def _own_init(cls: type) -> Optional[Callable[..., Any]]:
             ),
             None,
         )
-    if init is None or init is object.__init__ or init is _PROTOCOL_NO_INIT:
+    if init is None or init is object.__init__ or (init is not None and init is _protocol_no_init()):
         return None
     if not (inspect.isfunction(init) or inspect.ismethod(init)):
         # A C-level __init__ (e.g. a builtin base class) has no hints to read.
@@ -896,7 +910,7 @@ def parametrised_generic(annotation: Any) -> Optional[Any]:
 def has_type_params(annotation: Any) -> bool:
     """Whether ``annotation`` still has free type parameters (``T``,
     ``Serializer[T]``)."""
-    if isinstance(annotation, (typing.TypeVar, typing_extensions.TypeVar)):
+    if isinstance(annotation, typing.TypeVar):
         return True
     if isinstance(annotation, type):
         return False
@@ -908,7 +922,7 @@ def has_type_params(annotation: Any) -> bool:
 def substitute(annotation: Any, mapping: Mapping[Any, Any]) -> Any:
     """``annotation`` with the type parameters in ``mapping`` replaced
     (``Serializer[T]`` with ``{T: User}`` is ``Serializer[User]``)."""
-    if isinstance(annotation, (typing.TypeVar, typing_extensions.TypeVar)):
+    if isinstance(annotation, typing.TypeVar):
         return mapping.get(annotation, annotation)
     if type(annotation).__name__ == "InitVar" and type(annotation).__module__ == "dataclasses":
         return substitute(annotation.type, mapping)

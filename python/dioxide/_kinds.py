@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import enum
 import types
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional, get_args, get_origin
 
-from typing_extensions import get_args, get_origin
 
 if TYPE_CHECKING:
     import inspect

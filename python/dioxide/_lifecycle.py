@@ -16,9 +16,9 @@ from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Optional, Protocol
 
-from typing_extensions import Self
-
 if TYPE_CHECKING:
+    from typing_extensions import Self
+
     import asyncio
 else:
     from dioxide._lazy import asyncio

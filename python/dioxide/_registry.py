@@ -20,7 +20,7 @@ import sys
 import threading
 from types import FrameType
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Optional
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Optional, get_origin
 
 from dioxide._dioxide_core import _RustContainer
 from dioxide._introspect import (
@@ -31,7 +31,6 @@ from dioxide._introspect import (
     parametrised_generic,
 )
 from dioxide.exceptions import DioxideError, DioxideTypeError
-from typing_extensions import get_origin
 
 if TYPE_CHECKING:
     from dioxide._generics import OpenProvider

@@ -7,7 +7,8 @@ import enum
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Optional, TypeVar
 
-from typing_extensions import TypeForm
+if TYPE_CHECKING:
+    from typing_extensions import TypeForm
 
 from dioxide._dioxide_core import _RustScope, _set_scope_class
 from dioxide._factory import Factory

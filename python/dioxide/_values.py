@@ -9,8 +9,6 @@ from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any, Iterable, Optional, TypeVar, Union, overload
 
-from typing_extensions import TypeForm
-
 from dioxide.exceptions import (
     DependencyNotRegisteredError,
     DioxideError,
@@ -18,6 +16,8 @@ from dioxide.exceptions import (
 )
 
 if TYPE_CHECKING:
+    from typing_extensions import TypeForm
+
     import os
 
     from dioxide._config import ConfigFile, ConfigStore
