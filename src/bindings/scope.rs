@@ -121,54 +121,7 @@ impl RustScope {
         parent: Option<Py<RustScope>>,
         context: Option<Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
-        if parent
-            .as_ref()
-            .is_some_and(|p| p.get().closed.load(Ordering::Acquire))
-        {
-            return Err(Self::closed_parent_error(py));
-        }
-        if container.get().is_closed() {
-            return Err(RustContainer::closed_error(py));
-        }
-        let levels = container.get().levels();
-        let (parent_state, depth) = match &parent {
-            None => (None, 0),
-            Some(parent) => {
-                let parent = parent.get();
-                if !parent.container.is(&container) {
-                    return Err(DioxideError::new(
-                        ErrorKind::Scope,
-                        "a nested scope must belong to its parent's container",
-                    )
-                    .into_pyerr(py));
-                }
-                let depth = (parent.state.depth + 1).min(levels.order().len().saturating_sub(1));
-                (Some(Arc::clone(&parent.state)), depth)
-            }
-        };
-        let level = levels.at(depth).unwrap_or(dioxide_core::Level::FIRST);
-        let mut values: KeyMap<Py<PyAny>> = KeyMap::default();
-        if let Some(context) = context {
-            for (type_, value) in context.iter() {
-                if !is_type(&type_) {
-                    return Err(super::container::registration_not_a_type(
-                        py,
-                        "create_scope(context=...)",
-                        &type_,
-                    ));
-                }
-                container.get().check_context(py, &type_, &value, level)?;
-                values.insert(key_of(&type_), value.unbind());
-            }
-        }
-        Ok(Self {
-            container,
-            parent,
-            state: Arc::new(ScopeState::new(parent_state, depth, level, values)),
-            closed: AtomicBool::new(false),
-            children: Mutex::default(),
-            had_children: AtomicBool::new(false),
-        })
+        Self::build(py, container, parent, context)
     }
 
     /// The name of this scope's level.
@@ -414,5 +367,66 @@ impl RustScope {
         drop(self.state.finalizers.clear());
         let children = std::mem::take(&mut *self.children());
         drop(children);
+    }
+}
+
+impl RustScope {
+    /// A scope of `container`, opened in `parent` (`None`: the first
+    /// level), with the values of `context`: what `__new__` makes, and
+    /// what `create_scope` puts in an instance of the scope class directly.
+    pub(crate) fn build(
+        py: Python<'_>,
+        container: Py<RustContainer>,
+        parent: Option<Py<RustScope>>,
+        context: Option<Bound<'_, PyDict>>,
+    ) -> PyResult<Self> {
+        if parent
+            .as_ref()
+            .is_some_and(|p| p.get().closed.load(Ordering::Acquire))
+        {
+            return Err(Self::closed_parent_error(py));
+        }
+        if container.get().is_closed() {
+            return Err(RustContainer::closed_error(py));
+        }
+        let levels = container.get().levels();
+        let (parent_state, depth) = match &parent {
+            None => (None, 0),
+            Some(parent) => {
+                let parent = parent.get();
+                if !parent.container.is(&container) {
+                    return Err(DioxideError::new(
+                        ErrorKind::Scope,
+                        "a nested scope must belong to its parent's container",
+                    )
+                    .into_pyerr(py));
+                }
+                let depth = (parent.state.depth + 1).min(levels.order().len().saturating_sub(1));
+                (Some(Arc::clone(&parent.state)), depth)
+            }
+        };
+        let level = levels.at(depth).unwrap_or(dioxide_core::Level::FIRST);
+        let mut values: KeyMap<Py<PyAny>> = KeyMap::default();
+        if let Some(context) = context {
+            for (type_, value) in context.iter() {
+                if !is_type(&type_) {
+                    return Err(super::container::registration_not_a_type(
+                        py,
+                        "create_scope(context=...)",
+                        &type_,
+                    ));
+                }
+                container.get().check_context(py, &type_, &value, level)?;
+                values.insert(key_of(&type_), value.unbind());
+            }
+        }
+        Ok(Self {
+            container,
+            parent,
+            state: Arc::new(ScopeState::new(parent_state, depth, level, values)),
+            closed: AtomicBool::new(false),
+            children: Mutex::default(),
+            had_children: AtomicBool::new(false),
+        })
     }
 }

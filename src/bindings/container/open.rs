@@ -5,17 +5,28 @@
 //! not its `__init__`, which tracks a scope made by calling the class.
 
 use pyo3::prelude::*;
+use pyo3::pyclass_init::PyClassInitializer;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyMapping, PyTuple, PyType};
+use pyo3::types::{PyDict, PyMapping, PyType};
 
 use super::RustContainer;
 use crate::bindings::errors::{DioxideError, ErrorKind};
+use crate::bindings::scope::RustScope;
 
 static SCOPE_CLASS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 /// Remember the class scopes are made of (`dioxide.ContainerScope`).
 #[pyfunction]
 pub(crate) fn _set_scope_class(py: Python<'_>, cls: Py<PyAny>) -> PyResult<()> {
+    let is_scope_class = cls
+        .bind(py)
+        .cast::<PyType>()
+        .is_ok_and(|c| c.is_subclass_of::<RustScope>().unwrap_or(false));
+    if !is_scope_class {
+        return Err(pyo3::exceptions::PyTypeError::new_err(
+            "the scope class must be a subclass of _RustScope",
+        ));
+    }
     SCOPE_CLASS
         .set(py, cls)
         .map_err(|_| pyo3::exceptions::PyRuntimeError::new_err("the scope class is set already"))
@@ -61,27 +72,29 @@ pub(crate) fn new_scope<'py>(
             "dioxide: the scope class is not set (import dioxide first)",
         ));
     };
-    // `ContainerScope.__new__` only: its `__init__` tracks a scope made by
-    // calling the class, which the opener does itself, with no Python frame.
+    // An instance of the scope class, made as its `__new__` (inherited
+    // from `RustScope`) makes one, without the argument tuple and parsing;
+    // not its `__init__`, which tracks a scope made by calling the class:
+    // the opener tracks this one itself, with no Python frame.
     let class = class.bind(py).cast::<PyType>()?;
-    let args = PyTuple::new(
+    let value = RustScope::build(
         py,
-        [
-            container.clone(),
-            parent.map_or_else(|| py.None().into_bound(py), Clone::clone),
-            context.map_or_else(|| py.None().into_bound(py), Bound::into_any),
-        ],
+        container.cast::<RustContainer>()?.clone().unbind(),
+        parent
+            .map(|p| p.cast::<RustScope>().map(|p| p.clone().unbind()))
+            .transpose()?,
+        context,
     )?;
-    // SAFETY: a live type object and a tuple of live arguments; `tp_new`
-    // returns a new reference or NULL with an exception set.
+    // SAFETY: `class` is a live subclass of `RustScope` (checked when it
+    // was set); `tp_new_impl` allocates an instance of it holding `value`
+    // and returns a new reference.
     unsafe {
-        let new = (*class.as_type_ptr()).tp_new.ok_or_else(|| {
-            pyo3::exceptions::PyTypeError::new_err("dioxide: the scope class has no __new__")
-        })?;
-        Bound::from_owned_ptr_or_err(
+        let object = pyo3::impl_::pymethods::tp_new_impl(
             py,
-            new(class.as_type_ptr(), args.as_ptr(), std::ptr::null_mut()),
-        )
+            PyClassInitializer::from(value),
+            class.as_type_ptr(),
+        )?;
+        Ok(Bound::from_owned_ptr(py, object))
     }
 }
 
