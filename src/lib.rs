@@ -20,6 +20,7 @@ fn _dioxide_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_debug_panic, m)?)?;
     m.add_function(wrap_pyfunction!(bindings::container::_set_scope_class, m)?)?;
     bindings::fast::install_subscripts(m.py())?;
+    bindings::container::set_scope_maker(bindings::scope::make_scope);
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -35,7 +35,7 @@ use pyo3::types::PyType;
 use pyo3::{Borrowed, PyTypeInfo};
 
 use super::compiled::ExecPlan;
-use super::container::{Lookup, RustContainer};
+use super::container::{Built, Loan, Lookup, RustContainer};
 use super::keys::key_of;
 use super::scope::RustScope;
 
@@ -54,18 +54,19 @@ thread_local! {
 /// trampolined: they build, so they drop references and may raise. A panic
 /// is raised as PyO3 raises any panic.
 ///
-/// `run` receives the plan as its third argument, an `Arc<ExecPlan>` made
-/// raw with `Arc::into_raw` (the trampoline hands its arguments over as
-/// they are): it takes the reference back with `Arc::from_raw`, so the plan
-/// is released inside the trampoline.
+/// `run` receives the plan as its third argument (the trampoline hands its
+/// arguments over as they are): an `Arc<ExecPlan>` made raw with
+/// `Arc::into_raw`, or a plan the lock-free table lent, made raw with
+/// `Loan::into_tagged`. It takes either back (`found_plan`), so the plan is
+/// released, or the loan returned, inside the trampoline.
 ///
 /// SAFETY: `slf` and `arg` are borrowed from CPython, which called with the
 /// thread attached; `lookup` must not drop a Python reference.
 #[inline(always)]
-unsafe fn lookup_or(
+unsafe fn lookup_or<'a>(
     slf: *mut ffi::PyObject,
     arg: *mut ffi::PyObject,
-    lookup: impl FnOnce(Python<'_>) -> Lookup,
+    lookup: impl FnOnce(Python<'a>) -> Lookup<'a>,
     run: unsafe extern "C" fn(
         *mut ffi::PyObject,
         *mut ffi::PyObject,
@@ -85,6 +86,7 @@ unsafe fn lookup_or(
         // SAFETY: `run` takes the plan back (see above); the same
         // arguments otherwise, to functions of the same contract.
         Ok(Lookup::Plan(plan)) => unsafe { run(slf, arg, Arc::into_raw(plan).cast_mut().cast()) },
+        Ok(Lookup::Lent(loan)) => unsafe { run(slf, arg, loan.into_tagged()) },
         Ok(Lookup::Miss) => unsafe { slow(slf, arg) },
         // SAFETY: as above.
         Err(payload) => unsafe { raise_caught(slf, arg, payload) },
@@ -106,11 +108,28 @@ unsafe fn raise_caught(
     unsafe { get_trampoline_function!(binaryfunc, rethrow)(slf, arg) }
 }
 
-/// The plan `lookup_or` passed to `run`, owned again.
-///
-/// SAFETY: `raw` came from `Arc::into_raw` in `lookup_or`, once.
-unsafe fn plan_from_raw(raw: *mut ffi::PyObject) -> Arc<ExecPlan> {
-    unsafe { Arc::from_raw(raw.cast_const().cast::<ExecPlan>()) }
+/// The plan `lookup_or` passed to `run`, owned again, or lent by `built`.
+enum FoundPlan<'a> {
+    Owned(Arc<ExecPlan>),
+    Lent(Loan<'a>),
+}
+
+impl FoundPlan<'_> {
+    fn plan(&self) -> &ExecPlan {
+        match self {
+            FoundPlan::Owned(plan) => plan,
+            FoundPlan::Lent(loan) => loan.plan(),
+        }
+    }
+}
+
+/// SAFETY: `raw` came from `lookup_or`, once: from `Arc::into_raw`, or from
+/// `Loan::into_tagged` of `built`'s table (the container the lookup used).
+unsafe fn found_plan(built: &Built, raw: *mut ffi::PyObject) -> FoundPlan<'_> {
+    match unsafe { built.take_back(raw) } {
+        Some(loan) => FoundPlan::Lent(loan),
+        None => FoundPlan::Owned(unsafe { Arc::from_raw(raw.cast_const().cast::<ExecPlan>()) }),
+    }
 }
 
 /// Resume the caught panic inside PyO3's trampoline, which raises it as a
@@ -192,7 +211,7 @@ unsafe extern "C" fn scope_resolve(
 
 /// Run the plan `container_resolve` found.
 ///
-/// SAFETY: as for `container_resolve`; `plan` as for `plan_from_raw`.
+/// SAFETY: as for `container_resolve`; `plan` as for `found_plan`.
 unsafe fn container_run(
     py: Python<'_>,
     slf: *mut ffi::PyObject,
@@ -200,18 +219,15 @@ unsafe fn container_run(
     plan: *mut ffi::PyObject,
 ) -> PyResult<*mut ffi::PyObject> {
     // SAFETY: see above.
-    let (container, plan) = unsafe {
-        (
-            Borrowed::from_ptr(py, slf).cast_unchecked::<RustContainer>(),
-            plan_from_raw(plan),
-        )
-    };
-    Ok(RustContainer::run_found(&container, &plan, None)?.into_ptr())
+    let container = unsafe { Borrowed::from_ptr(py, slf).cast_unchecked::<RustContainer>() };
+    let plan = unsafe { found_plan(container.get().built(), plan) };
+    Ok(RustContainer::run_found(&container, plan.plan(), None)?.into_ptr())
 }
 
 /// Run the plan `scope_resolve` found.
 ///
-/// SAFETY: as for `scope_resolve`; `plan` as for `plan_from_raw`.
+/// SAFETY: as for `scope_resolve`; `plan` as for `found_plan` (the
+/// scope's container made it).
 unsafe fn scope_run(
     py: Python<'_>,
     slf: *mut ffi::PyObject,
@@ -219,13 +235,10 @@ unsafe fn scope_run(
     plan: *mut ffi::PyObject,
 ) -> PyResult<*mut ffi::PyObject> {
     // SAFETY: see above.
-    let (scope, plan) = unsafe {
-        (
-            Borrowed::from_ptr(py, slf).cast_unchecked::<RustScope>(),
-            plan_from_raw(plan),
-        )
-    };
-    Ok(scope.get().run_found(py, &plan)?.into_ptr())
+    let scope = unsafe { Borrowed::from_ptr(py, slf).cast_unchecked::<RustScope>() };
+    let scope = scope.get();
+    let plan = unsafe { found_plan(scope.container().built(), plan) };
+    Ok(scope.run_found(py, plan.plan())?.into_ptr())
 }
 
 /// SAFETY: as for `container_resolve`.

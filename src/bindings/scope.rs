@@ -7,7 +7,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyTuple};
+use pyo3::pyclass_init::PyClassInitializer;
+use pyo3::types::{PyDict, PyTuple, PyType};
 
 use super::compiled::ExecPlan;
 use super::container::{new_scope, Lookup, RustContainer};
@@ -82,7 +83,12 @@ impl RustScope {
 
     /// What `key` resolves to in the container, while the scope is open
     /// (see `RustContainer::lookup`).
-    pub(crate) fn lookup(&self, py: Python<'_>, key: dioxide_core::Key) -> Lookup {
+    /// The container this scope belongs to.
+    pub(crate) fn container(&self) -> &RustContainer {
+        self.container.get()
+    }
+
+    pub(crate) fn lookup(&self, py: Python<'_>, key: dioxide_core::Key) -> Lookup<'_> {
         if self.closed.load(Ordering::Acquire) {
             return Lookup::Miss;
         }
@@ -367,6 +373,50 @@ impl RustScope {
         drop(self.state.finalizers.clear());
         let children = std::mem::take(&mut *self.children());
         drop(children);
+    }
+}
+
+/// An instance of `class` (the scope class: `RustScope` or a subclass)
+/// holding a new scope: what the class's `__new__` makes, without the
+/// argument tuple and its parsing (`container::new_scope`, through
+/// `set_scope_maker`).
+pub(crate) fn make_scope<'py>(
+    class: &Bound<'py, PyType>,
+    container: &Bound<'py, PyAny>,
+    parent: Option<&Bound<'py, PyAny>>,
+    context: Option<Bound<'py, PyDict>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let py = class.py();
+    // SAFETY: two live type objects.
+    let subtype = unsafe {
+        pyo3::ffi::PyType_IsSubtype(
+            class.as_type_ptr(),
+            <RustScope as pyo3::PyTypeInfo>::type_object_raw(py),
+        )
+    };
+    if subtype == 0 {
+        return Err(pyo3::exceptions::PyTypeError::new_err(
+            "dioxide: the scope class must be a subclass of _RustScope",
+        ));
+    }
+    let value = RustScope::build(
+        py,
+        container.cast::<RustContainer>()?.clone().unbind(),
+        parent
+            .map(|p| p.cast::<RustScope>().map(|p| p.clone().unbind()))
+            .transpose()?,
+        context,
+    )?;
+    // SAFETY: `class` is a live subclass of `RustScope` (checked above);
+    // `tp_new_impl` allocates an instance of it holding `value` and returns
+    // a new reference.
+    unsafe {
+        let object = pyo3::impl_::pymethods::tp_new_impl(
+            py,
+            PyClassInitializer::from(value),
+            class.as_type_ptr(),
+        )?;
+        Ok(Bound::from_owned_ptr(py, object))
     }
 }
 

@@ -5,28 +5,35 @@
 //! not its `__init__`, which tracks a scope made by calling the class.
 
 use pyo3::prelude::*;
-use pyo3::pyclass_init::PyClassInitializer;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyMapping, PyType};
 
 use super::RustContainer;
 use crate::bindings::errors::{DioxideError, ErrorKind};
-use crate::bindings::scope::RustScope;
 
 static SCOPE_CLASS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// Makes an instance of the scope class (its first argument) for a
+/// container, a parent scope or `None`, and a context dict: `scope.rs`'s
+/// `make_scope`, handed over when the module is set up (`set_scope_maker`),
+/// since the scope module builds on this one and not the other way round.
+pub(crate) type ScopeMaker = for<'py> fn(
+    &Bound<'py, PyType>,
+    &Bound<'py, PyAny>,
+    Option<&Bound<'py, PyAny>>,
+    Option<Bound<'py, PyDict>>,
+) -> PyResult<Bound<'py, PyAny>>;
+
+static SCOPE_MAKER: std::sync::OnceLock<ScopeMaker> = std::sync::OnceLock::new();
+
+/// Set how scopes are made (once, when the module is set up).
+pub(crate) fn set_scope_maker(maker: ScopeMaker) {
+    let _ = SCOPE_MAKER.set(maker);
+}
 
 /// Remember the class scopes are made of (`dioxide.ContainerScope`).
 #[pyfunction]
 pub(crate) fn _set_scope_class(py: Python<'_>, cls: Py<PyAny>) -> PyResult<()> {
-    let is_scope_class = cls
-        .bind(py)
-        .cast::<PyType>()
-        .is_ok_and(|c| c.is_subclass_of::<RustScope>().unwrap_or(false));
-    if !is_scope_class {
-        return Err(pyo3::exceptions::PyTypeError::new_err(
-            "the scope class must be a subclass of _RustScope",
-        ));
-    }
     SCOPE_CLASS
         .set(py, cls)
         .map_err(|_| pyo3::exceptions::PyRuntimeError::new_err("the scope class is set already"))
@@ -72,30 +79,16 @@ pub(crate) fn new_scope<'py>(
             "dioxide: the scope class is not set (import dioxide first)",
         ));
     };
-    // An instance of the scope class, made as its `__new__` (inherited
-    // from `RustScope`) makes one, without the argument tuple and parsing;
-    // not its `__init__`, which tracks a scope made by calling the class:
-    // the opener tracks this one itself, with no Python frame.
+    // Made as the class's `__new__` (inherited from `RustScope`) makes an
+    // instance, without calling its `__init__`, which tracks a scope made
+    // by calling the class: the opener tracks this one itself.
     let class = class.bind(py).cast::<PyType>()?;
-    let value = RustScope::build(
-        py,
-        container.cast::<RustContainer>()?.clone().unbind(),
-        parent
-            .map(|p| p.cast::<RustScope>().map(|p| p.clone().unbind()))
-            .transpose()?,
-        context,
-    )?;
-    // SAFETY: `class` is a live subclass of `RustScope` (checked when it
-    // was set); `tp_new_impl` allocates an instance of it holding `value`
-    // and returns a new reference.
-    unsafe {
-        let object = pyo3::impl_::pymethods::tp_new_impl(
-            py,
-            PyClassInitializer::from(value),
-            class.as_type_ptr(),
-        )?;
-        Ok(Bound::from_owned_ptr(py, object))
-    }
+    let Some(make) = SCOPE_MAKER.get() else {
+        return Err(pyo3::exceptions::PyRuntimeError::new_err(
+            "dioxide: scopes cannot be made (the module is not set up)",
+        ));
+    };
+    make(class, container, parent, context)
 }
 
 impl RustContainer {

@@ -10,6 +10,7 @@ use dioxide_core::{ArgSource, DomainError, Key, Lifetime, Role};
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
+use super::built::{Built, Loan};
 use super::registration::not_a_type;
 use super::{RustContainer, State};
 use crate::bindings::compiled::ExecPlan;
@@ -26,11 +27,15 @@ use crate::bindings::render::{keys_of, render};
 use crate::bindings::resume::Resolution;
 
 /// What one lookup of a key found (see `RustContainer::lookup`).
-pub(crate) enum Lookup {
+pub(crate) enum Lookup<'a> {
     /// The singleton, built.
     Built(Py<PyAny>),
     /// The plan, compiled: running it builds the instance.
     Plan(Arc<ExecPlan>),
+    /// The plan, lent by the lock-free table (see `built.rs`; never on a
+    /// free-threaded build, which has no table).
+    #[cfg_attr(Py_GIL_DISABLED, allow(dead_code))]
+    Lent(Loan<'a>),
     /// No usable plan yet (or the container is closed, or out of date):
     /// the whole resolve decides.
     Miss,
@@ -59,6 +64,7 @@ impl RustContainer {
         let plan = match this.lookup(slf.py(), key) {
             Lookup::Built(value) => return Ok(value),
             Lookup::Plan(plan) => plan,
+            Lookup::Lent(loan) => return Self::run_found(slf, loan.plan(), scope),
             Lookup::Miss => this.plan_for(slf.py(), key, type_)?,
         };
         Self::run_found(slf, &plan, scope)
@@ -108,7 +114,12 @@ impl RustContainer {
     /// run it without PyO3's trampoline: the singleton when it is built,
     /// else the compiled plan to run.
     #[inline]
-    pub(crate) fn lookup(&self, py: Python<'_>, key: Key) -> Lookup {
+    /// The lock-free table `lookup` reads first (see `built.rs`).
+    pub(crate) fn built(&self) -> &Built {
+        &self.built
+    }
+
+    pub(crate) fn lookup(&self, py: Python<'_>, key: Key) -> Lookup<'_> {
         if let Some(found) = self.built.get(py, key) {
             return found;
         }
@@ -117,7 +128,7 @@ impl RustContainer {
 
     /// `lookup` under the state's read lock; what it finds is entered in
     /// the lock-free table for the next time.
-    fn lookup_locked(&self, py: Python<'_>, key: Key) -> Lookup {
+    fn lookup_locked(&self, py: Python<'_>, key: Key) -> Lookup<'_> {
         let state = self.read();
         if !self.usable(&state) {
             return Lookup::Miss;
