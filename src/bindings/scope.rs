@@ -88,6 +88,7 @@ impl RustScope {
         self.container.get()
     }
 
+    #[inline(always)]
     pub(crate) fn lookup(&self, py: Python<'_>, key: dioxide_core::Key) -> Lookup<'_> {
         if self.closed.load(Ordering::Acquire) {
             return Lookup::Miss;

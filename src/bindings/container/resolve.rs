@@ -119,6 +119,7 @@ impl RustContainer {
         &self.built
     }
 
+    #[inline(always)]
     pub(crate) fn lookup(&self, py: Python<'_>, key: Key) -> Lookup<'_> {
         if let Some(found) = self.built.get(py, key) {
             return found;
@@ -128,6 +129,7 @@ impl RustContainer {
 
     /// `lookup` under the state's read lock; what it finds is entered in
     /// the lock-free table for the next time.
+    #[inline(never)]
     fn lookup_locked(&self, py: Python<'_>, key: Key) -> Lookup<'_> {
         let state = self.read();
         if !self.usable(&state) {
