@@ -529,3 +529,28 @@ def test_aresolve_and_scopes_resolve_parametrisations() -> None:
             return await scope.aresolve(Unit[Order])
 
         assert asyncio.run(main()).model is Order  # type: ignore[attr-defined]
+
+
+def test_generic_protocol_bases_are_markers_not_classes_to_map() -> None:
+    # typing.Protocol, typing.Generic and (a class of its own before 3.12)
+    # typing_extensions.Protocol say a class is generic; their parameters
+    # are not mapped as a base's would be.
+    import typing_extensions
+
+    from dioxide._generics import class_mappings
+
+    T = TypeVar("T")
+
+    class Source(typing_extensions.Protocol[T]):
+        def get(self) -> T: ...
+
+    class Plain(Protocol[T]):
+        def get(self) -> T: ...
+
+    class Holder(Generic[T]):
+        pass
+
+    for cls in (Source, Plain, Holder):
+        maps = class_mappings(cls, (int,))
+        assert list(maps) == [cls]
+        assert list(maps[cls].values()) == [int]

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import functools
 import typing
-import sys
 from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, Optional, get_args, get_origin
 
 from dioxide._introspect import (
@@ -50,18 +49,11 @@ __all__ = [
     "materialise_needed",
 ]
 
-#: Bases that say a class is generic but provide nothing.
+#: Bases that say a class is generic but provide nothing. (Before Python
+#: 3.12, ``typing_extensions.Protocol`` is a class of its own, but its
+#: metaclass makes it compare equal to ``typing.Protocol``, so ``in`` finds
+#: it here without dioxide importing ``typing_extensions``.)
 _MARKER_BASES: tuple[Any, ...] = (typing.Generic, typing.Protocol)
-
-
-def _is_marker_base(origin: Any) -> bool:
-    """``Generic``, ``Protocol``, or ``typing_extensions.Protocol`` (a class
-    of its own before Python 3.12; looked up only if the program imported
-    ``typing_extensions``, as it must have to use it)."""
-    if _is_marker_base(origin):
-        return True
-    extensions = sys.modules.get("typing_extensions")
-    return extensions is not None and origin is getattr(extensions, "Protocol", None)
 
 
 def is_open(cls: Any) -> bool:

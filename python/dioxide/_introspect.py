@@ -147,7 +147,7 @@ def _own_init(cls: type) -> Optional[Callable[..., Any]]:
             ),
             None,
         )
-    if init is None or init is object.__init__ or (init is not None and init is _protocol_no_init()):
+    if init is None or init is object.__init__ or init is _protocol_no_init():
         return None
     if not (inspect.isfunction(init) or inspect.ismethod(init)):
         # A C-level __init__ (e.g. a builtin base class) has no hints to read.
