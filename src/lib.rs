@@ -18,7 +18,7 @@ fn _dioxide_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bindings::lifecycle::raise_together_py, m)?)?;
     m.add_function(wrap_pyfunction!(bindings::fast::_fast_resolve_for, m)?)?;
     m.add_function(wrap_pyfunction!(_debug_panic, m)?)?;
-    m.add_function(wrap_pyfunction!(bindings::container::_set_scope_class, m)?)?;
+    m.add_function(wrap_pyfunction!(bindings::scope::_set_scope_class, m)?)?;
     bindings::fast::install_subscripts(m.py())?;
     bindings::container::set_scope_maker(bindings::scope::make_scope);
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use pyo3::prelude::*;
 use pyo3::pyclass_init::PyClassInitializer;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyTuple, PyType};
 
 use super::compiled::ExecPlan;
@@ -81,13 +82,13 @@ impl RustScope {
         RustContainer::resolve_with(self.container.bind(py), type_, Some(&self.state))
     }
 
-    /// What `key` resolves to in the container, while the scope is open
-    /// (see `RustContainer::lookup`).
     /// The container this scope belongs to.
     pub(crate) fn container(&self) -> &RustContainer {
         self.container.get()
     }
 
+    /// What `key` resolves to in the container, while the scope is open
+    /// (see `RustContainer::lookup`).
     #[inline(always)]
     pub(crate) fn lookup(&self, py: Python<'_>, key: dioxide_core::Key) -> Lookup<'_> {
         if self.closed.load(Ordering::Acquire) {
@@ -377,29 +378,37 @@ impl RustScope {
     }
 }
 
-/// An instance of `class` (the scope class: `RustScope` or a subclass)
-/// holding a new scope: what the class's `__new__` makes, without the
-/// argument tuple and its parsing (`container::new_scope`, through
-/// `set_scope_maker`).
-pub(crate) fn make_scope<'py>(
-    class: &Bound<'py, PyType>,
-    container: &Bound<'py, PyAny>,
-    parent: Option<&Bound<'py, PyAny>>,
-    context: Option<Bound<'py, PyDict>>,
-) -> PyResult<Bound<'py, PyAny>> {
-    let py = class.py();
-    // SAFETY: two live type objects.
-    let subtype = unsafe {
-        pyo3::ffi::PyType_IsSubtype(
-            class.as_type_ptr(),
-            <RustScope as pyo3::PyTypeInfo>::type_object_raw(py),
-        )
-    };
-    if subtype == 0 {
+/// The class scopes are made of (`dioxide.ContainerScope`), a subclass of
+/// `RustScope`, handed over once when the package is imported.
+static SCOPE_CLASS: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+/// Remember the class scopes are made of.
+#[pyfunction]
+pub(crate) fn _set_scope_class(py: Python<'_>, cls: Bound<'_, PyType>) -> PyResult<()> {
+    if !cls.is_subclass_of::<RustScope>()? {
         return Err(pyo3::exceptions::PyTypeError::new_err(
             "dioxide: the scope class must be a subclass of _RustScope",
         ));
     }
+    SCOPE_CLASS
+        .set(py, cls.unbind())
+        .map_err(|_| pyo3::exceptions::PyRuntimeError::new_err("the scope class is set already"))
+}
+
+/// An instance of the scope class holding a new scope: what the class's
+/// `__new__` makes, without the argument tuple and its parsing
+/// (`container::new_scope`, through `set_scope_maker`).
+pub(crate) fn make_scope<'py>(
+    container: &Bound<'py, PyAny>,
+    parent: Option<&Bound<'py, PyAny>>,
+    context: Option<Bound<'py, PyDict>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let py = container.py();
+    let Some(class) = SCOPE_CLASS.get(py) else {
+        return Err(pyo3::exceptions::PyRuntimeError::new_err(
+            "dioxide: the scope class is not set (import dioxide first)",
+        ));
+    };
     let value = RustScope::build(
         py,
         container.cast::<RustContainer>()?.clone().unbind(),
@@ -408,14 +417,14 @@ pub(crate) fn make_scope<'py>(
             .transpose()?,
         context,
     )?;
-    // SAFETY: `class` is a live subclass of `RustScope` (checked above);
+    // SAFETY: `class` is a live subclass of `RustScope` (checked when set);
     // `tp_new_impl` allocates an instance of it holding `value` and returns
     // a new reference.
     unsafe {
         let object = pyo3::impl_::pymethods::tp_new_impl(
             py,
             PyClassInitializer::from(value),
-            class.as_type_ptr(),
+            class.bind(py).as_type_ptr(),
         )?;
         Ok(Bound::from_owned_ptr(py, object))
     }

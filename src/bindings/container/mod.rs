@@ -30,7 +30,7 @@ use crate::bindings::keys::{key_of, KeyMap};
 use crate::bindings::locks;
 use crate::bindings::resume::Resolution;
 pub(crate) use built::{Built, Loan};
-pub(crate) use open::{_set_scope_class, new_scope, set_scope_maker};
+pub(crate) use open::{new_scope, set_scope_maker};
 use overrides::OverrideFrame;
 pub(crate) use registration::not_a_type as registration_not_a_type;
 use registration::{Entry, Payload};

@@ -109,16 +109,15 @@ impl RustContainer {
         ))
     }
 
-    /// What `key` resolves to, from one read-locked lookup that builds
-    /// nothing and drops no Python reference, which is what lets `fast.rs`
-    /// run it without PyO3's trampoline: the singleton when it is built,
-    /// else the compiled plan to run.
-    #[inline]
     /// The lock-free table `lookup` reads first (see `built.rs`).
     pub(crate) fn built(&self) -> &Built {
         &self.built
     }
 
+    /// What `key` resolves to, from the lock-free table or else one
+    /// read-locked lookup; it builds nothing and drops no Python reference,
+    /// which is what lets `fast.rs` run it without PyO3's trampoline: the
+    /// singleton when it is built, else the compiled plan to run.
     #[inline(always)]
     pub(crate) fn lookup(&self, py: Python<'_>, key: Key) -> Lookup<'_> {
         if let Some(found) = self.built.get(py, key) {
