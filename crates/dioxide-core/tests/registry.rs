@@ -626,8 +626,9 @@ fn the_lifetime_of_an_interface_is_its_implementation_s() {
     assert_eq!(r.lifetime_of(CONFIG), None);
 }
 
-#[test]
-fn a_profile_s_view_keeps_its_implementations_and_the_unmarked_ones() {
+/// REPOSITORY implemented by CONFIG (every profile) and by DATABASE
+/// (profile "test" only); SERVICE depends on REPOSITORY.
+fn profiled() -> Registry<&'static str> {
     use dioxide_core::Exposure;
     let mut r = Registry::new();
     r.register(transient(CONFIG, &[]).with_exposures(vec![Exposure::alias(REPOSITORY)]))
@@ -639,6 +640,12 @@ fn a_profile_s_view_keeps_its_implementations_and_the_unmarked_ones() {
     )
     .unwrap();
     r.register(transient(SERVICE, &[REPOSITORY])).unwrap();
+    r
+}
+
+#[test]
+fn a_profile_s_view_keeps_its_implementations_and_the_unmarked_ones() {
+    let r = profiled();
     let test = r.for_profile(Some("test")).unwrap().unwrap();
     assert_eq!(test.members_of(REPOSITORY), &[DATABASE]);
     assert!(test.plan(SERVICE).is_ok());
@@ -837,18 +844,8 @@ fn a_derived_provider_exists_only_with_what_it_requires() {
 
 #[test]
 fn copies_of_a_registry_share_its_providers() {
-    use dioxide_core::Exposure;
     use std::sync::Arc;
-    let mut r = Registry::new();
-    r.register(transient(CONFIG, &[]).with_exposures(vec![Exposure::alias(REPOSITORY)]))
-        .unwrap();
-    r.register(
-        transient(DATABASE, &[])
-            .with_exposures(vec![Exposure::alias(REPOSITORY)])
-            .with_profiles(Some(vec!["test".into()])),
-    )
-    .unwrap();
-    r.register(transient(SERVICE, &[REPOSITORY])).unwrap();
+    let r = profiled();
     let shared = |a: &Registry<&'static str>, b: &Registry<&'static str>, key: Key| {
         Arc::ptr_eq(a.get_shared(key).unwrap(), b.get_shared(key).unwrap())
     };
